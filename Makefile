@@ -1,0 +1,136 @@
+# vigil: one Makefile. Quiet by default; `make V=1` shows full commands.
+# Artefacts go to build/ only.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)"
+endif
+
+WARN     := -Wall -Wextra -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+	      -I$(BUILD) -Iinclude -Ibpf
+# One static binary: libbpf, libelf, zlib and libzstd all ship .a files in Debian.
+LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml
+
+SRC_ALL  := $(sort $(wildcard src/*/*.c))
+SRC_MAIN := src/cli/main.c
+SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
+BPF_SRC  := $(wildcard bpf/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/lib/*.h) $(wildcard include/abi/*.h)
+HDRS     := $(wildcard src/*/*.h) $(wildcard include/abi/*.h)
+SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRC))
+
+OBJ_LIB  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC_LIB))
+OBJ_MAIN := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC_MAIN))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+INTEG_BIN := $(BUILD)/tests/integration
+BENCH_BIN := $(BUILD)/bench/syscall-loop $(BUILD)/bench/tp-choice
+
+.PHONY: all deps run test check unit sanitize integration bench clean format format-check
+all: $(BUILD)/vigil
+
+deps:
+	$(Q)scripts/install-deps
+
+# --- BPF ------------------------------------------------------------------
+# vmlinux.h is generated from the build machine's kernel BTF (see
+# docs/ARCHITECTURE.md): CO-RE relocates against the running kernel anyway.
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,BTF,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- user space -------------------------------------------------------------
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libvigil.a: $(OBJ_LIB)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/vigil: $(OBJ_MAIN) $(BUILD)/libvigil.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
+
+# --- tests ------------------------------------------------------------------
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml
+
+# The same unit tests under AddressSanitizer and UBSan, from a separate build
+# of the library so that sanitizer instrumentation covers our code too.
+SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(SRC_LIB))
+$(BUILD)/san/obj/%.o: src/%.c $(HDRS) $(SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+$(BUILD)/san/libvigil.a: $(SAN_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/san/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/san/libvigil.a
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml
+
+$(INTEG_BIN): tests/integration/integration.c tests/integration/harness.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ tests/integration/integration.c tests/integration/harness.c -lcmocka -ljansson
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+unit: $(UNIT_BIN)
+sanitize: $(SAN_BIN)
+integration: $(INTEG_BIN) $(BUILD)/vigil
+
+# The one test command (README, .ci/run): every suite, one summary line.
+test check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
+	$(Q)tests/run $(BUILD)
+
+run: $(BUILD)/vigil
+	$(BUILD)/vigil trace $(ARGS)
+
+bench: $(BUILD)/vigil $(BENCH_BIN)
+	$(Q)bench/run $(BUILD)
+
+format:
+	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)
+format-check:
+	$(Q)clang-format --dry-run --Werror $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)
+
+$(BUILD):
+	@mkdir -p $@
+
+clean:
+	rm -rf $(BUILD)

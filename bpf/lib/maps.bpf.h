@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Maps and load-time configuration shared by every vigil BPF program.
+ * User space sizes `events` (--ringbuf) and fills `sc_table` between open
+ * and load; the const volatile globals are set the same way.
+ */
+#ifndef VIGIL_BPF_MAPS_H
+#define VIGIL_BPF_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "abi/event.h"
+
+/* tgid of the agent itself: its own syscalls are never recorded. */
+const volatile __u32 vigil_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* replaced by --ringbuf before load */
+} events SEC(".maps");
+
+/* syscall nr -> what to record; ev == 0 means "not traced". */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VG_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_sc_conf);
+} sc_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VG_EV_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VG_MISC_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} misc SEC(".maps");
+
+/*
+ * Records are built in a per-CPU scratch buffer and copied to the ring with
+ * bpf_ringbuf_output(), so a record costs ring space for the bytes it holds,
+ * not for its worst case. Programs attached to tracepoints run with
+ * preemption off (syscall tracepoints included, since 6.13 explicitly), so
+ * one buffer per CPU is never shared by two runs.
+ *
+ * Layout arithmetic: string data is appended at `off`, which the code masks
+ * with VG_SCRATCH_MASK before each write; a write is at most VG_PATH_MAX
+ * bytes, so the buffer is VG_SCRATCH_MASK + 1 + VG_PATH_MAX long and every
+ * masked write is provably in bounds for the verifier.
+ */
+#define VG_SCRATCH_MASK (16384 - 1)
+#define VG_SCRATCH_SIZE (VG_SCRATCH_MASK + 1 + VG_PATH_MAX)
+/* The path walk writes backwards into its own area of this size. */
+#define VG_WALK_SIZE (2 * VG_PATH_MAX)
+
+/*
+ * Where the record under construction stands. Kept in the map value, not in
+ * registers, on purpose: the verifier then sees the same (unknown) offset on
+ * every path through the argument readers and prunes them, instead of
+ * exploring each combination of string lengths.
+ */
+struct vg_cursor {
+	__u32 off;  /* bytes of rec[] used */
+	__u16 nstr; /* string slots claimed */
+	__u16 flags; /* VG_F_* to OR into the header */
+	__u16 path_slot; /* slot of the kernel-resolved path, or 0xffff */
+	__u16 pad;
+	__u32 wpos; /* path walk's write position in walk[] (path.bpf.h) */
+	struct vg_str str[VG_NSTR];
+};
+
+struct vg_scratch {
+	struct vg_cursor cur;
+	__u8 rec[VG_SCRATCH_SIZE];
+	__u8 walk[VG_WALK_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_scratch);
+} scratch SEC(".maps");
+
+static __always_inline struct vg_scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline void misc_inc(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&misc, &which);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline struct vg_counters *counters_get(__u32 ev)
+{
+	return bpf_map_lookup_elem(&counters, &ev);
+}
+
+/*
+ * Copy a finished record to the ring. Failure means the ring is full: the
+ * loss is counted per event id and CPU, which user space reports.
+ */
+static __always_inline void emit(void *rec, __u32 size, __u32 ev)
+{
+	struct vg_counters *c = counters_get(ev);
+	long err;
+
+	if (size > VG_SCRATCH_SIZE)
+		size = VG_SCRATCH_SIZE;
+	err = bpf_ringbuf_output(&events, rec, size, 0);
+	if (!c)
+		return;
+	if (err)
+		c->lost++;
+	else
+		c->sent++;
+}
+
+#endif /* VIGIL_BPF_MAPS_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil's entry programs. Each is thin: find out whether the event is wanted,
+ * build its record with the helpers in lib/, emit it.
+ *
+ * Syscalls are recorded at one raw tracepoint, sys_exit: on x86_64 the
+ * argument registers in pt_regs are preserved across the syscall, so at exit
+ * we have both the arguments and the return value in a single program run,
+ * with user memory the syscall has just used (paths, sockaddrs) still mapped.
+ * docs/ARCHITECTURE.md gives the measurement behind that choice.
+ * Process lifecycle comes from the sched_process_{exec,fork,exit} tracepoints.
+ */
+#include "lib/maps.bpf.h"
+#include "lib/task.bpf.h"
+#include "lib/path.bpf.h"
+#include "lib/sock.bpf.h"
+#include "lib/record.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline int is_self(struct task_struct *task)
+{
+	return vigil_tgid && BPF_CORE_READ(task, tgid) == vigil_tgid;
+}
+
+/* Address of the task's cwd `struct path`, as a plain number: read through
+ * bpf_probe_read so the verifier does not treat it as a BTF pointer, which
+ * a global function cannot take. */
+static __always_inline __u64 cwd_addr(struct task_struct *task)
+{
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+
+	return (__u64)__builtin_preserve_access_index(&fs->pwd);
+}
+
+static __always_inline __u64 sys_arg(struct pt_regs *regs, int i)
+{
+	switch (i) {
+	case 0: return BPF_CORE_READ(regs, di);
+	case 1: return BPF_CORE_READ(regs, si);
+	case 2: return BPF_CORE_READ(regs, dx);
+	case 3: return BPF_CORE_READ(regs, r10);
+	case 4: return BPF_CORE_READ(regs, r8);
+	default: return BPF_CORE_READ(regs, r9);
+	}
+}
+
+/* Copy the cursor's bookkeeping into a finished record's header and slots. */
+static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, struct vg_str *str)
+{
+	__u32 size = s->cur.off;
+
+	__builtin_memcpy(str, s->cur.str, sizeof(s->cur.str));
+	h->flags |= s->cur.flags;
+	if (h->flags & VG_F_READ_ERR)
+		misc_inc(VG_MISC_READ_ERR);
+	if (size > VG_SCRATCH_SIZE)
+		size = VG_SCRATCH_SIZE;
+	h->size = size;
+	return size;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_sc_conf *conf;
+	struct vg_counters *cnt;
+	struct vg_scratch *s;
+	struct vg_sys_event *e;
+	struct file *f = NULL;
+	__u32 nr, i, size;
+
+	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || !conf->ev)
+		return 0;
+	if (is_self(task))
+		return 0;
+	if (BPF_CORE_READ(task, thread_info.status) & VG_TS_COMPAT) {
+		/* An ia32 syscall: nr and registers follow the i386 ABI. */
+		misc_inc(VG_MISC_COMPAT);
+		return 0;
+	}
+	if ((conf->flags & VG_SCF_FAIL_ONLY) && ret >= 0)
+		return 0;
+	if ((conf->flags & VG_SCF_SKIP_ZERO) && ret == 0)
+		return 0;
+	cnt = counters_get(conf->ev);
+	if (cnt)
+		cnt->seen++;
+
+	s = scratch_get();
+	if (!s) {
+		misc_inc(VG_MISC_SCRATCH);
+		return 0;
+	}
+	e = (void *)s->rec;
+	cursor_reset(s, sizeof(*e));
+	e->hdr.ts = bpf_ktime_get_boot_ns();
+	e->hdr.type = conf->ev;
+	e->hdr.flags = 0;
+	task_fill_current(&e->task);
+	e->ret = ret;
+	e->nr = nr;
+	e->pad = 0;
+	__builtin_memset(e->ext, 0, sizeof(e->ext));
+	__builtin_memset(&e->sock, 0, sizeof(e->sock));
+	for (i = 0; i < 6; i++)
+		e->args[i] = sys_arg(regs, i);
+
+	for (i = 0; i < 6; i++) {
+		__u64 v = e->args[i];
+
+		switch (conf->karg[i]) {
+		case VG_KARG_USTR:
+			rec_put_ustr(s, v);
+			break;
+		case VG_KARG_SOCKADDR:
+			/* the buffer's length is the next argument (connect, bind) */
+			rec_put_ubytes(s, v, i < 5 ? e->args[i + 1] : 0);
+			break;
+		case VG_KARG_OPEN_HOW:
+		case VG_KARG_CAPDATA:
+			if (bpf_probe_read_user(e->ext, 3 * sizeof(__u64), (void *)v))
+				e->hdr.flags |= VG_F_READ_ERR;
+			break;
+		case VG_KARG_CLONE_ARGS:
+			if (bpf_probe_read_user(e->ext, sizeof(__u64), (void *)v))
+				e->hdr.flags |= VG_F_READ_ERR;
+			break;
+		default:
+			break;
+		}
+	}
+
+	switch (conf->post) {
+	case VG_POST_FD_RET:
+	case VG_POST_SOCK_RET:
+		f = fd_file(task, ret);
+		break;
+	case VG_POST_FD_ARG0:
+	case VG_POST_SOCK_ARG0:
+		f = fd_file(task, (int)e->args[0]);
+		break;
+	case VG_POST_CWD:
+		if (ret == 0)
+			rec_put_path(s, cwd_addr(task));
+		break;
+	}
+	if (f) {
+		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
+			sock_fill(&e->sock, f);
+		else
+			rec_put_path(s, (__u64)__builtin_preserve_access_index(&f->f_path));
+	}
+	e->nstr = s->cur.nstr;
+	e->path_slot = s->cur.path_slot;
+	size = rec_finish(s, &e->hdr, e->str);
+	emit(e, size, conf->ev);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vg_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct vg_counters *cnt;
+	struct vg_scratch *s;
+	struct vg_exec_event *e;
+	struct mm_struct *mm;
+	struct file *exe;
+	__u64 a0, a1, len;
+	__u32 off, size;
+	long n;
+
+	if (is_self(p))
+		return 0;
+	cnt = counters_get(VG_EV_PROC_EXEC);
+	if (cnt)
+		cnt->seen++;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	cursor_reset(s, sizeof(*e));
+	e->hdr.ts = bpf_ktime_get_boot_ns();
+	e->hdr.type = VG_EV_PROC_EXEC;
+	e->hdr.flags = 0;
+	task_fill_current(&e->task);
+	e->old_pid = old_pid;
+	e->argc = BPF_CORE_READ(bprm, argc);
+	exe = BPF_CORE_READ(bprm, file);
+	e->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
+	e->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	__builtin_memset(e->tty, 0, sizeof(e->tty));
+	{
+		struct tty_struct *tty = BPF_CORE_READ(p, signal, tty);
+
+		if (tty)
+			bpf_core_read_str(e->tty, sizeof(e->tty), &tty->name);
+	}
+
+	/* slot 0 (VG_EXEC_FILENAME): the filename exec was given, a kernel string */
+	s->cur.nstr = 1;
+	off = s->cur.off & VG_SCRATCH_MASK;
+	n = bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	if (n > 0) {
+		s->cur.str[VG_EXEC_FILENAME].off = off;
+		s->cur.str[VG_EXEC_FILENAME].len = n - 1;
+		s->cur.off = off + n;
+	}
+	/* slot 1 (VG_EXEC_EXE): the executable really run, from the opened file */
+	rec_put_path(s, (__u64)__builtin_preserve_access_index(&exe->f_path));
+	/* slot 2 (VG_EXEC_ARGS): argv as the new image sees it, NUL-separated */
+	s->cur.nstr = VG_EXEC_ARGS + 1;
+	mm = BPF_CORE_READ(p, mm);
+	a0 = BPF_CORE_READ(mm, arg_start);
+	a1 = BPF_CORE_READ(mm, arg_end);
+	len = a1 > a0 ? a1 - a0 : 0;
+	if (len > VG_ARGS_MAX) {
+		len = VG_ARGS_MAX;
+		e->hdr.flags |= VG_F_ARGS_TRUNC;
+	}
+	off = s->cur.off;
+	if (off <= VG_OFF_LIMIT && len) {
+		off &= VG_SCRATCH_MASK;
+		len &= (VG_ARGS_MAX * 2 - 1);
+		if (bpf_probe_read_user(&s->rec[off], len, (void *)a0) == 0) {
+			s->cur.str[VG_EXEC_ARGS].off = off;
+			s->cur.str[VG_EXEC_ARGS].len = len;
+			s->cur.off = off + len;
+		} else {
+			e->hdr.flags |= VG_F_READ_ERR;
+		}
+	}
+	/* slot 3 (VG_EXEC_CWD): working directory */
+	rec_put_path(s, cwd_addr(p));
+	size = rec_finish(s, &e->hdr, e->str);
+	emit(e, size, VG_EV_PROC_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vg_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct vg_counters *cnt;
+	struct vg_scratch *s;
+	struct vg_fork_event *e;
+
+	/* Threads share their process's context: only new processes matter. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	if (is_self(parent))
+		return 0;
+	cnt = counters_get(VG_EV_PROC_FORK);
+	if (cnt)
+		cnt->seen++;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	e->hdr.ts = bpf_ktime_get_boot_ns();
+	e->hdr.type = VG_EV_PROC_FORK;
+	e->hdr.flags = 0;
+	e->hdr.size = sizeof(*e);
+	task_fill_current(&e->task);
+	e->child_pid = BPF_CORE_READ(child, tgid);
+	e->child_tid = BPF_CORE_READ(child, pid);
+	e->child_start_ns = BPF_CORE_READ(child, start_boottime);
+	emit(e, sizeof(*e), VG_EV_PROC_FORK);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vg_proc_exit, struct task_struct *p)
+{
+	struct vg_counters *cnt;
+	struct vg_scratch *s;
+	struct vg_exit_event *e;
+
+	/* signal->live has already been decremented: 0 means the last thread. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	if (is_self(p))
+		return 0;
+	cnt = counters_get(VG_EV_PROC_EXIT);
+	if (cnt)
+		cnt->seen++;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	e->hdr.ts = bpf_ktime_get_boot_ns();
+	e->hdr.type = VG_EV_PROC_EXIT;
+	e->hdr.flags = 0;
+	e->hdr.size = sizeof(*e);
+	task_fill_current(&e->task);
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	e->pad = 0;
+	emit(e, sizeof(*e), VG_EV_PROC_EXIT);
+	return 0;
+}

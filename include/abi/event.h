@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Records and tables shared by the BPF programs and user space.
+ *
+ * Everything here is fixed-width with explicit padding, and each struct's
+ * size is pinned by a _Static_assert: the BPF object and the user-space
+ * decoder are built from this one header, and a size change must be a
+ * deliberate ABI change. Every ring-buffer record starts with struct vg_hdr.
+ */
+#ifndef VIGIL_ABI_EVENT_H
+#define VIGIL_ABI_EVENT_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#include "abi/syscalls.h"
+
+/* Longest path the kernel side copies; longer ones are cut and flagged. */
+#define VG_PATH_MAX 4096
+/* Bytes of argv (NUL-separated) copied at exec; more is cut and flagged. */
+#define VG_ARGS_MAX 2048
+/* Bytes of a user sockaddr copied (sockaddr_un is 110). */
+#define VG_SOCKADDR_MAX 128
+/* String slots per record (mount: dev, dir, type + one resolved path). */
+#define VG_NSTR 4
+/* Highest event id + 1; sizes the per-event counter table. */
+#define VG_EV_MAX 128
+/* Syscall numbers the dispatcher table covers (x86_64 tops out near 470). */
+#define VG_NR_MAX 512
+#define VG_TASK_COMM_LEN 16
+#define VG_TTY_LEN 32
+
+/* Event ids. The numbers are the ABI: append only. */
+enum vg_ev {
+	VG_EV_NONE = 0,
+	VG_EV_PROC_EXEC = 1, /* sched_process_exec: new image, argv, exe */
+	VG_EV_PROC_FORK = 2, /* sched_process_fork: a new process (not thread) */
+	VG_EV_PROC_EXIT = 3, /* sched_process_exit of the last thread */
+	VG_EV_SYS_BASE = 8,
+#define VG_EV_ENUM_ROW(name, post, ...) VG_EV_SYS_##name,
+#define VG_EV_ENUM_ARG(t, n)
+	VG_EV_SYS_FIRST_ = VG_EV_SYS_BASE - 1,
+	VG_SYSCALL_TABLE(VG_EV_ENUM_ROW, VG_EV_ENUM_ARG, VG_EV_ENUM_ARG)
+#undef VG_EV_ENUM_ROW
+#undef VG_EV_ENUM_ARG
+	VG_EV_SYS_END_,
+};
+
+/* What the kernel reads for one syscall argument. */
+enum vg_karg {
+	VG_KARG_RAW = 0,	/* the register value only */
+	VG_KARG_USTR = 1,	/* NUL-terminated user string -> next string slot */
+	VG_KARG_SOCKADDR = 2,	/* user buffer, length in the next argument */
+	VG_KARG_OPEN_HOW = 3,	/* struct open_how -> ext[0..2] */
+	VG_KARG_CLONE_ARGS = 4, /* struct clone_args.flags -> ext[0] */
+	VG_KARG_CAPDATA = 5,	/* two __user_cap_data_struct -> ext[0..2] */
+};
+
+/* What the kernel gathers once the syscall returned. */
+enum vg_post {
+	VG_POST_NONE = 0,
+	VG_POST_FD_RET = 1,    /* ret is a new fd: resolve its full path */
+	VG_POST_FD_ARG0 = 2,   /* args[0] is an fd: resolve its full path */
+	VG_POST_SOCK_ARG0 = 3, /* args[0] is a socket: read its addresses */
+	VG_POST_SOCK_RET = 4,  /* ret is a new socket: read its addresses */
+	VG_POST_CWD = 5,       /* resolve the task's cwd after the call */
+};
+
+/* vg_sc_conf.flags */
+#define VG_SCF_FAIL_ONLY 0x01 /* record failures only (execve: success is VG_EV_PROC_EXEC) */
+#define VG_SCF_SKIP_ZERO 0x02 /* skip ret == 0 (clone family: the child's return) */
+
+/* One row of the dispatcher table (BPF array indexed by syscall nr). */
+struct vg_sc_conf {
+	__u16 ev;  /* enum vg_ev; 0 = not traced */
+	__u8 post;  /* enum vg_post */
+	__u8 flags; /* VG_SCF_* */
+	__u8 karg[6]; /* enum vg_karg per argument */
+	__u8 pad2[2];
+};
+_Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
+
+/* vg_hdr.flags */
+#define VG_F_TRUNC(slot) (1u << (slot)) /* string slot cut at its bound */
+#define VG_F_READ_ERR 0x0100		/* a user/kernel read failed */
+#define VG_F_ARGS_TRUNC 0x0200		/* exec argv longer than VG_ARGS_MAX */
+#define VG_F_PATH_DEEP 0x0400		/* resolved path deeper than the walk bound */
+
+struct vg_hdr {
+	__u64 ts;   /* CLOCK_BOOTTIME ns */
+	__u32 size; /* bytes of the whole record */
+	__u16 type; /* enum vg_ev */
+	__u16 flags;
+};
+_Static_assert(sizeof(struct vg_hdr) == 16, "vg_hdr ABI");
+
+/* The process a record is about (the current task unless said otherwise). */
+struct vg_task {
+	__u32 pid;  /* tgid */
+	__u32 tid;
+	__u32 ppid; /* real parent's tgid */
+	__u32 vpid; /* pid in the task's own pid namespace */
+	__u32 uid, gid, euid, egid;
+	__u32 loginuid;
+	__u32 sessionid;
+	__u64 start_ns;	 /* group leader's start, CLOCK_BOOTTIME: (pid, start_ns) names a process */
+	__u64 cgroup_id; /* cgroup v2 id */
+	__u32 pid_ns, mnt_ns, net_ns, user_ns, uts_ns, ipc_ns, cgroup_ns;
+	__u32 pad;
+	char comm[VG_TASK_COMM_LEN];
+};
+_Static_assert(sizeof(struct vg_task) == 104, "vg_task ABI");
+
+/* A string slot: bytes at (record + off), len bytes without the NUL. */
+struct vg_str {
+	__u16 off;
+	__u16 len;
+};
+
+/* Socket endpoints read from the kernel's socket (not from user memory). */
+struct vg_sock {
+	__u16 family; /* AF_* ; 0 = not a socket / not read */
+	__u16 type;   /* SOCK_STREAM, ... */
+	__u16 proto;  /* IPPROTO_* */
+	__u16 lport;  /* host order */
+	__u16 rport;
+	__u16 pad[3];
+	__u8 laddr[16]; /* v4 in the first 4 bytes */
+	__u8 raddr[16];
+};
+_Static_assert(sizeof(struct vg_sock) == 48, "vg_sock ABI");
+
+/* A syscall, recorded at its exit. */
+struct vg_sys_event {
+	struct vg_hdr hdr;
+	struct vg_task task;
+	__s64 ret;
+	__u64 args[6];
+	__u64 ext[3]; /* struct arguments read from user memory, see enum vg_karg */
+	__u16 nr;     /* the raw syscall number */
+	__u16 nstr;
+	struct vg_str str[VG_NSTR]; /* user strings in argument order, then the resolved path */
+	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
+	__u16 pad;
+	struct vg_sock sock;
+	/* string data follows */
+};
+_Static_assert(sizeof(struct vg_sys_event) == 16 + 104 + 8 + 48 + 24 + 4 + 16 + 4 + 48,
+	       "vg_sys_event ABI");
+
+/* Process lifecycle records. String slots of an exec: */
+enum { VG_EXEC_FILENAME = 0, VG_EXEC_EXE = 1, VG_EXEC_ARGS = 2, VG_EXEC_CWD = 3 };
+
+struct vg_exec_event {
+	struct vg_hdr hdr;
+	struct vg_task task; /* after the exec: comm is the new one */
+	__u32 old_pid;	     /* tid that called exec (differs when a thread execs) */
+	__u32 argc;	     /* argv entries copied */
+	__u32 exe_ino;
+	__u32 exe_dev;
+	struct vg_str str[VG_NSTR];
+	char tty[VG_TTY_LEN]; /* controlling tty name, "" if none */
+	/* string data follows */
+};
+_Static_assert(sizeof(struct vg_exec_event) == 16 + 104 + 16 + 16 + 32, "vg_exec_event ABI");
+
+struct vg_fork_event {
+	struct vg_hdr hdr;
+	struct vg_task task; /* the parent */
+	__u32 child_pid;
+	__u32 child_tid;
+	__u64 child_start_ns;
+};
+_Static_assert(sizeof(struct vg_fork_event) == 16 + 104 + 16, "vg_fork_event ABI");
+
+struct vg_exit_event {
+	struct vg_hdr hdr;
+	struct vg_task task;
+	__s32 exit_code; /* wait(2) status form: code << 8 | signal */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct vg_exit_event) == 16 + 104 + 8, "vg_exit_event ABI");
+
+/* Per-CPU counters, one row per event id. */
+struct vg_counters {
+	__u64 seen;	 /* the probe fired for a traced event */
+	__u64 sent;	 /* reached the ring buffer */
+	__u64 lost;	 /* ring buffer full: the record was dropped */
+	__u64 filtered;	 /* dropped by the kernel filter on purpose */
+};
+
+/* Per-CPU counters of things that are not one event id. */
+enum vg_misc {
+	VG_MISC_COMPAT = 0,   /* ia32 syscalls seen (not decoded, see docs) */
+	VG_MISC_SCRATCH = 1,  /* no scratch buffer (cannot happen; counted anyway) */
+	VG_MISC_READ_ERR = 2, /* records sent with VG_F_READ_ERR */
+	VG_MISC_MAX = 8,
+};
+
+#endif /* VIGIL_ABI_EVENT_H */

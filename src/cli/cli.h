@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Sub-commands of the vigil binary: each returns the process exit code. */
+#ifndef VIGIL_CLI_H
+#define VIGIL_CLI_H
+
+/* Exit codes (BRIEF §1). */
+enum { VG_EXIT_OK = 0, VG_EXIT_RUNTIME = 1, VG_EXIT_USAGE = 2 };
+
+int cmd_trace(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+
+/* Parse a positive number of seconds ("2", "0.5"); -1 if invalid. */
+double cli_parse_seconds(const char *s);
+
+#endif /* VIGIL_CLI_H */

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+/* vigil's entry point: dispatch to one file per sub-command. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.1.0"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "trace", cmd_trace, "stream raw events (no rules), like sysdig or tracee" },
+	{ "probe", cmd_probe, "report what this kernel offers and which enforcement is available" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vigil [--version] [--help] COMMAND [ARGS]\n\n"
+		   "vigil is a runtime security agent: eBPF probes at the syscall interface,\n"
+		   "filtered in the kernel.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'vigil COMMAND --help' describes a command.\n");
+}
+
+double cli_parse_seconds(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v > 1e9)
+		return -1;
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	vg_log_setup_libbpf();
+	if (argc < 2) {
+		usage(stderr);
+		return VG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return VG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("vigil %s\n", VIGIL_VERSION);
+		return VG_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	vg_err("unknown command '%s' (see 'vigil --help')", argv[1]);
+	return VG_EXIT_USAGE;
+}

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+/* stderr diagnostics; see log.h. */
+#include "common/log.h"
+
+#include <bpf/libbpf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum vg_log_level vg_log_level = VG_LOG_INFO;
+
+void vg_log(enum vg_log_level lvl, const char *fmt, ...)
+{
+	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
+	char line[1024];
+	va_list ap;
+
+	if (lvl > vg_log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One line per message: fold embedded newlines. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	fprintf(stderr, "vigil: %s%s\n", tag[lvl], line);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG && vg_log_level < VG_LOG_DEBUG)
+		return 0;
+	if (level == LIBBPF_INFO && vg_log_level < VG_LOG_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n)
+		vg_log(level == LIBBPF_WARN ? VG_LOG_WARN : VG_LOG_DEBUG, "%s", line);
+	return 0;
+}
+
+void vg_log_setup_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}

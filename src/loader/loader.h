@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The BPF skeleton's lifecycle: open, configure (ring size, own tgid),
+ * load, fill the dispatcher table, attach; and reading the kernel's
+ * counters. One struct vg_loader per agent, embedded in its owner.
+ */
+#ifndef VIGIL_LOADER_H
+#define VIGIL_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/event.h"
+
+struct vigil_bpf;
+
+struct vg_loader_opts {
+	size_t ringbuf_bytes;	   /* power of two, >= page size; 0: 8 MiB */
+	const bool *sys_enabled;   /* [VG_EV_MAX]: syscall event ids to trace; NULL: all */
+};
+
+struct vg_loader {
+	struct vigil_bpf *skel;
+	size_t nsyscalls; /* syscall rows enabled in the kernel table */
+	int ncpus;
+};
+
+/* Load and attach everything. 0, or a negative errno after logging which
+ * step failed and why; nothing stays loaded on failure. */
+int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o);
+/* Detach and free; safe on a loader that never started. */
+void vg_loader_stop(struct vg_loader *l);
+/* fd of the events ring buffer map. */
+int vg_loader_events_fd(const struct vg_loader *l);
+
+struct vg_kstats {
+	struct vg_counters ev[VG_EV_MAX]; /* summed over CPUs */
+	uint64_t misc[VG_MISC_MAX];
+	uint64_t lost_total;
+	uint64_t recursion_misses; /* program runs the kernel skipped (re-entry on a CPU) */
+};
+
+/* Sum the per-CPU counters. 0 or negative errno. */
+int vg_loader_read_stats(const struct vg_loader *l, struct vg_kstats *out);
+
+/* Parse "8M", "512K", "1G" or bytes; -EINVAL unless a power of two >= 4096. */
+int vg_parse_size(const char *s, size_t *out);
+
+#endif /* VIGIL_LOADER_H */

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The agent's main loop; see agent.h. */
+#include "pipeline/agent.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "pipeline/syscalls.h"
+
+/* How long one poll waits: bounds the latency of stop, duration and the
+ * loss check, and costs one wake-up per interval when idle. */
+#define POLL_MS 200
+#define HOUSEKEEP_NS 1000000000ull
+
+static volatile sig_atomic_t stop_requested;
+
+void vg_agent_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	vg_agent_request_stop();
+}
+
+void vg_agent_handle_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int on_event(void *ctx, const struct vg_event *ev)
+{
+	struct vg_agent *a = ctx;
+	const struct vg_proc *p = vg_proctab_apply(a->procs, ev);
+
+	return a->fn(a, ev, p);
+}
+
+int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_fn fn, void *ctx)
+{
+	struct stat st;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->opts = *o;
+	a->fn = fn;
+	a->ctx = ctx;
+	stop_requested = 0;
+	if (stat("/proc/1/ns/pid", &st) == 0)
+		a->host_pidns = st.st_ino;
+	a->procs = vg_proctab_new(0, 0);
+	if (!a->procs) {
+		vg_err("allocating the process table: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	/* Attach first, then seed: a process born in between is then either
+	 * in /proc when we read it or in the ring buffer, never in neither. */
+	err = vg_loader_start(&a->loader, &o->load);
+	if (err)
+		return err;
+	err = vg_consumer_init(&a->consumer, vg_loader_events_fd(&a->loader), on_event, a);
+	if (err)
+		return err;
+	err = vg_proctab_seed(a->procs, "/proc");
+	if (err < 0) {
+		vg_err("reading /proc to seed the process table: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void report_losses(struct vg_agent *a)
+{
+	struct vg_kstats ks;
+
+	if (vg_loader_read_stats(&a->loader, &ks))
+		return;
+	if (ks.lost_total > a->lost_reported) {
+		vg_warn("events dropped: %llu (total %llu) because the ring buffer was full; "
+			"raise --ringbuf or narrow what is traced",
+			(unsigned long long)(ks.lost_total - a->lost_reported),
+			(unsigned long long)ks.lost_total);
+		a->lost_reported = ks.lost_total;
+	}
+}
+
+int vg_agent_run(struct vg_agent *a)
+{
+	uint64_t start = vg_clock_boot_now(), last_hk = start;
+	uint64_t limit = a->opts.duration_s > 0 ? (uint64_t)(a->opts.duration_s * 1e9) : 0;
+	int n;
+
+	vg_info("ready (%s)", a->opts.ready_msg ? a->opts.ready_msg : "");
+	while (!stop_requested) {
+		uint64_t now;
+
+		n = vg_consumer_poll(&a->consumer, POLL_MS);
+		if (a->opts.out)
+			fflush(a->opts.out);
+		if (n < 0 && n != -EINTR) {
+			vg_err("reading the ring buffer: %s", strerror(-n));
+			return n;
+		}
+		now = vg_clock_boot_now();
+		if (now - last_hk >= HOUSEKEEP_NS) {
+			report_losses(a);
+			vg_proctab_reap(a->procs, now);
+			last_hk = now;
+		}
+		if (limit && now - start >= limit)
+			break;
+	}
+	/* Drain what is already in the ring so that a clean stop loses nothing
+	 * that reached it. */
+	while ((n = vg_consumer_poll(&a->consumer, 0)) > 0)
+		;
+	if (a->opts.out)
+		fflush(a->opts.out);
+	report_losses(a);
+	return 0;
+}
+
+static void print_stats(struct vg_agent *a)
+{
+	struct vg_kstats ks;
+	struct vg_proctab_stats ps;
+
+	if (vg_loader_read_stats(&a->loader, &ks))
+		return;
+	vg_proctab_stats(a->procs, &ps);
+	vg_info("stats: records %llu (%llu bytes), malformed %llu, lost %llu, ia32 skipped %llu, "
+		"read errors %llu, program re-entries skipped %llu",
+		(unsigned long long)a->consumer.records, (unsigned long long)a->consumer.bytes,
+		(unsigned long long)a->consumer.bad_records, (unsigned long long)ks.lost_total,
+		(unsigned long long)ks.misc[VG_MISC_COMPAT],
+		(unsigned long long)ks.misc[VG_MISC_READ_ERR],
+		(unsigned long long)ks.recursion_misses);
+	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+		const struct vg_counters *c = &ks.ev[ev];
+
+		if (c->seen || c->lost)
+			vg_info("stats: %-12s seen %llu sent %llu lost %llu", vg_ev_name(ev),
+				(unsigned long long)c->seen, (unsigned long long)c->sent,
+				(unsigned long long)c->lost);
+	}
+	vg_info("stats: process table: %zu live, %zu exited, %llu seeded, %llu created, "
+		"%llu misses, %llu full, %zu bytes",
+		ps.live, ps.exited, (unsigned long long)ps.seeded, (unsigned long long)ps.created,
+		(unsigned long long)ps.misses, (unsigned long long)ps.full, vg_proctab_mem(a->procs));
+}
+
+void vg_agent_release(struct vg_agent *a)
+{
+	if (!a)
+		return;
+	if (a->opts.stats && a->loader.skel && a->procs)
+		print_stats(a);
+	vg_consumer_release(&a->consumer);
+	vg_loader_stop(&a->loader);
+	vg_proctab_free(a->procs);
+	a->procs = NULL;
+}

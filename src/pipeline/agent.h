@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent's main loop, shared by the commands that consume events
+ * (`trace`, and `run` once rules exist): load the BPF side, seed the process
+ * table, consume the ring buffer until a signal or the duration ends, report
+ * losses as they happen and the totals at the end.
+ */
+#ifndef VIGIL_AGENT_H
+#define VIGIL_AGENT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "loader/loader.h"
+#include "pipeline/consumer.h"
+#include "pipeline/proctab.h"
+
+struct vg_agent;
+
+/* Called for every decoded event after the process table has applied it;
+ * `proc` is the event's process entry (may be NULL). Return 0 to go on, a
+ * negative errno to stop the agent with that error. */
+typedef int (*vg_agent_fn)(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc);
+
+struct vg_agent_opts {
+	struct vg_loader_opts load;
+	double duration_s;     /* 0: until SIGINT/SIGTERM */
+	const char *ready_msg; /* the "(...)" part of the ready line */
+	bool stats;	       /* print the counters at exit */
+	FILE *out;	       /* flushed after each batch of events */
+};
+
+struct vg_agent {
+	struct vg_agent_opts opts;
+	struct vg_loader loader;
+	struct vg_consumer consumer;
+	struct vg_proctab *procs;
+	vg_agent_fn fn;
+	void *ctx;
+	uint64_t lost_reported;
+	uint64_t host_pidns; /* pid namespace inode of PID 1 */
+};
+
+/* Load, attach and seed. 0 or a negative errno (already logged). */
+int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_fn fn, void *ctx);
+/* Print the ready line and consume until stopped. 0, or negative errno. */
+int vg_agent_run(struct vg_agent *a);
+/* Detach, free, and print the counters if asked. Safe after a failed start. */
+void vg_agent_release(struct vg_agent *a);
+
+/* Ask a running agent loop to stop (async-signal-safe). */
+void vg_agent_request_stop(void);
+/* Install SIGINT/SIGTERM handlers that call vg_agent_request_stop(). */
+void vg_agent_handle_signals(void);
+
+#endif /* VIGIL_AGENT_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Symbolic names for argument values; see flags.h. */
+#include "pipeline/flags.h"
+
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+struct bitname {
+	uint64_t bit;
+	const char *name;
+};
+
+struct valname {
+	int64_t val;
+	const char *name;
+};
+
+#define B(x) { x, #x }
+#define V(x) { x, #x }
+
+static const struct bitname clone_bits[] = {
+	B(CLONE_VM), B(CLONE_FS), B(CLONE_FILES), B(CLONE_SIGHAND), B(CLONE_PIDFD),
+	B(CLONE_PTRACE), B(CLONE_VFORK), B(CLONE_PARENT), B(CLONE_THREAD), B(CLONE_NEWNS),
+	B(CLONE_SYSVSEM), B(CLONE_SETTLS), B(CLONE_PARENT_SETTID), B(CLONE_CHILD_CLEARTID),
+	B(CLONE_UNTRACED), B(CLONE_CHILD_SETTID), B(CLONE_NEWCGROUP), B(CLONE_NEWUTS),
+	B(CLONE_NEWIPC), B(CLONE_NEWUSER), B(CLONE_NEWPID), B(CLONE_NEWNET), B(CLONE_IO),
+	{ 0x80ull, "CLONE_NEWTIME" }, { 0, NULL },
+};
+
+static const struct bitname mount_bits[] = {
+	B(MS_RDONLY), B(MS_NOSUID), B(MS_NODEV), B(MS_NOEXEC), B(MS_SYNCHRONOUS), B(MS_REMOUNT),
+	B(MS_MANDLOCK), B(MS_DIRSYNC), B(MS_NOATIME), B(MS_NODIRATIME), B(MS_BIND), B(MS_MOVE),
+	B(MS_REC), B(MS_SILENT), B(MS_POSIXACL), B(MS_UNBINDABLE), B(MS_PRIVATE), B(MS_SLAVE),
+	B(MS_SHARED), B(MS_RELATIME), B(MS_KERNMOUNT), B(MS_I_VERSION), B(MS_STRICTATIME),
+	B(MS_LAZYTIME), { 0, NULL },
+};
+
+/* Composite flags (O_SYNC contains O_DSYNC, O_TMPFILE contains O_DIRECTORY)
+ * come before their parts so that each bit is named once. */
+static const struct bitname open_bits[] = {
+	B(O_SYNC), B(O_TMPFILE), B(O_CREAT), B(O_EXCL), B(O_NOCTTY), B(O_TRUNC), B(O_APPEND),
+	B(O_NONBLOCK), B(O_DSYNC), B(O_ASYNC), B(O_DIRECT), B(O_LARGEFILE), B(O_DIRECTORY),
+	B(O_NOFOLLOW), B(O_NOATIME), B(O_CLOEXEC), B(O_PATH), { 0, NULL },
+};
+
+static const struct bitname at_bits[] = {
+	B(AT_SYMLINK_NOFOLLOW), B(AT_REMOVEDIR), B(AT_SYMLINK_FOLLOW), B(AT_NO_AUTOMOUNT),
+	B(AT_EMPTY_PATH), { 0, NULL },
+};
+
+static const struct valname ptrace_reqs[] = {
+	V(PTRACE_TRACEME), V(PTRACE_PEEKTEXT), V(PTRACE_PEEKDATA), V(PTRACE_PEEKUSER),
+	V(PTRACE_POKETEXT), V(PTRACE_POKEDATA), V(PTRACE_POKEUSER), V(PTRACE_CONT),
+	V(PTRACE_KILL), V(PTRACE_SINGLESTEP), V(PTRACE_GETREGS), V(PTRACE_SETREGS),
+	V(PTRACE_ATTACH), V(PTRACE_DETACH), V(PTRACE_SYSCALL), V(PTRACE_SETOPTIONS),
+	V(PTRACE_GETEVENTMSG), V(PTRACE_GETSIGINFO), V(PTRACE_SETSIGINFO), V(PTRACE_GETREGSET),
+	V(PTRACE_SETREGSET), V(PTRACE_SEIZE), V(PTRACE_INTERRUPT), V(PTRACE_LISTEN),
+	{ 0, NULL },
+};
+
+static const struct valname bpf_cmds[] = {
+	V(BPF_MAP_CREATE), V(BPF_MAP_LOOKUP_ELEM), V(BPF_MAP_UPDATE_ELEM), V(BPF_MAP_DELETE_ELEM),
+	V(BPF_MAP_GET_NEXT_KEY), V(BPF_PROG_LOAD), V(BPF_OBJ_PIN), V(BPF_OBJ_GET),
+	V(BPF_PROG_ATTACH), V(BPF_PROG_DETACH), V(BPF_PROG_TEST_RUN), V(BPF_PROG_GET_NEXT_ID),
+	V(BPF_MAP_GET_NEXT_ID), V(BPF_PROG_GET_FD_BY_ID), V(BPF_MAP_GET_FD_BY_ID),
+	V(BPF_OBJ_GET_INFO_BY_FD), V(BPF_PROG_QUERY), V(BPF_RAW_TRACEPOINT_OPEN), V(BPF_BTF_LOAD),
+	V(BPF_BTF_GET_FD_BY_ID), V(BPF_TASK_FD_QUERY), V(BPF_MAP_LOOKUP_AND_DELETE_ELEM),
+	V(BPF_MAP_FREEZE), V(BPF_BTF_GET_NEXT_ID), V(BPF_MAP_LOOKUP_BATCH),
+	V(BPF_MAP_UPDATE_BATCH), V(BPF_MAP_DELETE_BATCH), V(BPF_LINK_CREATE), V(BPF_LINK_UPDATE),
+	V(BPF_LINK_GET_FD_BY_ID), V(BPF_LINK_GET_NEXT_ID), V(BPF_ENABLE_STATS),
+	V(BPF_ITER_CREATE), V(BPF_LINK_DETACH), V(BPF_PROG_BIND_MAP), { 0, NULL },
+};
+
+static void render_bits(struct strbuf *sb, const struct bitname *tab, uint64_t v)
+{
+	bool any = false;
+
+	for (; tab->name; tab++) {
+		if ((v & tab->bit) == tab->bit) {
+			strbuf_addf(sb, "%s%s", any ? "|" : "", tab->name);
+			v &= ~tab->bit;
+			any = true;
+		}
+	}
+	if (v || !any)
+		strbuf_addf(sb, "%s0x%llx", any ? "|" : "", (unsigned long long)v);
+}
+
+static int render_val(struct strbuf *sb, const struct valname *tab, int64_t v)
+{
+	for (; tab->name; tab++) {
+		if (tab->val == v) {
+			strbuf_addstr(sb, tab->name);
+			return 0;
+		}
+	}
+	strbuf_addf(sb, "%lld", (long long)v);
+	return 0;
+}
+
+int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v)
+{
+	switch (t) {
+	case VG_AT_OFLAGS: {
+		static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
+		uint64_t rest = v & ~(uint64_t)O_ACCMODE;
+
+		strbuf_addstr(sb, acc[v & O_ACCMODE]);
+		if (rest) {
+			strbuf_addch(sb, '|');
+			render_bits(sb, open_bits, rest);
+		}
+		return 0;
+	}
+	case VG_AT_CLONE_FLAGS:
+	case VG_AT_CLONE_ARGS: {
+		/* The low byte of clone(2) flags is the exit signal. */
+		uint64_t sig = t == VG_AT_CLONE_FLAGS ? v & 0xff : 0;
+
+		render_bits(sb, clone_bits, v & ~0xffull);
+		if (sig)
+			strbuf_addf(sb, "|SIG%s", sigabbrev_np((int)sig) ? sigabbrev_np((int)sig) : "?");
+		return 0;
+	}
+	case VG_AT_MOUNT_FLAGS:
+		render_bits(sb, mount_bits, v & 0xffffffffull);
+		return 0;
+	case VG_AT_ATFLAGS:
+		render_bits(sb, at_bits, v & 0xffffffffull);
+		return 0;
+	case VG_AT_SIGNAL: {
+		const char *n = sigabbrev_np((int)v);
+
+		if (n)
+			strbuf_addf(sb, "SIG%s", n);
+		else
+			strbuf_addf(sb, "%lld", (long long)(int)v);
+		return 0;
+	}
+	case VG_AT_PTRACE_REQ:
+		return render_val(sb, ptrace_reqs, (int64_t)(long)v);
+	case VG_AT_BPF_CMD:
+		return render_val(sb, bpf_cmds, (int64_t)(int)v);
+	default:
+		return -1;
+	}
+}
+
+const char *vg_errno_name(int err)
+{
+	return strerrorname_np(err);
+}

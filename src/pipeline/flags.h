@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Symbolic names for syscall argument values: open flags, clone and
+ * namespace flags, mount flags, signals, ptrace requests, bpf commands,
+ * errno names. Renderers and (later) rules use them.
+ */
+#ifndef VIGIL_FLAGS_H
+#define VIGIL_FLAGS_H
+
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "pipeline/syscalls.h"
+
+/* Append `v` rendered for argument type `t` ("O_WRONLY|O_CREAT", "SIGKILL",
+ * "PTRACE_ATTACH", ...). Unknown bits or values are appended in hex/decimal.
+ * Returns 0, or -1 if `t` has no symbolic form (caller prints a number). */
+int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v);
+
+/* "ENOENT" for 2 (a positive errno); NULL when unknown. */
+const char *vg_errno_name(int err);
+
+#endif /* VIGIL_FLAGS_H */

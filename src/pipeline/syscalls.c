@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The syscall descriptor table, expanded from include/abi/syscalls.h. */
+#include "pipeline/syscalls.h"
+
+#include <string.h>
+#include <sys/syscall.h>
+
+#define ROW_ARG(t, n) { VG_AT_##t, #n }
+#define ROW_NOARG { VG_AT_NONE, NULL }
+#define ROW(nm, post_, ...)                                                                        \
+	{ .name = #nm, .nr = __NR_##nm, .ev = VG_EV_SYS_##nm, .post = post_,                       \
+	  .args = { __VA_ARGS__ } },
+
+static const struct vg_sc_desc table[] = { VG_SYSCALL_TABLE(ROW, ROW_ARG, ROW_NOARG) };
+
+#define NROWS (sizeof(table) / sizeof(table[0]))
+_Static_assert(NROWS == VG_EV_SYS_END_ - VG_EV_SYS_BASE, "one row per syscall event id");
+_Static_assert(VG_EV_SYS_END_ <= VG_EV_MAX, "event ids fit the counter table");
+
+static uint8_t row_flags(const struct vg_sc_desc *d)
+{
+	switch (d->ev) {
+	case VG_EV_SYS_execve:
+	case VG_EV_SYS_execveat:
+		return VG_SCF_FAIL_ONLY;
+	case VG_EV_SYS_clone:
+	case VG_EV_SYS_clone3:
+	case VG_EV_SYS_fork:
+	case VG_EV_SYS_vfork:
+		return VG_SCF_SKIP_ZERO;
+	default:
+		return 0;
+	}
+}
+
+size_t vg_sc_count(void)
+{
+	return NROWS;
+}
+
+const struct vg_sc_desc *vg_sc_at(size_t i)
+{
+	return i < NROWS ? &table[i] : NULL;
+}
+
+const struct vg_sc_desc *vg_sc_by_ev(unsigned ev)
+{
+	if (ev < VG_EV_SYS_BASE || ev >= VG_EV_SYS_END_)
+		return NULL;
+	return vg_sc_at(ev - VG_EV_SYS_BASE);
+}
+
+const struct vg_sc_desc *vg_sc_by_name(const char *name)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+static uint8_t karg_of(enum vg_atype t)
+{
+	switch (t) {
+	case VG_AT_PATH:
+	case VG_AT_STR:
+		return VG_KARG_USTR;
+	case VG_AT_SOCKADDR:
+		return VG_KARG_SOCKADDR;
+	case VG_AT_OPEN_HOW:
+		return VG_KARG_OPEN_HOW;
+	case VG_AT_CLONE_ARGS:
+		return VG_KARG_CLONE_ARGS;
+	case VG_AT_CAPDATA:
+		return VG_KARG_CAPDATA;
+	default:
+		return VG_KARG_RAW;
+	}
+}
+
+void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ev = d->ev;
+	out->post = d->post;
+	out->flags = row_flags(d);
+	for (int i = 0; i < 6; i++)
+		out->karg[i] = karg_of(d->args[i].type);
+}
+
+const char *vg_ev_name(unsigned ev)
+{
+	const struct vg_sc_desc *d;
+
+	switch (ev) {
+	case VG_EV_PROC_EXEC:
+		return "execve";
+	case VG_EV_PROC_FORK:
+		return "procfork";
+	case VG_EV_PROC_EXIT:
+		return "procexit";
+	default:
+		d = vg_sc_by_ev(ev);
+		return d ? d->name : NULL;
+	}
+}

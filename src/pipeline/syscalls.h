@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The traced syscalls as user space knows them: Falco's names, argument
+ * names and types, x86_64 numbers. Generated from include/abi/syscalls.h;
+ * the table is static and read-only.
+ */
+#ifndef VIGIL_SYSCALLS_H
+#define VIGIL_SYSCALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/event.h"
+
+/* How user space renders (and later, rules compare) an argument. */
+enum vg_atype {
+	VG_AT_NONE = 0,
+	VG_AT_INT,
+	VG_AT_UINT,
+	VG_AT_HEX,
+	VG_AT_FD,
+	VG_AT_DIRFD,
+	VG_AT_PID,
+	VG_AT_UID,
+	VG_AT_GID,
+	VG_AT_MODE,
+	VG_AT_OFLAGS,
+	VG_AT_ATFLAGS,
+	VG_AT_PATH,
+	VG_AT_STR,
+	VG_AT_SOCKADDR,
+	VG_AT_OPEN_HOW,
+	VG_AT_CLONE_ARGS,
+	VG_AT_CAPDATA,
+	VG_AT_CLONE_FLAGS,
+	VG_AT_MOUNT_FLAGS,
+	VG_AT_SIGNAL,
+	VG_AT_PTRACE_REQ,
+	VG_AT_BPF_CMD,
+};
+
+struct vg_arg_desc {
+	enum vg_atype type;
+	const char *name; /* Falco's argument name; NULL when unused */
+};
+
+struct vg_sc_desc {
+	const char *name; /* Falco event type name = syscall name */
+	int nr;		  /* x86_64 syscall number */
+	enum vg_ev ev;
+	enum vg_post post;
+	struct vg_arg_desc args[6];
+};
+
+/* Number of rows, and row i (0-based), for iteration. */
+size_t vg_sc_count(void);
+const struct vg_sc_desc *vg_sc_at(size_t i);
+/* Lookups; NULL when unknown. */
+const struct vg_sc_desc *vg_sc_by_ev(unsigned ev);
+const struct vg_sc_desc *vg_sc_by_name(const char *name);
+/* The kernel's row for `d` (struct vg_sc_conf), ready for the sc_table map. */
+void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out);
+/* Name of any event id: syscalls by name, lifecycle as "execve",
+ * "procfork", "procexit"; NULL for unknown ids. */
+const char *vg_ev_name(unsigned ev);
+
+#endif /* VIGIL_SYSCALLS_H */
