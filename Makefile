@@ -43,7 +43,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 INTEG_BIN := $(BUILD)/tests/integration
-BENCH_BIN := $(BUILD)/bench/syscall-loop $(BUILD)/bench/tp-choice
+BENCH_BIN := $(BUILD)/bench/tpbench
 
 .PHONY: all deps run test check unit sanitize integration bench clean format format-check
 all: $(BUILD)/vigil
@@ -84,7 +84,7 @@ $(BUILD)/vigil: $(OBJ_MAIN) $(BUILD)/libvigil.a
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
 
 # The same unit tests under AddressSanitizer and UBSan, from a separate build
 # of the library so that sanitizer instrumentation covers our code too.
@@ -98,31 +98,42 @@ $(BUILD)/san/libvigil.a: $(SAN_OBJ)
 $(BUILD)/san/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/san/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
 
 $(INTEG_BIN): tests/integration/integration.c tests/integration/harness.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ tests/integration/integration.c tests/integration/harness.c -lcmocka -ljansson
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c $(SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_STATIC)
 
 unit: $(UNIT_BIN)
 sanitize: $(SAN_BIN)
 integration: $(INTEG_BIN) $(BUILD)/vigil
 
-# The one test command (README, .ci/run): every suite, one summary line.
-test check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
-	$(Q)tests/run $(BUILD)
+# The README's two commands. Each first installs what is missing (a no-op
+# when all is there), then builds in a second make so that the build sees
+# the freshly installed tools.
+test:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory check
 
-run: $(BUILD)/vigil
+run:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/vigil
 	$(BUILD)/vigil trace $(ARGS)
 
-bench: $(BUILD)/vigil $(BENCH_BIN)
-	$(Q)bench/run $(BUILD)
+# Every suite (unit, unit under ASan+UBSan, integration), one summary line.
+check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
+	$(Q)tests/run $(BUILD)
+
+bench:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/vigil $(BENCH_BIN)
+	$(BUILD)/bench/tpbench $(BUILD)/vigil
 
 format:
 	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)

@@ -33,16 +33,16 @@ static __always_inline __u64 cwd_addr(struct task_struct *task)
 	return (__u64)__builtin_preserve_access_index(&fs->pwd);
 }
 
-static __always_inline __u64 sys_arg(struct pt_regs *regs, int i)
+/* x86_64 syscall arguments, in order. `regs` is the tracepoint's trusted
+ * BTF pointer: direct loads, no helper calls. */
+static __always_inline void sys_args(struct pt_regs *regs, __u64 *a)
 {
-	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
-	}
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
+	a[4] = regs->r8;
+	a[5] = regs->r9;
 }
 
 /* Copy the cursor's bookkeeping into a finished record's header and slots. */
@@ -71,13 +71,13 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	struct file *f = NULL;
 	__u32 nr, i, size;
 
-	nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	nr = (__u32)regs->orig_ax;
 	conf = bpf_map_lookup_elem(&sc_table, &nr);
 	if (!conf || !conf->ev)
 		return 0;
 	if (is_self(task))
 		return 0;
-	if (BPF_CORE_READ(task, thread_info.status) & VG_TS_COMPAT) {
+	if (task->thread_info.status & VG_TS_COMPAT) {
 		/* An ia32 syscall: nr and registers follow the i386 ABI. */
 		misc_inc(VG_MISC_COMPAT);
 		return 0;
@@ -106,8 +106,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	e->pad = 0;
 	__builtin_memset(e->ext, 0, sizeof(e->ext));
 	__builtin_memset(&e->sock, 0, sizeof(e->sock));
-	for (i = 0; i < 6; i++)
-		e->args[i] = sys_arg(regs, i);
+	sys_args(regs, e->args);
 
 	for (i = 0; i < 6; i++) {
 		__u64 v = e->args[i];

@@ -33,42 +33,64 @@
  * ORed with VG_WALK_DEEP when the bound cut the walk short. Only called from
  * the global rec_put_path(), so it is verified once.
  */
+/* d_parent and d_name as one read: they are adjacent in struct dentry on
+ * every kernel vigil supports, which dentry_link_read() checks at load time. */
+struct vg_dentry_link {
+	struct dentry *parent;
+	__u32 hash;
+	__u32 len;
+	const unsigned char *name;
+};
+
+static __always_inline void dentry_link_read(struct dentry *d, struct vg_dentry_link *l)
+{
+	if (bpf_core_field_offset(struct dentry, d_name) ==
+	    bpf_core_field_offset(struct dentry, d_parent) + 8) {
+		bpf_core_read(l, sizeof(*l), &d->d_parent);
+	} else {
+		l->parent = BPF_CORE_READ(d, d_parent);
+		l->len = BPF_CORE_READ(d, d_name.len);
+		l->name = BPF_CORE_READ(d, d_name.name);
+	}
+}
+
 static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
 {
 	const struct path *path = (const struct path *)path_addr;
 	struct dentry *d = BPF_CORE_READ(path, dentry);
 	struct vfsmount *vmnt = BPF_CORE_READ(path, mnt);
 	struct mount *mnt = container_of(vmnt, struct mount, mnt);
+	struct dentry *root = BPF_CORE_READ(vmnt, mnt_root);
+	struct vg_dentry_link l;
 	__u32 i, len, pos, deep = VG_WALK_DEEP;
 
 	/* The write position lives in the map value (s->cur.wpos), not in a
 	 * register: the verifier then cannot tell iterations apart by it and
 	 * prunes the two ways through the loop body (component, mount
-	 * crossing) instead of exploring 2^64 combinations. */
+	 * crossing) instead of exploring 2^64 combinations. Per component the
+	 * walk costs two helper calls: the dentry link, and the name. */
 	s->cur.wpos = VG_PATH_MAX - 1;
 	s->walk[VG_PATH_MAX - 1] = 0;
 	for (i = 0; i < VG_PATH_DEPTH; i++) {
-		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-
-		len = BPF_CORE_READ(d, d_name.len) & VG_NAME_MAX;
-		if (d == root || d == parent) {
+		dentry_link_read(d, &l);
+		len = l.len & VG_NAME_MAX;
+		if (d == root || d == l.parent) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up != mnt && d == root) {
 				/* Cross to the mount point in the parent mount. */
 				d = BPF_CORE_READ(mnt, mnt_mountpoint);
 				mnt = up;
+				root = BPF_CORE_READ(mnt, mnt.mnt_root);
 				continue;
 			}
 			deep = 0;
 			pos = s->cur.wpos;
-			if (pos == VG_PATH_MAX - 1 && d == parent && up == mnt && d != root) {
+			if (pos == VG_PATH_MAX - 1 && d == l.parent && up == mnt && d != root) {
 				/* An internal mount's lone dentry (pipe:, memfd:, anon_inode:):
 				 * its name is the whole path, as d_path's d_dname gives. */
 				pos = (pos - len) & (VG_PATH_MAX - 1);
-				bpf_probe_read_kernel(&s->walk[pos], len, name);
+				bpf_probe_read_kernel(&s->walk[pos], len, l.name);
 				s->cur.wpos = pos;
 			}
 			break;
@@ -77,11 +99,11 @@ static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
 		if (len + 1 > pos)
 			break;
 		pos = (pos - len) & (VG_PATH_MAX - 1);
-		bpf_probe_read_kernel(&s->walk[pos], len, name);
+		bpf_probe_read_kernel(&s->walk[pos], len, l.name);
 		pos = (pos - 1) & (VG_PATH_MAX - 1);
 		s->walk[pos] = '/';
 		s->cur.wpos = pos;
-		d = parent;
+		d = l.parent;
 	}
 	pos = s->cur.wpos & (VG_PATH_MAX - 1);
 	if (pos == VG_PATH_MAX - 1) {

@@ -8,40 +8,53 @@
 /* x86: thread_info.status bit of a task inside an ia32 syscall. */
 #define VG_TS_COMPAT 0x0002
 
+/*
+ * `task` must be a BTF pointer (from bpf_get_current_task_btf() or a tp_btf
+ * argument): fields are then read with direct loads, which the verifier
+ * turns into fault-tolerant PROBE_MEM loads with CO-RE offsets. That costs
+ * a fraction of a bpf_probe_read_kernel() helper call per field, and this
+ * runs for every recorded event.
+ */
 static __always_inline void task_fill(struct vg_task *t, struct task_struct *task)
 {
-	const struct cred *cred = BPF_CORE_READ(task, cred);
-	struct nsproxy *nsp = BPF_CORE_READ(task, nsproxy);
-	struct pid *tpid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(tpid, level);
+	const struct cred *cred = task->cred;
+	struct nsproxy *nsp = task->nsproxy;
+	struct pid *tpid = task->thread_pid;
+	unsigned int level = tpid->level;
 	struct upid up;
 
-	t->pid = BPF_CORE_READ(task, tgid);
-	t->tid = BPF_CORE_READ(task, pid);
-	t->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	t->uid = BPF_CORE_READ(cred, uid.val);
-	t->gid = BPF_CORE_READ(cred, gid.val);
-	t->euid = BPF_CORE_READ(cred, euid.val);
-	t->egid = BPF_CORE_READ(cred, egid.val);
+	t->pid = task->tgid;
+	t->tid = task->pid;
+	t->ppid = task->real_parent->tgid;
+	t->uid = cred->uid.val;
+	t->gid = cred->gid.val;
+	t->euid = cred->euid.val;
+	t->egid = cred->egid.val;
 	if (bpf_core_field_exists(task->loginuid)) {
-		t->loginuid = BPF_CORE_READ(task, loginuid.val);
-		t->sessionid = BPF_CORE_READ(task, sessionid);
+		t->loginuid = task->loginuid.val;
+		t->sessionid = task->sessionid;
 	} else {
 		t->loginuid = (__u32)-1;
 		t->sessionid = (__u32)-1;
 	}
-	t->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	/* The pid as the task's own namespace sees it: numbers[level]. */
+	t->start_ns = task->group_leader->start_boottime;
+	/* The pid as the task's own namespace sees it: numbers[level]. A
+	 * variable index into a BTF object needs the helper. */
 	bpf_core_read(&up, sizeof(up), &tpid->numbers[level & 31]);
 	t->vpid = up.nr;
 	t->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
-	t->mnt_ns = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
-	t->net_ns = BPF_CORE_READ(nsp, net_ns, ns.inum);
-	t->uts_ns = BPF_CORE_READ(nsp, uts_ns, ns.inum);
-	t->ipc_ns = BPF_CORE_READ(nsp, ipc_ns, ns.inum);
-	t->cgroup_ns = BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
-	t->user_ns = BPF_CORE_READ(cred, user_ns, ns.inum);
-	bpf_core_read_str(t->comm, sizeof(t->comm), &task->comm);
+	if (nsp) {
+		t->mnt_ns = nsp->mnt_ns->ns.inum;
+		t->net_ns = nsp->net_ns->ns.inum;
+		t->uts_ns = nsp->uts_ns->ns.inum;
+		t->ipc_ns = nsp->ipc_ns->ns.inum;
+		t->cgroup_ns = nsp->cgroup_ns->ns.inum;
+	} else {
+		/* an exiting task has dropped its namespaces */
+		t->mnt_ns = t->net_ns = t->uts_ns = t->ipc_ns = t->cgroup_ns = 0;
+	}
+	t->user_ns = cred->user_ns->ns.inum;
+	__builtin_memcpy(t->comm, task->comm, sizeof(t->comm));
 }
 
 /* Fill the identity of the current task, with the cgroup id only current has. */

@@ -88,6 +88,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		return err;
 	}
 	l->skel->rodata->vigil_tgid = (__u32)getpid();
+	l->skel->rodata->wakeup_bytes = rb / 4;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));

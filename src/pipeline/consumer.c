@@ -49,5 +49,12 @@ void vg_consumer_release(struct vg_consumer *c)
 
 int vg_consumer_poll(struct vg_consumer *c, int timeout_ms)
 {
-	return ring_buffer__poll(c->rb, timeout_ms);
+	int n = ring_buffer__poll(c->rb, timeout_ms), m;
+
+	/* The kernel wakes us only when the ring fills up (emit() in
+	 * bpf/lib/maps.bpf.h): after a quiet timeout, drain what is there. */
+	if (n < 0)
+		return n;
+	m = ring_buffer__consume(c->rb);
+	return m < 0 ? m : n + m;
 }

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Integration-test harness; see harness.h. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *vigil_path(void)
+{
+	const char *p = getenv("VIGIL");
+
+	return p && *p ? p : "build/vigil";
+}
+
+static void grow(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return;
+	while (*cap < need)
+		*cap = *cap ? *cap * 2 : 4096;
+	*buf = realloc(*buf, *cap);
+	if (!*buf)
+		abort();
+}
+
+static void add_line(struct vigil_proc *v, const char *line)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(line, 0, &jerr);
+
+	if (!j) {
+		v->bad_lines++;
+		fprintf(stderr, "# not JSON: %.200s (%s)\n", line, jerr.text);
+		return;
+	}
+	if (v->nev == v->evcap) {
+		v->evcap = v->evcap ? v->evcap * 2 : 256;
+		v->ev = realloc(v->ev, v->evcap * sizeof(*v->ev));
+		if (!v->ev)
+			abort();
+	}
+	v->ev[v->nev++] = j;
+}
+
+static void on_stdout(struct vigil_proc *v, const char *buf, size_t n)
+{
+	size_t start = 0;
+
+	grow(&v->out, &v->outcap, v->outlen + n + 1);
+	memcpy(v->out + v->outlen, buf, n);
+	v->outlen += n;
+	for (size_t i = 0; i < v->outlen; i++) {
+		if (v->out[i] != '\n')
+			continue;
+		v->out[i] = '\0';
+		if (i > start)
+			add_line(v, v->out + start);
+		start = i + 1;
+	}
+	memmove(v->out, v->out + start, v->outlen - start);
+	v->outlen -= start;
+}
+
+static void on_stderr(struct vigil_proc *v, const char *buf, size_t n)
+{
+	grow(&v->err, &v->errcap, v->errlen + n + 1);
+	memcpy(v->err + v->errlen, buf, n);
+	v->errlen += n;
+	v->err[v->errlen] = '\0';
+}
+
+int vigil_pump(struct vigil_proc *v, int timeout_ms)
+{
+	struct pollfd fds[2] = { { .fd = v->out_fd, .events = POLLIN },
+				 { .fd = v->err_fd, .events = POLLIN } };
+	char buf[65536];
+	int n;
+
+	if (v->out_fd < 0 && v->err_fd < 0)
+		return -1;
+	n = poll(fds, 2, timeout_ms);
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		ssize_t r;
+
+		if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		r = read(fds[i].fd, buf, sizeof(buf));
+		if (r > 0) {
+			if (i == 0)
+				on_stdout(v, buf, (size_t)r);
+			else
+				on_stderr(v, buf, (size_t)r);
+		} else if (r == 0 || errno != EINTR) {
+			close(fds[i].fd);
+			if (i == 0)
+				v->out_fd = -1;
+			else
+				v->err_fd = -1;
+		}
+	}
+	return 0;
+}
+
+static int spawn(struct vigil_proc *v, const char *const *argv)
+{
+	int out[2], err[2];
+	const char *args[64];
+	size_t n = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->status = -1;
+	args[n++] = vigil_path();
+	for (size_t i = 1; argv[i] && n < 63; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -1;
+	v->pid = fork();
+	if (v->pid < 0)
+		return -1;
+	if (v->pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(args[0], (char *const *)args);
+		fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	v->out_fd = out[0];
+	v->err_fd = err[0];
+	return 0;
+}
+
+int vigil_start(struct vigil_proc *v, const char *const *argv, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	if (spawn(v, argv))
+		return -1;
+	while (!v->err || !strstr(v->err, "vigil: ready")) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || vigil_pump(v, (int)left) < 0)
+			return -1;
+		if (v->err_fd < 0 && (!v->err || !strstr(v->err, "vigil: ready")))
+			return -1;
+	}
+	return 0;
+}
+
+json_t *vigil_wait(struct vigil_proc *v, event_pred pred, void *ctx, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t i = 0;
+
+	for (;;) {
+		long long left;
+
+		for (; i < v->nev; i++)
+			if (pred(v->ev[i], ctx))
+				return v->ev[i];
+		left = deadline - now_ms();
+		if (left <= 0 || vigil_pump(v, (int)(left > 100 ? 100 : left)) < 0) {
+			for (; i < v->nev; i++)
+				if (pred(v->ev[i], ctx))
+					return v->ev[i];
+			return NULL;
+		}
+	}
+}
+
+size_t vigil_count(struct vigil_proc *v, event_pred pred, void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->nev; i++)
+		n += pred(v->ev[i], ctx);
+	return n;
+}
+
+int vigil_stop(struct vigil_proc *v, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int st;
+
+	if (v->pid <= 0)
+		return -1;
+	kill(v->pid, SIGTERM);
+	while (vigil_pump(v, 100) == 0 && now_ms() < deadline)
+		;
+	while (now_ms() < deadline) {
+		pid_t r = waitpid(v->pid, &st, WNOHANG);
+
+		if (r == v->pid) {
+			v->status = st;
+			v->pid = 0;
+			return st;
+		}
+		usleep(10000); /* reaping only: the process was told to stop */
+	}
+	kill(v->pid, SIGKILL);
+	waitpid(v->pid, &st, 0);
+	v->pid = 0;
+	return -1;
+}
+
+int vigil_run_to_end(struct vigil_proc *v, const char *const *argv, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int st;
+
+	if (spawn(v, argv))
+		return -1;
+	while (vigil_pump(v, 100) == 0 && now_ms() < deadline)
+		;
+	if (now_ms() >= deadline) {
+		kill(v->pid, SIGKILL);
+		waitpid(v->pid, &st, 0);
+		v->pid = 0;
+		return -1;
+	}
+	waitpid(v->pid, &st, 0);
+	v->pid = 0;
+	v->status = st;
+	return st;
+}
+
+void vigil_free(struct vigil_proc *v)
+{
+	if (v->pid > 0)
+		vigil_stop(v, 5000);
+	if (v->out_fd >= 0)
+		close(v->out_fd);
+	if (v->err_fd >= 0)
+		close(v->err_fd);
+	for (size_t i = 0; i < v->nev; i++)
+		json_decref(v->ev[i]);
+	free(v->ev);
+	free(v->out);
+	free(v->err);
+	memset(v, 0, sizeof(*v));
+	v->out_fd = v->err_fd = -1;
+}
+
+json_t *jget(json_t *root, const char *path)
+{
+	char key[128];
+	const char *p = path;
+
+	while (root && *p) {
+		size_t n = strcspn(p, ".");
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		root = json_is_object(root) ? json_object_get(root, key) : NULL;
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return root;
+}
+
+const char *jstr(json_t *root, const char *path)
+{
+	json_t *j = jget(root, path);
+
+	return json_is_string(j) ? json_string_value(j) : NULL;
+}
+
+long long jint(json_t *root, const char *path)
+{
+	json_t *j = jget(root, path);
+
+	return json_is_integer(j) ? (long long)json_integer_value(j) : LLONG_MIN;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Integration-test harness: runs build/vigil as a child with its stdout and
+ * stderr on pipes, waits for its ready line, collects the JSON objects it
+ * prints, and waits (with a deadline, never a blind sleep) for an event that
+ * matches a predicate.
+ */
+#ifndef VIGIL_TEST_HARNESS_H
+#define VIGIL_TEST_HARNESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct vigil_proc {
+	pid_t pid;
+	int out_fd, err_fd;
+	char *out;	/* partial stdout line */
+	size_t outlen, outcap;
+	char *err;	/* all of stderr so far, NUL-terminated */
+	size_t errlen, errcap;
+	json_t **ev;	/* parsed stdout lines, in order */
+	size_t nev, evcap;
+	size_t bad_lines; /* stdout lines that were not valid JSON */
+	int status;	/* wait status once exited, else -1 */
+};
+
+typedef bool (*event_pred)(json_t *ev, void *ctx);
+
+/* The vigil binary: $VIGIL, or build/vigil. */
+const char *vigil_path(void);
+
+/* Start vigil with argv (argv[0] ignored, NULL-terminated) and wait up to
+ * timeout_ms for "vigil: ready" on its stderr. 0 on ready, -1 otherwise
+ * (the process may have exited: see status and err). */
+int vigil_start(struct vigil_proc *v, const char *const *argv, int timeout_ms);
+/* Read whatever vigil printed within timeout_ms. Returns -1 once both pipes
+ * are closed, else 0. */
+int vigil_pump(struct vigil_proc *v, int timeout_ms);
+/* First collected event matching pred, waiting up to timeout_ms for more
+ * output. NULL on timeout. The event stays owned by v. */
+json_t *vigil_wait(struct vigil_proc *v, event_pred pred, void *ctx, int timeout_ms);
+/* Number of collected events matching pred. */
+size_t vigil_count(struct vigil_proc *v, event_pred pred, void *ctx);
+/* SIGTERM (if running), collect the rest of the output, reap. Returns the
+ * wait status, or -1 if it did not exit within timeout_ms (then SIGKILLed). */
+int vigil_stop(struct vigil_proc *v, int timeout_ms);
+void vigil_free(struct vigil_proc *v);
+
+/* Run vigil to completion with argv, collecting output; returns the wait status. */
+int vigil_run_to_end(struct vigil_proc *v, const char *const *argv, int timeout_ms);
+
+/* Dotted-path lookups into a JSON object ("proc.pid", "args.addr.port"). */
+json_t *jget(json_t *root, const char *path);
+const char *jstr(json_t *root, const char *path); /* NULL unless a string */
+long long jint(json_t *root, const char *path);	  /* LLONG_MIN unless an integer */
+
+/* Milliseconds of the monotonic clock. */
+long long now_ms(void);
+
+#endif /* VIGIL_TEST_HARNESS_H */
