@@ -57,8 +57,8 @@
 	VG_SC(ptrace,       VG_POST_NONE,    A(PTRACE_REQ, request), A(PID, pid), A(HEX, addr), N, N, N) \
 	VG_SC(mount,        VG_POST_NONE,    A(STR, dev), A(PATH, dir), A(STR, type), A(MOUNT_FLAGS, flags), N, N) \
 	VG_SC(umount2,      VG_POST_NONE,    A(PATH, name), A(HEX, flags), N, N, N, N)               \
-	VG_SC(unshare,      VG_POST_NONE,    A(CLONE_FLAGS, flags), N, N, N, N, N)                   \
-	VG_SC(setns,        VG_POST_NONE,    A(FD, fd), A(CLONE_FLAGS, nstype), N, N, N, N)          \
+	VG_SC(unshare,      VG_POST_NONE,    A(NS_FLAGS, flags), N, N, N, N, N)                      \
+	VG_SC(setns,        VG_POST_NONE,    A(FD, fd), A(NS_FLAGS, nstype), N, N, N, N)             \
 	VG_SC(init_module,  VG_POST_NONE,    A(HEX, image), A(UINT, len), A(STR, uargs), N, N, N)    \
 	VG_SC(finit_module, VG_POST_FD_ARG0, A(FD, fd), A(STR, uargs), A(HEX, flags), N, N, N)       \
 	VG_SC(bpf,          VG_POST_NONE,    A(BPF_CMD, cmd), A(HEX, attr), A(UINT, size), N, N, N)  \

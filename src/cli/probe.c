@@ -50,23 +50,23 @@ int cmd_probe(int argc, char **argv)
 		struct strbuf sb = STRBUF_INIT;
 		struct json_w w;
 
-		json_init(&w, &sb);
-		json_obj_begin(&w, NULL);
-		json_str(&w, "kernel", ft.kernel);
-		json_obj_begin(&w, "features");
+		jw_init(&w, &sb);
+		jw_obj_begin(&w, NULL);
+		jw_str(&w, "kernel", ft.kernel);
+		jw_obj_begin(&w, "features");
 		for (int f = 0; f < VG_FEAT_MAX; f++) {
-			json_obj_begin(&w, vg_feature_name(f));
-			json_bool(&w, "available", ft.f[f].ok);
-			json_str(&w, "detail", ft.f[f].detail);
-			json_obj_end(&w);
+			jw_obj_begin(&w, vg_feature_name(f));
+			jw_bool(&w, "available", ft.f[f].ok);
+			jw_str(&w, "detail", ft.f[f].detail);
+			jw_obj_end(&w);
 		}
-		json_obj_end(&w);
-		json_bool(&w, "agent", agent);
-		json_obj_begin(&w, "enforcement");
-		json_bool(&w, "kill", kill);
-		json_bool(&w, "deny", deny);
-		json_obj_end(&w);
-		json_obj_end(&w);
+		jw_obj_end(&w);
+		jw_bool(&w, "agent", agent);
+		jw_obj_begin(&w, "enforcement");
+		jw_bool(&w, "kill", kill);
+		jw_bool(&w, "deny", deny);
+		jw_obj_end(&w);
+		jw_obj_end(&w);
 		printf("%s\n", sb.buf);
 		strbuf_release(&sb);
 	} else {

@@ -50,16 +50,16 @@ static void json_addr(struct json_w *w, const char *key, const struct vg_addr *a
 {
 	char ip[64];
 
-	json_obj_begin(w, key);
-	json_str(w, "family", family_name(a->family));
+	jw_obj_begin(w, key);
+	jw_str(w, "family", family_name(a->family));
 	if (a->family == AF_UNIX) {
-		json_strn(w, "path", a->path.p ? a->path.p : "", a->path.len);
+		jw_strn(w, "path", a->path.p ? a->path.p : "", a->path.len);
 	} else if (a->family) {
 		vg_addr_ip_str(a, ip, sizeof(ip));
-		json_str(w, "ip", ip);
-		json_uint(w, "port", a->port);
+		jw_str(w, "ip", ip);
+		jw_uint(w, "port", a->port);
 	}
-	json_obj_end(w);
+	jw_obj_end(w);
 }
 
 /* Symbolic rendering into a scratch strbuf; false if the type has none. */
@@ -90,69 +90,69 @@ static void json_arg(struct json_w *w, struct strbuf *tmp, const struct vg_event
 	case VG_AT_PATH:
 	case VG_AT_STR:
 		if (ev->argstr[i].p)
-			json_strn(w, a->name, ev->argstr[i].p, ev->argstr[i].len);
+			jw_strn(w, a->name, ev->argstr[i].p, ev->argstr[i].len);
 		else
-			json_null(w, a->name);
+			jw_null(w, a->name);
 		return;
 	case VG_AT_SOCKADDR:
 		if (vg_addr_from_sockaddr(ev->argstr[i], &addr))
 			json_addr(w, a->name, &addr);
 		else
-			json_null(w, a->name);
+			jw_null(w, a->name);
 		return;
 	case VG_AT_INT:
-		json_int(w, a->name, (int64_t)v);
+		jw_int(w, a->name, (int64_t)v);
 		return;
 	case VG_AT_FD:
 	case VG_AT_DIRFD:
 	case VG_AT_PID:
-		json_int(w, a->name, (int32_t)v);
+		jw_int(w, a->name, (int32_t)v);
 		return;
 	case VG_AT_UINT:
 	case VG_AT_UID:
 	case VG_AT_GID:
-		json_uint(w, a->name, (uint32_t)v);
+		jw_uint(w, a->name, (uint32_t)v);
 		return;
 	case VG_AT_HEX:
 		strbuf_reset(tmp);
 		strbuf_addf(tmp, "0x%" PRIx64, v);
-		json_str(w, a->name, tmp->buf);
+		jw_str(w, a->name, tmp->buf);
 		return;
 	case VG_AT_MODE:
 		strbuf_reset(tmp);
 		strbuf_addf(tmp, "%#" PRIo64, v & 07777);
-		json_str(w, a->name, tmp->buf);
+		jw_str(w, a->name, tmp->buf);
 		return;
 	case VG_AT_OPEN_HOW:
-		json_obj_begin(w, a->name);
+		jw_obj_begin(w, a->name);
 		render_sym(tmp, VG_AT_OFLAGS, ev->ext[0]);
-		json_str(w, "flags", tmp->buf);
+		jw_str(w, "flags", tmp->buf);
 		strbuf_reset(tmp);
 		strbuf_addf(tmp, "%#" PRIo64, (uint64_t)ev->ext[1] & 07777);
-		json_str(w, "mode", tmp->buf);
-		json_uint(w, "resolve", ev->ext[2]);
-		json_obj_end(w);
+		jw_str(w, "mode", tmp->buf);
+		jw_uint(w, "resolve", ev->ext[2]);
+		jw_obj_end(w);
 		return;
 	case VG_AT_CLONE_ARGS:
 		render_sym(tmp, VG_AT_CLONE_ARGS, ev->ext[0]);
-		json_str(w, a->name, tmp->buf);
+		jw_str(w, a->name, tmp->buf);
 		return;
 	case VG_AT_CAPDATA: {
 		uint64_t caps[3];
 
 		caps_split(ev->ext, caps);
-		json_obj_begin(w, "caps");
-		json_uint(w, "effective", caps[0]);
-		json_uint(w, "permitted", caps[1]);
-		json_uint(w, "inheritable", caps[2]);
-		json_obj_end(w);
+		jw_obj_begin(w, "caps");
+		jw_uint(w, "effective", caps[0]);
+		jw_uint(w, "permitted", caps[1]);
+		jw_uint(w, "inheritable", caps[2]);
+		jw_obj_end(w);
 		return;
 	}
 	default:
 		if (render_sym(tmp, a->type, v))
-			json_str(w, a->name, tmp->buf);
+			jw_str(w, a->name, tmp->buf);
 		else
-			json_uint(w, a->name, v);
+			jw_uint(w, a->name, v);
 		return;
 	}
 }
@@ -160,44 +160,44 @@ static void json_arg(struct json_w *w, struct strbuf *tmp, const struct vg_event
 static void json_task(struct json_w *w, const struct vg_task *t, const struct vg_proc *proc,
 		      const struct vg_proc *parent)
 {
-	json_obj_begin(w, "proc");
-	json_uint(w, "pid", t->pid);
-	json_uint(w, "tid", t->tid);
-	json_uint(w, "ppid", t->ppid);
-	json_uint(w, "vpid", t->vpid);
-	json_strn(w, "comm", t->comm, strnlen(t->comm, sizeof(t->comm)));
+	jw_obj_begin(w, "proc");
+	jw_uint(w, "pid", t->pid);
+	jw_uint(w, "tid", t->tid);
+	jw_uint(w, "ppid", t->ppid);
+	jw_uint(w, "vpid", t->vpid);
+	jw_strn(w, "comm", t->comm, strnlen(t->comm, sizeof(t->comm)));
 	if (proc) {
-		json_str(w, "exe", proc->exe);
-		json_arr_begin(w, "args");
+		jw_str(w, "exe", proc->exe);
+		jw_arr_begin(w, "args");
 		for (size_t o = 0; proc->args && o <= proc->args_len;) {
 			size_t n = strnlen(proc->args + o, proc->args_len - o);
 
-			json_strn(w, NULL, proc->args + o, n);
+			jw_strn(w, NULL, proc->args + o, n);
 			o += n + 1;
 		}
-		json_arr_end(w);
-		json_str(w, "cwd", proc->cwd);
-		json_str(w, "tty", proc->tty[0] ? proc->tty : NULL);
+		jw_arr_end(w);
+		jw_str(w, "cwd", proc->cwd);
+		jw_str(w, "tty", proc->tty[0] ? proc->tty : NULL);
 	}
-	json_str(w, "pname", parent ? parent->comm : NULL);
-	json_uint(w, "uid", t->uid);
-	json_uint(w, "gid", t->gid);
-	json_uint(w, "euid", t->euid);
-	json_uint(w, "egid", t->egid);
-	json_int(w, "loginuid", (int32_t)t->loginuid);
-	json_int(w, "sessionid", (int32_t)t->sessionid);
-	json_uint(w, "start_ns", t->start_ns);
-	json_uint(w, "cgroup_id", t->cgroup_id);
-	json_obj_begin(w, "ns");
-	json_uint(w, "pid", t->pid_ns);
-	json_uint(w, "mnt", t->mnt_ns);
-	json_uint(w, "net", t->net_ns);
-	json_uint(w, "user", t->user_ns);
-	json_uint(w, "uts", t->uts_ns);
-	json_uint(w, "ipc", t->ipc_ns);
-	json_uint(w, "cgroup", t->cgroup_ns);
-	json_obj_end(w);
-	json_obj_end(w);
+	jw_str(w, "pname", parent ? parent->comm : NULL);
+	jw_uint(w, "uid", t->uid);
+	jw_uint(w, "gid", t->gid);
+	jw_uint(w, "euid", t->euid);
+	jw_uint(w, "egid", t->egid);
+	jw_int(w, "loginuid", (int32_t)t->loginuid);
+	jw_int(w, "sessionid", (int32_t)t->sessionid);
+	jw_uint(w, "start_ns", t->start_ns);
+	jw_uint(w, "cgroup_id", t->cgroup_id);
+	jw_obj_begin(w, "ns");
+	jw_uint(w, "pid", t->pid_ns);
+	jw_uint(w, "mnt", t->mnt_ns);
+	jw_uint(w, "net", t->net_ns);
+	jw_uint(w, "user", t->user_ns);
+	jw_uint(w, "uts", t->uts_ns);
+	jw_uint(w, "ipc", t->ipc_ns);
+	jw_uint(w, "cgroup", t->cgroup_ns);
+	jw_obj_end(w);
+	jw_obj_end(w);
 }
 
 static void json_sock(struct json_w *w, const struct vg_sock *s)
@@ -206,28 +206,28 @@ static void json_sock(struct json_w *w, const struct vg_sock *s)
 
 	if (!s->family)
 		return;
-	json_obj_begin(w, "sock");
-	json_str(w, "family", family_name(s->family));
-	json_str(w, "l4proto", l4_name(s));
+	jw_obj_begin(w, "sock");
+	jw_str(w, "family", family_name(s->family));
+	jw_str(w, "l4proto", l4_name(s));
 	if (s->family == AF_INET || s->family == AF_INET6) {
 		vg_addr_from_sock(s, false, &a);
 		json_addr(w, "local", &a);
 		vg_addr_from_sock(s, true, &a);
 		json_addr(w, "remote", &a);
 	}
-	json_obj_end(w);
+	jw_obj_end(w);
 }
 
 static void json_argv(struct json_w *w, struct vg_strv argv)
 {
-	json_arr_begin(w, "argv");
+	jw_arr_begin(w, "argv");
 	for (size_t o = 0; argv.p && o < argv.len;) {
 		size_t n = strnlen(argv.p + o, argv.len - o);
 
-		json_strn(w, NULL, argv.p + o, n);
+		jw_strn(w, NULL, argv.p + o, n);
 		o += n + 1;
 	}
-	json_arr_end(w);
+	jw_arr_end(w);
 }
 
 void vg_evfmt_json(struct strbuf *sb, const struct vg_event *ev, const struct vg_proc *proc,
@@ -237,48 +237,48 @@ void vg_evfmt_json(struct strbuf *sb, const struct vg_event *ev, const struct vg
 	struct json_w w;
 	char ts[40];
 
-	json_init(&w, sb);
-	json_obj_begin(&w, NULL);
+	jw_init(&w, sb);
+	jw_obj_begin(&w, NULL);
 	vg_clock_rfc3339(vg_clock_wall(ev->ts_boot), ts, sizeof(ts));
-	json_str(&w, "time", ts);
-	json_str(&w, "event", vg_ev_name(ev->type));
+	jw_str(&w, "time", ts);
+	jw_str(&w, "event", vg_ev_name(ev->type));
 	if (ev->sc) {
-		json_int(&w, "ret", ev->ret);
-		json_str(&w, "res", ev->ret >= 0 ? "SUCCESS" : vg_errno_name((int)-ev->ret));
-		json_obj_begin(&w, "args");
+		jw_int(&w, "ret", ev->ret);
+		jw_str(&w, "res", ev->ret >= 0 ? "SUCCESS" : vg_errno_name((int)-ev->ret));
+		jw_obj_begin(&w, "args");
 		for (int i = 0; i < 6; i++)
 			json_arg(&w, &tmp, ev, i);
-		json_obj_end(&w);
+		jw_obj_end(&w);
 		if (ev->path.p)
-			json_strn(&w, "resolved", ev->path.p, ev->path.len);
+			jw_strn(&w, "resolved", ev->path.p, ev->path.len);
 		json_sock(&w, ev->sock);
 	} else if (ev->exec) {
-		json_strn(&w, "filename", ev->filename.p ? ev->filename.p : "", ev->filename.len);
-		json_strn(&w, "exe", ev->exe.p ? ev->exe.p : "", ev->exe.len);
+		jw_strn(&w, "filename", ev->filename.p ? ev->filename.p : "", ev->filename.len);
+		jw_strn(&w, "exe", ev->exe.p ? ev->exe.p : "", ev->exe.len);
 		json_argv(&w, ev->argv);
-		json_uint(&w, "argc", ev->exec->argc);
-		json_strn(&w, "cwd", ev->cwd.p ? ev->cwd.p : "", ev->cwd.len);
-		json_str(&w, "tty", ev->exec->tty[0] ? ev->exec->tty : NULL);
+		jw_uint(&w, "argc", ev->exec->argc);
+		jw_strn(&w, "cwd", ev->cwd.p ? ev->cwd.p : "", ev->cwd.len);
+		jw_str(&w, "tty", ev->exec->tty[0] ? ev->exec->tty : NULL);
 	} else if (ev->fork) {
-		json_uint(&w, "child_pid", ev->fork->child_pid);
-		json_uint(&w, "child_start_ns", ev->fork->child_start_ns);
+		jw_uint(&w, "child_pid", ev->fork->child_pid);
+		jw_uint(&w, "child_start_ns", ev->fork->child_start_ns);
 	} else if (ev->exit) {
 		int st = ev->exit->exit_code;
 
-		json_int(&w, "exit_code", (st >> 8) & 0xff);
+		jw_int(&w, "exit_code", (st >> 8) & 0xff);
 		if (st & 0x7f) {
 			render_sym(&tmp, VG_AT_SIGNAL, st & 0x7f);
-			json_str(&w, "signal", tmp.buf);
+			jw_str(&w, "signal", tmp.buf);
 		} else {
-			json_null(&w, "signal");
+			jw_null(&w, "signal");
 		}
 	}
 	if (ev->flags & (0xff | VG_F_ARGS_TRUNC | VG_F_PATH_DEEP))
-		json_bool(&w, "truncated", true);
+		jw_bool(&w, "truncated", true);
 	if (ev->flags & VG_F_READ_ERR)
-		json_bool(&w, "read_error", true);
+		jw_bool(&w, "read_error", true);
 	json_task(&w, ev->task, proc, parent);
-	json_obj_end(&w);
+	jw_obj_end(&w);
 	strbuf_release(&tmp);
 }
 

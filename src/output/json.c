@@ -83,7 +83,7 @@ void json_escape(struct strbuf *sb, const char *str, size_t len)
 	strbuf_addch(sb, '"');
 }
 
-void json_init(struct json_w *w, struct strbuf *sb)
+void jw_init(struct json_w *w, struct strbuf *sb)
 {
 	memset(w, 0, sizeof(*w));
 	w->sb = sb;
@@ -118,45 +118,45 @@ static void json_close(struct json_w *w, char c)
 	w->comma[w->depth] = true;
 }
 
-void json_obj_begin(struct json_w *w, const char *key) { json_open(w, key, '{'); }
-void json_obj_end(struct json_w *w) { json_close(w, '}'); }
-void json_arr_begin(struct json_w *w, const char *key) { json_open(w, key, '['); }
-void json_arr_end(struct json_w *w) { json_close(w, ']'); }
+void jw_obj_begin(struct json_w *w, const char *key) { json_open(w, key, '{'); }
+void jw_obj_end(struct json_w *w) { json_close(w, '}'); }
+void jw_arr_begin(struct json_w *w, const char *key) { json_open(w, key, '['); }
+void jw_arr_end(struct json_w *w) { json_close(w, ']'); }
 
-void json_strn(struct json_w *w, const char *key, const char *s, size_t len)
+void jw_strn(struct json_w *w, const char *key, const char *s, size_t len)
 {
 	json_key(w, key);
 	json_escape(w->sb, s, len);
 }
 
-void json_str(struct json_w *w, const char *key, const char *s)
+void jw_str(struct json_w *w, const char *key, const char *s)
 {
 	if (!s) {
-		json_null(w, key);
+		jw_null(w, key);
 		return;
 	}
-	json_strn(w, key, s, strlen(s));
+	jw_strn(w, key, s, strlen(s));
 }
 
-void json_int(struct json_w *w, const char *key, int64_t v)
+void jw_int(struct json_w *w, const char *key, int64_t v)
 {
 	json_key(w, key);
 	strbuf_addf(w->sb, "%" PRId64, v);
 }
 
-void json_uint(struct json_w *w, const char *key, uint64_t v)
+void jw_uint(struct json_w *w, const char *key, uint64_t v)
 {
 	json_key(w, key);
 	strbuf_addf(w->sb, "%" PRIu64, v);
 }
 
-void json_bool(struct json_w *w, const char *key, bool v)
+void jw_bool(struct json_w *w, const char *key, bool v)
 {
 	json_key(w, key);
 	strbuf_addstr(w->sb, v ? "true" : "false");
 }
 
-void json_null(struct json_w *w, const char *key)
+void jw_null(struct json_w *w, const char *key)
 {
 	json_key(w, key);
 	strbuf_addstr(w->sb, "null");

@@ -41,11 +41,12 @@ static const struct bitname mount_bits[] = {
 };
 
 /* Composite flags (O_SYNC contains O_DSYNC, O_TMPFILE contains O_DIRECTORY)
- * come before their parts so that each bit is named once. */
+ * come before their parts so that each bit is named once. O_LARGEFILE is the
+ * kernel's value: glibc defines it as 0 on 64-bit, which would match always. */
 static const struct bitname open_bits[] = {
 	B(O_SYNC), B(O_TMPFILE), B(O_CREAT), B(O_EXCL), B(O_NOCTTY), B(O_TRUNC), B(O_APPEND),
-	B(O_NONBLOCK), B(O_DSYNC), B(O_ASYNC), B(O_DIRECT), B(O_LARGEFILE), B(O_DIRECTORY),
-	B(O_NOFOLLOW), B(O_NOATIME), B(O_CLOEXEC), B(O_PATH), { 0, NULL },
+	B(O_NONBLOCK), B(O_DSYNC), B(O_ASYNC), B(O_DIRECT), { 0100000, "O_LARGEFILE" },
+	B(O_DIRECTORY), B(O_NOFOLLOW), B(O_NOATIME), B(O_CLOEXEC), B(O_PATH), { 0, NULL },
 };
 
 static const struct bitname at_bits[] = {
@@ -71,7 +72,7 @@ static const struct valname bpf_cmds[] = {
 	V(BPF_OBJ_GET_INFO_BY_FD), V(BPF_PROG_QUERY), V(BPF_RAW_TRACEPOINT_OPEN), V(BPF_BTF_LOAD),
 	V(BPF_BTF_GET_FD_BY_ID), V(BPF_TASK_FD_QUERY), V(BPF_MAP_LOOKUP_AND_DELETE_ELEM),
 	V(BPF_MAP_FREEZE), V(BPF_BTF_GET_NEXT_ID), V(BPF_MAP_LOOKUP_BATCH),
-	V(BPF_MAP_UPDATE_BATCH), V(BPF_MAP_DELETE_BATCH), V(BPF_LINK_CREATE), V(BPF_LINK_UPDATE),
+	V(BPF_MAP_UPDATE_BATCH), V(BPF_MAP_DELETE_BATCH), V(BPF_MAP_LOOKUP_AND_DELETE_BATCH), V(BPF_LINK_CREATE), V(BPF_LINK_UPDATE),
 	V(BPF_LINK_GET_FD_BY_ID), V(BPF_LINK_GET_NEXT_ID), V(BPF_ENABLE_STATS),
 	V(BPF_ITER_CREATE), V(BPF_LINK_DETACH), V(BPF_PROG_BIND_MAP), { 0, NULL },
 };
@@ -117,17 +118,27 @@ int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v)
 		}
 		return 0;
 	}
-	case VG_AT_CLONE_FLAGS:
-	case VG_AT_CLONE_ARGS: {
+	case VG_AT_CLONE_FLAGS: {
 		/* The low byte of clone(2) flags is the exit signal. */
-		uint64_t sig = t == VG_AT_CLONE_FLAGS ? v & 0xff : 0;
+		uint64_t sig = v & 0xff, rest = v & ~0xffull;
+		const char *n = sig ? sigabbrev_np((int)sig) : NULL;
 
-		render_bits(sb, clone_bits, v & ~0xffull);
-		if (sig)
-			strbuf_addf(sb, "|SIG%s", sigabbrev_np((int)sig) ? sigabbrev_np((int)sig) : "?");
+		if (rest || !sig)
+			render_bits(sb, clone_bits, rest);
+		if (sig && n)
+			strbuf_addf(sb, "%sSIG%s", rest ? "|" : "", n);
+		else if (sig)
+			strbuf_addf(sb, "%s0x%llx", rest ? "|" : "", (unsigned long long)sig);
 		return 0;
 	}
+	case VG_AT_CLONE_ARGS: /* clone3: exit_signal is its own field */
+	case VG_AT_NS_FLAGS:   /* unshare, setns: CLONE_NEW* bits only */
+		render_bits(sb, clone_bits, v);
+		return 0;
 	case VG_AT_MOUNT_FLAGS:
+		/* Callers may still pass the pre-2.4 magic in the high half. */
+		if ((v & 0xffff0000ull) == 0xc0ed0000ull)
+			v &= 0xffffull;
 		render_bits(sb, mount_bits, v & 0xffffffffull);
 		return 0;
 	case VG_AT_ATFLAGS:

@@ -380,8 +380,9 @@ const struct vg_proc *vg_proctab_apply(struct vg_proctab *pt, const struct vg_ev
 		return p;
 	case VG_EV_PROC_EXIT:
 		p = find(pt, ev->task->pid);
-		if (p && same_start(pt, p, ev->task->start_ns))
-			mark_exited(pt, p, ev->ts_boot);
+		if (!p || !same_start(pt, p, ev->task->start_ns))
+			return NULL; /* unknown, or the entry is another process's */
+		mark_exited(pt, p, ev->ts_boot);
 		return p;
 	default:
 		p = entry_for(pt, ev->task);

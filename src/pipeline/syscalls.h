@@ -32,7 +32,8 @@ enum vg_atype {
 	VG_AT_OPEN_HOW,
 	VG_AT_CLONE_ARGS,
 	VG_AT_CAPDATA,
-	VG_AT_CLONE_FLAGS,
+	VG_AT_CLONE_FLAGS, /* clone(2): CLONE_* bits, exit signal in the low byte */
+	VG_AT_NS_FLAGS,	   /* unshare(2), setns(2): CLONE_NEW* bits */
 	VG_AT_MOUNT_FLAGS,
 	VG_AT_SIGNAL,
 	VG_AT_PTRACE_REQ,
