@@ -17,6 +17,7 @@
  * and --duration); it costs 20 wake-ups a second when idle. */
 #define POLL_MS 50
 #define HOUSEKEEP_NS 1000000000ull
+#define SWEEP_NS (30 * HOUSEKEEP_NS)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -100,7 +101,7 @@ static void report_losses(struct vg_agent *a)
 
 int vg_agent_run(struct vg_agent *a)
 {
-	uint64_t start = vg_clock_boot_now(), last_hk = start;
+	uint64_t start = vg_clock_boot_now(), last_hk = start, last_sweep = start;
 	uint64_t limit = a->opts.duration_s > 0 ? (uint64_t)(a->opts.duration_s * 1e9) : 0;
 	int n;
 
@@ -120,6 +121,10 @@ int vg_agent_run(struct vg_agent *a)
 			report_losses(a);
 			vg_proctab_reap(a->procs, now);
 			last_hk = now;
+		}
+		if (now - last_sweep >= SWEEP_NS) {
+			vg_proctab_sweep(a->procs, now);
+			last_sweep = now;
 		}
 		if (limit && now - start >= limit)
 			break;
@@ -158,9 +163,10 @@ static void print_stats(struct vg_agent *a)
 				(unsigned long long)c->lost);
 	}
 	vg_info("stats: process table: %zu live, %zu exited, %llu seeded, %llu created, "
-		"%llu misses, %llu full, %zu bytes",
+		"%llu misses, %llu full, %llu swept, %zu bytes",
 		ps.live, ps.exited, (unsigned long long)ps.seeded, (unsigned long long)ps.created,
-		(unsigned long long)ps.misses, (unsigned long long)ps.full, vg_proctab_mem(a->procs));
+		(unsigned long long)ps.misses, (unsigned long long)ps.full,
+		(unsigned long long)ps.swept, vg_proctab_mem(a->procs));
 }
 
 void vg_agent_release(struct vg_agent *a)

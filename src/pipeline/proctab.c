@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@
 #define DEFAULT_MAX 131072
 #define DEFAULT_GRACE_NS (5ull * 1000000000ull)
 #define ANCESTRY_MAX 64
+/* Above PID_MAX_LIMIT (4M): not a pid this kernel can hand out. */
+#define PID_LIMIT 4194304u
 
 struct vg_proctab {
 	struct vg_proc *bucket[NBUCKETS];
@@ -431,6 +434,24 @@ void vg_proctab_reap(struct vg_proctab *pt, uint64_t now)
 			p = n;
 		}
 	}
+}
+
+size_t vg_proctab_sweep(struct vg_proctab *pt, uint64_t now)
+{
+	size_t marked = 0;
+
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		for (struct vg_proc *p = pt->bucket[i]; p; p = p->next) {
+			if (p->exit_ts || p->pid >= PID_LIMIT)
+				continue;
+			if (kill((pid_t)p->pid, 0) < 0 && errno == ESRCH) {
+				mark_exited(pt, p, now);
+				marked++;
+			}
+		}
+	}
+	pt->st.swept += marked;
+	return marked;
 }
 
 void vg_proctab_stats(const struct vg_proctab *pt, struct vg_proctab_stats *out)

@@ -41,6 +41,7 @@ struct vg_proctab_stats {
 	uint64_t misses;   /* lookups of a pid the table did not know */
 	uint64_t full;     /* inserts refused because the table was full */
 	uint64_t reaped;
+	uint64_t swept;	   /* marked exited by vg_proctab_sweep (their exit was lost) */
 };
 
 /* NULL with errno set on failure. `max` bounds the entries (0: default 131072);
@@ -68,6 +69,12 @@ bool vg_proctab_descends(const struct vg_proctab *pt, uint32_t pid, uint32_t anc
 
 /* Drop exited entries older than the grace period at time `now` (boot ns). */
 void vg_proctab_reap(struct vg_proctab *pt, uint64_t now);
+
+/* Mark exited, at `now`, the live entries whose process is gone: catches
+ * exits whose event was lost (full ring), so the table stays bounded by the
+ * processes that exist. One kill(pid, 0) per live entry; run it rarely.
+ * Returns the number of entries marked. */
+size_t vg_proctab_sweep(struct vg_proctab *pt, uint64_t now);
 
 void vg_proctab_stats(const struct vg_proctab *pt, struct vg_proctab_stats *out);
 

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pipeline/event.h"
@@ -440,6 +441,34 @@ static void test_max_entries(void **state)
 	vg_proctab_free(pt);
 }
 
+/* An exit whose event was lost: the sweep notices the process is gone. */
+static void test_sweep_lost_exit(void **state)
+{
+	struct vg_proctab *pt = vg_proctab_new(0, 1000);
+	const struct vg_proc *p;
+	pid_t dead = fork();
+	int st;
+
+	assert_non_null(pt);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, &st, 0), dead);
+	/* the table saw the fork, never the exit */
+	ev_fork(pt, (uint32_t)getpid(), (uint32_t)getppid(), 1, (uint32_t)dead, 2);
+	p = vg_proctab_get(pt, (uint32_t)dead);
+	assert_non_null(p);
+	assert_int_equal(p->exit_ts, 0);
+	assert_true(vg_proctab_sweep(pt, 777) >= 1);
+	assert_int_equal(vg_proctab_get(pt, (uint32_t)dead)->exit_ts, 777);
+	/* this process is alive: untouched */
+	assert_int_equal(vg_proctab_get(pt, (uint32_t)getpid())->exit_ts, 0);
+	assert_int_equal(stats(pt).swept, vg_proctab_sweep(pt, 778) + 1);
+	/* and the grace period then removes it */
+	vg_proctab_reap(pt, 777 + 1000 + 1);
+	assert_null(vg_proctab_get(pt, (uint32_t)dead));
+	vg_proctab_free(pt);
+}
+
 static void test_unknown_pid(void **state)
 {
 	struct vg_proctab *pt = vg_proctab_new(0, 0);
@@ -524,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_pid_reuse),
 		cmocka_unit_test(test_descends),
 		cmocka_unit_test(test_max_entries),
+		cmocka_unit_test(test_sweep_lost_exit),
 		cmocka_unit_test(test_unknown_pid),
 	};
 
