@@ -67,7 +67,14 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # --- user space -------------------------------------------------------------
-$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS)
+# Every x86_64 syscall name, from the kernel headers: lets the rule compiler
+# tell an untraced syscall (a warning) from a typo (an error).
+UNISTD := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_64.h /usr/include/asm/unistd_64.h))
+$(BUILD)/sysnames.h: $(UNISTD) | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/"\1",/p' $< > $@
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -89,7 +96,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
 # The same unit tests under AddressSanitizer and UBSan, from a separate build
 # of the library so that sanitizer instrumentation covers our code too.
 SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(SRC_LIB))
-$(BUILD)/san/obj/%.o: src/%.c $(HDRS) $(SKELS)
+$(BUILD)/san/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h
 	@mkdir -p $(@D)
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@

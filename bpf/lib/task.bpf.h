@@ -54,6 +54,8 @@ static __always_inline void task_fill(struct vg_task *t, struct task_struct *tas
 		t->mnt_ns = t->net_ns = t->uts_ns = t->ipc_ns = t->cgroup_ns = 0;
 	}
 	t->user_ns = cred->user_ns->ns.inum;
+	/* the session leader's pid: signal->pids[PIDTYPE_SID]->numbers[0] */
+	t->sid = task->signal->pids[PIDTYPE_SID]->numbers[0].nr;
 	__builtin_memcpy(t->comm, task->comm, sizeof(t->comm));
 }
 

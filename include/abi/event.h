@@ -107,7 +107,7 @@ struct vg_task {
 	__u64 start_ns;	 /* group leader's start, CLOCK_BOOTTIME: (pid, start_ns) names a process */
 	__u64 cgroup_id; /* cgroup v2 id */
 	__u32 pid_ns, mnt_ns, net_ns, user_ns, uts_ns, ipc_ns, cgroup_ns;
-	__u32 pad;
+	__u32 sid; /* session id (setsid), in the host's pid namespace */
 	char comm[VG_TASK_COMM_LEN];
 };
 _Static_assert(sizeof(struct vg_task) == 104, "vg_task ABI");

@@ -79,7 +79,8 @@
 	VG_SC(chdir,        VG_POST_CWD,     A(PATH, path), N, N, N, N, N)                           \
 	VG_SC(fchdir,       VG_POST_CWD,     A(FD, fd), N, N, N, N, N)                               \
 	VG_SC(truncate,     VG_POST_NONE,    A(PATH, path), A(INT, length), N, N, N, N)              \
-	VG_SC(ftruncate,    VG_POST_FD_ARG0, A(FD, fd), A(INT, length), N, N, N, N)
+	VG_SC(ftruncate,    VG_POST_FD_ARG0, A(FD, fd), A(INT, length), N, N, N, N)             \
+	VG_SC(socket,       VG_POST_SOCK_RET, A(SOCK_DOMAIN, domain), A(SOCK_TYPE, type), A(INT, proto), N, N, N)
 /* clang-format on */
 
 #endif /* VIGIL_ABI_SYSCALLS_H */

@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "stream raw events (no rules), like sysdig or tracee" },
+	{ "check", cmd_check, "validate rule files (file:line:col errors), --explain them" },
 	{ "probe", cmd_probe, "report what this kernel offers and which enforcement is available" },
 };
 

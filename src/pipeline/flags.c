@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 
 struct bitname {
 	uint64_t bit;
@@ -75,6 +76,16 @@ static const struct valname bpf_cmds[] = {
 	V(BPF_MAP_UPDATE_BATCH), V(BPF_MAP_DELETE_BATCH), V(BPF_MAP_LOOKUP_AND_DELETE_BATCH), V(BPF_LINK_CREATE), V(BPF_LINK_UPDATE),
 	V(BPF_LINK_GET_FD_BY_ID), V(BPF_LINK_GET_NEXT_ID), V(BPF_ENABLE_STATS),
 	V(BPF_ITER_CREATE), V(BPF_LINK_DETACH), V(BPF_PROG_BIND_MAP), { 0, NULL },
+};
+
+static const struct valname sock_domains[] = {
+	V(AF_UNIX), V(AF_INET), V(AF_INET6), V(AF_NETLINK), V(AF_PACKET), V(AF_BLUETOOTH),
+	V(AF_ALG), V(AF_VSOCK), V(AF_XDP), V(AF_KEY), V(AF_CAN), V(AF_TIPC), { 0, NULL },
+};
+
+static const struct valname sock_types[] = {
+	V(SOCK_STREAM), V(SOCK_DGRAM), V(SOCK_RAW), V(SOCK_RDM), V(SOCK_SEQPACKET),
+	V(SOCK_DCCP), V(SOCK_PACKET), { 0, NULL },
 };
 
 static void render_bits(struct strbuf *sb, const struct bitname *tab, uint64_t v)
@@ -157,6 +168,15 @@ int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v)
 		return render_val(sb, ptrace_reqs, (int64_t)(long)v);
 	case VG_AT_BPF_CMD:
 		return render_val(sb, bpf_cmds, (int64_t)(int)v);
+	case VG_AT_SOCK_DOMAIN:
+		return render_val(sb, sock_domains, (int64_t)(int)v);
+	case VG_AT_SOCK_TYPE:
+		render_val(sb, sock_types, (int64_t)(v & 0xf));
+		if (v & SOCK_NONBLOCK)
+			strbuf_addstr(sb, "|SOCK_NONBLOCK");
+		if (v & SOCK_CLOEXEC)
+			strbuf_addstr(sb, "|SOCK_CLOEXEC");
+		return 0;
 	default:
 		return -1;
 	}

@@ -38,6 +38,8 @@ enum vg_atype {
 	VG_AT_SIGNAL,
 	VG_AT_PTRACE_REQ,
 	VG_AT_BPF_CMD,
+	VG_AT_SOCK_DOMAIN, /* AF_* */
+	VG_AT_SOCK_TYPE,   /* SOCK_* | SOCK_NONBLOCK | SOCK_CLOEXEC */
 };
 
 struct vg_arg_desc {
