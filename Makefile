@@ -42,7 +42,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-INTEG_BIN := $(BUILD)/tests/integration
+INTEG_BIN := $(BUILD)/tests/integration $(BUILD)/tests/integration-run
 BENCH_BIN := $(BUILD)/bench/tpbench
 
 .PHONY: all deps run test check unit sanitize integration bench clean format format-check
@@ -79,6 +79,9 @@ $(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# The bundled rules are embedded with .incbin: rebuild when they change.
+$(BUILD)/obj/rules/bundled.o $(BUILD)/san/obj/rules/bundled.o: rules/default.yaml
+
 $(BUILD)/libvigil.a: $(OBJ_LIB)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -107,10 +110,14 @@ $(BUILD)/san/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/san/li
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
 
-$(INTEG_BIN): tests/integration/integration.c tests/integration/harness.c tests/integration/harness.h
+$(BUILD)/tests/integration: tests/integration/integration.c tests/integration/harness.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ tests/integration/integration.c tests/integration/harness.c -lcmocka -ljansson
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
+$(BUILD)/tests/integration-run: tests/integration/run_it.c tests/integration/harness.c tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
 
 $(BUILD)/bench/%: bench/%.c $(SKELS)
 	@mkdir -p $(@D)

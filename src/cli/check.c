@@ -11,6 +11,8 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "pipeline/syscalls.h"
+#include "output/json.h"
+#include "rules/bundled.h"
 #include "rules/ruleset.h"
 
 static void check_usage(FILE *f)
@@ -22,16 +24,33 @@ static void check_usage(FILE *f)
 		   "the event types it is evaluated for.\n");
 }
 
-static void print_evtypes(const struct vg_rule *r, FILE *out)
+/* The event type names a rule is evaluated for, each once (a successful
+ * exec and a failed execve share the name "execve"). */
+static size_t rule_evnames(const struct vg_rule *r, const char **names)
 {
-	bool first = true;
+	size_t n = 0;
 
 	for (unsigned e = 0; e < VG_EV_MAX; e++) {
-		if (!r->ev[e])
+		const char *name = r->ev[e] ? vg_ev_name(e) : NULL;
+		size_t k;
+
+		if (!name)
 			continue;
-		fprintf(out, "%s%s", first ? "" : ",", vg_ev_name(e));
-		first = false;
+		for (k = 0; k < n && strcmp(names[k], name); k++)
+			;
+		if (k == n)
+			names[n++] = name;
 	}
+	return n;
+}
+
+static void print_evtypes(const struct vg_rule *r, FILE *out)
+{
+	const char *names[VG_EV_MAX];
+	size_t n = rule_evnames(r, names);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : "", names[i]);
 }
 
 int cmd_check(int argc, char **argv)
@@ -91,6 +110,122 @@ int cmd_check(int argc, char **argv)
 	}
 	printf("%zu rules loaded (%zu disabled), %zu macros, %zu lists, %u warning%s\n", rs->nrules,
 	       rs->ndisabled, rs->nmacros, rs->nlists, diag.warnings, diag.warnings == 1 ? "" : "s");
+	vg_ruleset_free(rs);
+	return VG_EXIT_OK;
+}
+
+static void rules_usage(FILE *f)
+{
+	fprintf(f, "usage: vigil rules list [--rules FILE|DIR]... [--json]\n"
+		   "       vigil rules dump\n\n"
+		   "list: name, priority, mode, tags and event types of each enabled rule\n"
+		   "      (the bundled ruleset unless --rules is given).\n"
+		   "dump: print the bundled ruleset, to copy and tune.\n");
+}
+
+static void rules_list_json(const struct vg_ruleset *rs)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct vg_rule *r = rs->rules[i];
+		struct json_w w;
+
+		strbuf_reset(&sb);
+		jw_init(&w, &sb);
+		jw_obj_begin(&w, NULL);
+		jw_str(&w, "rule", r->name);
+		jw_str(&w, "priority", vg_prio_name(r->prio));
+		jw_str(&w, "mode", vg_mode_name(r->mode));
+		jw_str(&w, "action", vg_action_name(r->action));
+		jw_arr_begin(&w, "tags");
+		for (size_t t = 0; t < r->ntags; t++)
+			jw_str(&w, NULL, r->tags[t]);
+		jw_arr_end(&w);
+		{
+			const char *names[VG_EV_MAX];
+			size_t n = rule_evnames(r, names);
+
+			jw_arr_begin(&w, "event_types");
+			for (size_t k = 0; k < n; k++)
+				jw_str(&w, NULL, names[k]);
+			jw_arr_end(&w);
+		}
+		jw_obj_end(&w);
+		printf("%s\n", sb.buf);
+	}
+	strbuf_release(&sb);
+}
+
+int cmd_rules(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *paths[64];
+	size_t npaths = 0;
+	struct vg_rule_source bundled = vg_bundled_rules();
+	struct vg_diag diag = { .out = stderr };
+	struct vg_ruleset *rs;
+	bool json = false;
+	int opt;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		rules_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? VG_EXIT_USAGE : VG_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "dump")) {
+		fwrite(bundled.text, 1, bundled.len, stdout);
+		return VG_EXIT_OK;
+	}
+	if (strcmp(argv[1], "list")) {
+		vg_err("rules: unknown sub-command '%s' (list or dump)", argv[1]);
+		return VG_EXIT_USAGE;
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc - 1, argv + 1, "r:jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (npaths == 64) {
+				vg_err("--rules: at most 64");
+				return VG_EXIT_USAGE;
+			}
+			paths[npaths++] = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			rules_usage(stdout);
+			return VG_EXIT_OK;
+		default:
+			rules_usage(stderr);
+			return VG_EXIT_USAGE;
+		}
+	}
+	rs = vg_ruleset_load(paths, npaths, &bundled, npaths ? 0 : 1, &diag);
+	if (!rs)
+		return VG_EXIT_USAGE;
+	if (json) {
+		rules_list_json(rs);
+	} else {
+		printf("%-40s %-13s %-8s %-28s %s\n", "RULE", "PRIORITY", "MODE", "TAGS", "EVENT TYPES");
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const struct vg_rule *r = rs->rules[i];
+			struct strbuf tags = STRBUF_INIT;
+
+			for (size_t t = 0; t < r->ntags; t++)
+				strbuf_addf(&tags, "%s%s", t ? "," : "", r->tags[t]);
+			printf("%-40s %-13s %-8s %-28s ", r->name, vg_prio_name(r->prio),
+			       vg_mode_name(r->mode), tags.buf);
+			print_evtypes(r, stdout);
+			printf("\n");
+			strbuf_release(&tags);
+		}
+	}
 	vg_ruleset_free(rs);
 	return VG_EXIT_OK;
 }

@@ -9,6 +9,8 @@ enum { VG_EXIT_OK = 0, VG_EXIT_RUNTIME = 1, VG_EXIT_USAGE = 2 };
 int cmd_trace(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* Parse a positive number of seconds ("2", "0.5"); -1 if invalid. */
 double cli_parse_seconds(const char *s);

@@ -18,6 +18,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "the agent: evaluate rules against live events, print alerts" },
+	{ "rules", cmd_rules, "list the rules a ruleset holds; dump the bundled ruleset" },
 	{ "trace", cmd_trace, "stream raw events (no rules), like sysdig or tracee" },
 	{ "check", cmd_check, "validate rule files (file:line:col errors), --explain them" },
 	{ "probe", cmd_probe, "report what this kernel offers and which enforcement is available" },

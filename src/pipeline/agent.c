@@ -95,6 +95,8 @@ static void report_losses(struct vg_agent *a)
 			"raise --ringbuf or narrow what is traced",
 			(unsigned long long)(ks.lost_total - a->lost_reported),
 			(unsigned long long)ks.lost_total);
+		if (a->opts.on_loss)
+			a->opts.on_loss(a, ks.lost_total - a->lost_reported, ks.lost_total);
 		a->lost_reported = ks.lost_total;
 	}
 }

@@ -181,7 +181,17 @@ enum {
 	HAVE_PCMDLINE = 1 << 2,
 	HAVE_EVARGS = 1 << 3,
 	HAVE_FDNAME = 1 << 4,
+	HAVE_WALL = 1 << 5,
 };
+
+uint64_t vg_evctx_wall(struct vg_evctx *c)
+{
+	if (!(c->have & HAVE_WALL)) {
+		c->wall_ns = vg_clock_wall(c->ev->ts_boot);
+		c->have |= HAVE_WALL;
+	}
+	return c->wall_ns;
+}
 
 void vg_evctx_init(struct vg_evctx *c)
 {
@@ -587,7 +597,7 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 	case VG_F_EVT_FAILED:
 		return set_bool(o, ev->sc && ev->ret < 0);
 	case VG_F_EVT_TIME:
-		vg_clock_rfc3339(vg_clock_wall(ev->ts_boot), c->timebuf, sizeof(c->timebuf));
+		vg_clock_rfc3339(vg_evctx_wall(c), c->timebuf, sizeof(c->timebuf));
 		return set_cstr(o, c->timebuf);
 	case VG_F_EVT_NUM:
 		return set_uint(o, c->evnum);

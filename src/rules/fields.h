@@ -155,8 +155,13 @@ struct vg_evctx {
 	/* caches, valid for the current event */
 	unsigned have;
 	struct strbuf cmdline, args, pcmdline, evargs, argval, fdname, tmp;
+	uint64_t wall_ns; /* the event's wall-clock time, once computed */
 	char timebuf[40];
 };
+
+/* The event's wall-clock time in ns (computed once per event, so that an
+ * alert's "time" and its evt.time agree to the nanosecond). */
+uint64_t vg_evctx_wall(struct vg_evctx *c);
 
 void vg_evctx_init(struct vg_evctx *c);
 void vg_evctx_release(struct vg_evctx *c);

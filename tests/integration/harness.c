@@ -43,11 +43,23 @@ static void grow(char **buf, size_t *cap, size_t need)
 static void add_line(struct vigil_proc *v, const char *line)
 {
 	json_error_t jerr;
-	json_t *j = json_loads(line, 0, &jerr);
+	json_t *j = line[0] == '{' || line[0] == '[' ? json_loads(line, 0, &jerr) : NULL;
 
 	if (!j) {
+		size_t n = strlen(line);
+
 		v->bad_lines++;
-		fprintf(stderr, "# not JSON: %.200s (%s)\n", line, jerr.text);
+		if (!v->keep_text) {
+			fprintf(stderr, "# not JSON: %.200s\n", line);
+			return;
+		}
+		v->text = realloc(v->text, v->textlen + n + 2);
+		if (!v->text)
+			abort();
+		memcpy(v->text + v->textlen, line, n);
+		v->textlen += n;
+		v->text[v->textlen++] = '\n';
+		v->text[v->textlen] = '\0';
 		return;
 	}
 	if (v->nev == v->evcap) {
@@ -125,8 +137,10 @@ static int spawn(struct vigil_proc *v, const char *const *argv)
 	int out[2], err[2];
 	const char *args[64];
 	size_t n = 0;
+	bool keep = v->keep_text; /* the one setting a caller may make before */
 
 	memset(v, 0, sizeof(*v));
+	v->keep_text = keep;
 	v->status = -1;
 	args[n++] = vigil_path();
 	for (size_t i = 1; argv[i] && n < 63; i++)
@@ -258,6 +272,7 @@ void vigil_free(struct vigil_proc *v)
 	free(v->ev);
 	free(v->out);
 	free(v->err);
+	free(v->text);
 	memset(v, 0, sizeof(*v));
 	v->out_fd = v->err_fd = -1;
 }

@@ -23,6 +23,9 @@ struct vigil_proc {
 	json_t **ev;	/* parsed stdout lines, in order */
 	size_t nev, evcap;
 	size_t bad_lines; /* stdout lines that were not valid JSON */
+	bool keep_text;	  /* keep non-JSON lines in `text` instead of complaining */
+	char *text;	  /* non-JSON stdout lines, newline-separated */
+	size_t textlen;
 	int status;	/* wait status once exited, else -1 */
 };
 

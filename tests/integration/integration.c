@@ -501,7 +501,7 @@ static void test_syscall_filter_and_duration(void **state)
 	char pidarg[32], path[PATH_MAX];
 	const char *argv[] = { "vigil",	  "trace", "--json",     "--syscall", "unlink",
 			       "--pid",	  pidarg,  "--duration", "30",	      NULL };
-	struct vigil_proc v;
+	struct vigil_proc v = { 0 };
 	struct match m = { .event = "unlink" };
 	json_t *ev;
 	pid_t pid;
@@ -546,7 +546,7 @@ static void test_usage_errors(void **state)
 	const char *bad_cmd[] = { "vigil", "frobnicate", NULL };
 	const char *bad_rb[] = { "vigil", "trace", "--ringbuf", "3000", NULL };
 	const char *bad_dur[] = { "vigil", "trace", "--duration", "-1", NULL };
-	struct vigil_proc v;
+	struct vigil_proc v = { 0 };
 	int st;
 
 	(void)state;
@@ -571,7 +571,7 @@ static void test_usage_errors(void **state)
 static void test_probe(void **state)
 {
 	const char *argv[] = { "vigil", "probe", "--json", NULL };
-	struct vigil_proc v;
+	struct vigil_proc v = { 0 };
 	json_t *j;
 	int st;
 
@@ -627,7 +627,7 @@ static void test_losses_counted(void **state)
 	const char *argv[] = { "vigil", "trace", "--json",  "--syscall", "openat", "--pid",
 			       pidarg,	"--ringbuf", "4096", "--stats",   NULL };
 	unsigned long long seen, sent, lost, records;
-	struct vigil_proc v;
+	struct vigil_proc v = { 0 };
 	struct match m = { .event = "openat" };
 	int st;
 

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * `vigil run`: the agent. Loads the rules (bundled ones by default), tells
+ * the kernel which syscalls they need, and evaluates each event against the
+ * rules indexed for its type; matches become alerts (alert mode), audit
+ * lines (observe mode), and shadow-enforcement verdicts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/log.h"
+#include "output/alert.h"
+#include "pipeline/agent.h"
+#include "pipeline/users.h"
+#include "rules/bundled.h"
+#include "rules/ruleset.h"
+
+#define MAX_RULE_PATHS 64
+
+struct run {
+	struct vg_ruleset *rs;
+	enum vg_mode cap;
+	enum vg_alert_format fmt;
+	FILE *out;
+	FILE *audit;
+	struct vg_evctx ctx;
+	struct vg_users *users;
+	struct strbuf line;
+	char hostname[256];
+	uint64_t alerts, observed;
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil run [OPTIONS]\n\n"
+		"Run the agent: evaluate rules against live events and print alerts.\n\n"
+		"  -r, --rules FILE|DIR   rules to load, in order (repeatable); default: the\n"
+		"                         bundled ruleset ('vigil rules dump' prints it)\n"
+		"  -m, --mode MODE        cap every rule's mode: observe, alert or enforce\n"
+		"                         (default enforce: each rule runs in its own mode)\n"
+		"  -o, --output FORMAT    json (Falco's JSON lines, default) or text\n"
+		"      --output-file PATH append alerts to PATH instead of stdout\n"
+		"      --audit-file PATH  append observe-mode matches to PATH (JSON lines)\n"
+		"      --filter WHERE     kernel (default) or user: where events are filtered\n"
+		"      --ringbuf SIZE     ring buffer size, a power of two (default 8M)\n"
+		"      --duration SECS    stop after SECS seconds\n"
+		"      --stats            print counters (kernel, rules) at exit\n"
+		"  -v, --verbose          more diagnostics\n"
+		"  -h, --help             this text\n");
+}
+
+static enum vg_alert_action shadow_action(const struct vg_rule *r)
+{
+	return r->action == VG_ACTION_DENY ? VG_ALERT_WOULD_DENY : VG_ALERT_WOULD_KILL;
+}
+
+static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc)
+{
+	struct run *rn = a->ctx;
+	struct vg_rule *const *rules = rn->rs->by_ev[ev->type];
+	size_t n = rn->rs->n_by_ev[ev->type];
+
+	if (!n)
+		return 0;
+	vg_evctx_begin(&rn->ctx, ev, proc);
+	rn->ctx.procs = a->procs;
+	rn->ctx.host_pidns = a->host_pidns;
+	for (size_t i = 0; i < n; i++) {
+		struct vg_rule *r = rules[i];
+		struct vg_alert al = { .rule = r };
+		FILE *dst;
+
+		if (!vg_rule_eval(r, &rn->ctx))
+			continue;
+		r->matches++;
+		al.mode = r->mode < rn->cap ? r->mode : rn->cap;
+		/* The kernel-side kill/deny is not wired to rules yet: a rule in
+		 * effective enforce mode reports what it would have done. */
+		if (r->mode == VG_MODE_ENFORCE)
+			al.action = shadow_action(r);
+		if (al.mode == VG_MODE_ENFORCE)
+			al.mode = VG_MODE_ALERT;
+		if (al.mode == VG_MODE_OBSERVE) {
+			rn->observed++;
+			dst = rn->audit;
+		} else {
+			rn->alerts++;
+			dst = rn->out;
+		}
+		if (!dst)
+			continue;
+		strbuf_reset(&rn->line);
+		vg_alert_format(&rn->line, al.mode == VG_MODE_OBSERVE ? VG_ALERT_JSON : rn->fmt, &al,
+				&rn->ctx);
+		strbuf_addch(&rn->line, '\n');
+		fwrite(rn->line.buf, 1, rn->line.len, dst);
+	}
+	return 0;
+}
+
+/* Losses become an alert too, so that whoever reads alerts sees them. */
+static void on_loss(struct vg_agent *a, uint64_t lost, uint64_t total)
+{
+	struct run *rn = a->ctx;
+	static const char *const keys[] = { "vigil.dropped", "vigil.dropped_total" };
+	long long vals[2] = { (long long)lost, (long long)total };
+	char msg[160];
+
+	snprintf(msg, sizeof(msg),
+		 "%llu events dropped because the ring buffer was full (%llu in total)",
+		 (unsigned long long)lost, (unsigned long long)total);
+	strbuf_reset(&rn->line);
+	vg_alert_format_internal(&rn->line, rn->fmt, "vigil: events dropped", VG_PRIO_CRITICAL, msg,
+				 rn->hostname, keys, vals, 2);
+	strbuf_addch(&rn->line, '\n');
+	fwrite(rn->line.buf, 1, rn->line.len, rn->out);
+}
+
+static void print_rule_stats(const struct run *rn)
+{
+	vg_info("stats: alerts %llu, observe-mode matches %llu",
+		(unsigned long long)rn->alerts, (unsigned long long)rn->observed);
+	for (size_t i = 0; i < rn->rs->nrules; i++)
+		if (rn->rs->rules[i]->matches)
+			vg_info("stats: rule '%s' matched %llu", rn->rs->rules[i]->name,
+				(unsigned long long)rn->rs->rules[i]->matches);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_RINGBUF, OPT_DURATION, OPT_STATS };
+	static const struct option longopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "output-file", required_argument, NULL, OPT_OUTFILE },
+		{ "audit-file", required_argument, NULL, OPT_AUDIT },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *paths[MAX_RULE_PATHS], *outfile = NULL, *auditfile = NULL;
+	struct run rn = { .cap = VG_MODE_ENFORCE, .fmt = VG_ALERT_JSON, .line = STRBUF_INIT };
+	struct vg_agent_opts o = { .on_loss = on_loss };
+	struct vg_diag diag = { .out = stderr };
+	struct vg_rule_source bundled;
+	struct vg_agent agent;
+	size_t npaths = 0, nenforce = 0;
+	char ready[96];
+	int opt, err, rc = VG_EXIT_OK, m;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "r:m:o:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (npaths == MAX_RULE_PATHS) {
+				vg_err("--rules: at most %d", MAX_RULE_PATHS);
+				return VG_EXIT_USAGE;
+			}
+			paths[npaths++] = optarg;
+			break;
+		case 'm':
+			m = vg_mode_parse(optarg);
+			if (m < 0) {
+				vg_err("--mode: '%s' is not observe, alert or enforce", optarg);
+				return VG_EXIT_USAGE;
+			}
+			rn.cap = (enum vg_mode)m;
+			break;
+		case 'o':
+			if (!strcmp(optarg, "json"))
+				rn.fmt = VG_ALERT_JSON;
+			else if (!strcmp(optarg, "text"))
+				rn.fmt = VG_ALERT_TEXT;
+			else {
+				vg_err("--output: '%s' is not json or text", optarg);
+				return VG_EXIT_USAGE;
+			}
+			break;
+		case OPT_OUTFILE:
+			outfile = optarg;
+			break;
+		case OPT_AUDIT:
+			auditfile = optarg;
+			break;
+		case OPT_FILTER:
+			if (strcmp(optarg, "kernel") && strcmp(optarg, "user")) {
+				vg_err("--filter: '%s' is not kernel or user", optarg);
+				return VG_EXIT_USAGE;
+			}
+			break;
+		case OPT_RINGBUF:
+			if (vg_parse_size(optarg, &o.load.ringbuf_bytes)) {
+				vg_err("--ringbuf: '%s' is not a power of two between 4K and 1G", optarg);
+				return VG_EXIT_USAGE;
+			}
+			break;
+		case OPT_DURATION:
+			o.duration_s = cli_parse_seconds(optarg);
+			if (o.duration_s < 0) {
+				vg_err("--duration: '%s' is not a positive number of seconds", optarg);
+				return VG_EXIT_USAGE;
+			}
+			break;
+		case OPT_STATS:
+			o.stats = true;
+			break;
+		case 'v':
+			if (vg_log_level < VG_LOG_DEBUG)
+				vg_log_level++;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return VG_EXIT_OK;
+		default:
+			run_usage(stderr);
+			return VG_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		vg_err("run: unexpected argument '%s'", argv[optind]);
+		return VG_EXIT_USAGE;
+	}
+	bundled = vg_bundled_rules();
+	rn.rs = vg_ruleset_load(paths, npaths, &bundled, npaths ? 0 : 1, &diag);
+	if (!rn.rs) {
+		vg_err("rules: %u error%s; nothing loaded", diag.errors, diag.errors == 1 ? "" : "s");
+		return VG_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < rn.rs->nrules; i++)
+		nenforce += rn.rs->rules[i]->mode == VG_MODE_ENFORCE;
+	if (nenforce && rn.cap == VG_MODE_ENFORCE)
+		vg_warn("%zu rule%s in enforce mode report would-kill/would-deny: kernel-side "
+			"enforcement is not available in this build",
+			nenforce, nenforce == 1 ? "" : "s");
+	rn.out = stdout;
+	if (outfile && !(rn.out = fopen(outfile, "ae"))) {
+		vg_err("--output-file %s: %s", outfile, strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_rules;
+	}
+	if (auditfile && !(rn.audit = fopen(auditfile, "ae"))) {
+		vg_err("--audit-file %s: %s", auditfile, strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_files;
+	}
+	/* The agent flushes the alert output after each batch; the audit log
+	 * is line-buffered so that it too is current. */
+	if (rn.audit)
+		setvbuf(rn.audit, NULL, _IOLBF, 0);
+	if (gethostname(rn.hostname, sizeof(rn.hostname) - 1))
+		snprintf(rn.hostname, sizeof(rn.hostname), "localhost");
+	rn.users = vg_users_new("/etc/passwd", "/etc/group");
+	vg_evctx_init(&rn.ctx);
+	rn.ctx.users = rn.users;
+	rn.ctx.hostname = rn.hostname;
+
+	o.out = rn.out;
+	o.load.sys_enabled = rn.rs->sys_enabled;
+	vg_agent_handle_signals();
+	err = vg_agent_start(&agent, &o, on_event, &rn);
+	if (!err) {
+		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rn.rs->nrules,
+			 agent.loader.nsyscalls);
+		agent.opts.ready_msg = ready;
+		err = vg_agent_run(&agent);
+	}
+	if (err)
+		rc = VG_EXIT_RUNTIME;
+	if (o.stats)
+		print_rule_stats(&rn);
+	vg_agent_release(&agent);
+	if (rn.audit)
+		fflush(rn.audit);
+	vg_evctx_release(&rn.ctx);
+	vg_users_free(rn.users);
+out_files:
+	if (rn.audit)
+		fclose(rn.audit);
+	if (rn.out && rn.out != stdout)
+		fclose(rn.out);
+out_rules:
+	vg_ruleset_free(rn.rs);
+	strbuf_release(&rn.line);
+	return rc;
+}
