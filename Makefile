@@ -43,7 +43,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 INTEG_BIN := $(BUILD)/tests/integration $(BUILD)/tests/integration-run
-BENCH_BIN := $(BUILD)/bench/tpbench
+BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench
 
 .PHONY: all deps run test check unit sanitize integration bench clean format format-check
 all: $(BUILD)/vigil
@@ -119,10 +119,10 @@ $(BUILD)/tests/integration-run: tests/integration/run_it.c tests/integration/har
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
 
-$(BUILD)/bench/%: bench/%.c $(SKELS)
+$(BUILD)/bench/%: bench/%.c $(SKELS) $(BUILD)/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_STATIC)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvigil.a $(LDLIBS_STATIC)
 
 unit: $(UNIT_BIN)
 sanitize: $(SAN_BIN)
@@ -147,6 +147,7 @@ check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
 bench:
 	$(Q)scripts/install-deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/vigil $(BENCH_BIN)
+	$(BUILD)/bench/rulebench 500
 	$(BUILD)/bench/tpbench $(BUILD)/vigil
 
 format:

@@ -500,8 +500,22 @@ static struct vg_cexpr *compile_cmp(struct cctx *x, const struct vg_ast *n, stru
 		       "");
 		return NULL;
 	}
-	if (e->f.d->id == VG_F_EVT_TYPE)
+	if (e->f.d->id == VG_F_EVT_TYPE) {
 		evtype_set(x, n, v, nv, evs);
+		if (n->op == VG_OP_EQ || n->op == VG_OP_NE || n->op == VG_OP_IN) {
+			uint8_t *mask = arena_alloc(cc->a, VG_EV_MAX);
+
+			if (!mask) {
+				cc->ok = false;
+				return NULL;
+			}
+			/* evs holds the ids the comparison is true for (all ids
+			 * but the named ones for !=) */
+			for (int i = 0; i < VG_EV_MAX; i++)
+				mask[i] = evs->all || evs->ev[i];
+			e->evmask = mask;
+		}
+	}
 	e->vals = arena_alloc(cc->a, (nv ? nv : 1) * sizeof(*e->vals));
 	if (!e->vals) {
 		cc->ok = false;

@@ -177,6 +177,8 @@ static bool eval_cmp(const struct vg_cexpr *e, struct vg_evctx *c)
 {
 	struct vg_fval v;
 
+	if (e->evmask)
+		return e->evmask[c->ev->type];
 	/* Fields with several values (proc.aname without [N], fd.ip, ...):
 	 * true when any value satisfies the comparison. Bounded by the
 	 * ancestry walk (64) inside vg_field_get. */

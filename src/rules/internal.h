@@ -49,6 +49,9 @@ struct vg_cexpr {
 	bool sorted;
 	regex_t *re;
 	const char *text; /* the comparison as written, for explain */
+	/* evt.type =, != and in: the answer per event id, decided at load time
+	 * (an event-id lookup instead of string compares at event time) */
+	const uint8_t *evmask;
 };
 
 /* Output template: literal pieces and fields, alternating. */
