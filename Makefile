@@ -138,7 +138,7 @@ test:
 run:
 	$(Q)scripts/install-deps
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/vigil
-	$(BUILD)/vigil trace $(ARGS)
+	$(BUILD)/vigil run $(ARGS)
 
 # Every suite (unit, unit under ASan+UBSan, integration), one summary line.
 check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
