@@ -186,6 +186,7 @@ static void json_task(struct json_w *w, const struct vg_task *t, const struct vg
 	jw_uint(w, "egid", t->egid);
 	jw_int(w, "loginuid", (int32_t)t->loginuid);
 	jw_int(w, "sessionid", (int32_t)t->sessionid);
+	jw_uint(w, "sid", t->sid);
 	jw_uint(w, "start_ns", t->start_ns);
 	jw_uint(w, "cgroup_id", t->cgroup_id);
 	jw_obj_begin(w, "ns");
