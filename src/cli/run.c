@@ -71,6 +71,8 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 	vg_evctx_begin(&rn->ctx, ev, proc);
 	rn->ctx.procs = a->procs;
 	rn->ctx.host_pidns = a->host_pidns;
+	rn->ctx.host_mntns = a->host_mntns;
+	rn->ctx.containers = a->containers;
 	for (size_t i = 0; i < n; i++) {
 		struct vg_rule *r = rules[i];
 		struct vg_alert al = { .rule = r };

@@ -61,8 +61,18 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 	a->fn = fn;
 	a->ctx = ctx;
 	stop_requested = 0;
-	if (stat("/proc/1/ns/pid", &st) == 0)
+	/* The host's namespaces are PID 1's; where PID 1's are hidden from us
+	 * (some sandboxes deny it even to root), the agent's own, since it runs
+	 * on the host. */
+	if (stat("/proc/1/ns/pid", &st) == 0 || stat("/proc/self/ns/pid", &st) == 0)
 		a->host_pidns = st.st_ino;
+	if (stat("/proc/1/ns/mnt", &st) == 0 || stat("/proc/self/ns/mnt", &st) == 0)
+		a->host_mntns = st.st_ino;
+	a->containers = vg_containers_new(NULL);
+	if (!a->containers) {
+		vg_err("allocating the container cache: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	a->procs = vg_proctab_new(0, 0);
 	if (!a->procs) {
 		vg_err("allocating the process table: %s", strerror(errno));
@@ -181,4 +191,6 @@ void vg_agent_release(struct vg_agent *a)
 	vg_loader_stop(&a->loader);
 	vg_proctab_free(a->procs);
 	a->procs = NULL;
+	vg_containers_free(a->containers);
+	a->containers = NULL;
 }

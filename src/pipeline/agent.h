@@ -13,6 +13,7 @@
 
 #include "loader/loader.h"
 #include "pipeline/consumer.h"
+#include "pipeline/containers.h"
 #include "pipeline/proctab.h"
 
 struct vg_agent;
@@ -43,6 +44,8 @@ struct vg_agent {
 	void *ctx;
 	uint64_t lost_reported;
 	uint64_t host_pidns; /* pid namespace inode of PID 1 */
+	uint64_t host_mntns; /* mount namespace inode of PID 1 */
+	struct vg_containers *containers; /* cgroup id -> container */
 };
 
 /* Load, attach and seed. 0 or a negative errno (already logged). */

@@ -58,6 +58,8 @@ static const struct vg_field_desc fields[] = {
 	FD("group.gid", VG_F_GROUP_GID, VG_FT_UINT, 0),
 	FD("group.name", VG_F_GROUP_NAME, VG_FT_STR, 0),
 	FD("container.id", VG_F_CONTAINER_ID, VG_FT_STR, 0),
+	FD("container.full_id", VG_F_CONTAINER_FULL_ID, VG_FT_STR, 0),
+	FD("k8s.pod.uid", VG_F_K8S_POD_UID, VG_FT_STR, 0),
 	FD("fd.name", VG_F_FD_NAME, VG_FT_STR, 0),
 	FD("fd.nameraw", VG_F_FD_NAMERAW, VG_FT_STR, 0),
 	FD("fd.directory", VG_F_FD_DIRECTORY, VG_FT_STR, 0),
@@ -93,7 +95,7 @@ static const struct vg_field_desc fields[] = {
 static const char *const unsupported[] = {
 	"container.name", "container.image", "container.image.repository", "container.image.tag",
 	"container.image.id", "container.privileged", "container.mounts", "container.mount.dest[",
-	"container.mount.source[", "container.start_ts", "container.type", "container.full_id",
+	"container.mount.source[", "container.start_ts", "container.type",
 	"k8s.", "proc.duration", "proc.sname", "proc.env", "proc.exe_ino.", "proc.exe_ino",
 	"proc.is_exe_upper_layer", "proc.is_exe_from_memfd", "proc.is_exe_writable",
 	"proc.is_vpgid_leader", "proc.vpgid.", "proc.vpgid", "proc.ppid.duration", "proc.pvpid",
@@ -690,7 +692,8 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 	case VG_F_PROC_SID:
 		return set_uint(o, t->sid);
 	case VG_F_PROC_IS_CONTAINER:
-		return set_bool(o, c->host_pidns && t->pid_ns != c->host_pidns);
+		return set_bool(o, (c->host_pidns && t->pid_ns != c->host_pidns) ||
+				       (c->host_mntns && t->mnt_ns != c->host_mntns));
 	case VG_F_USER_UID:
 		return set_uint(o, t->euid);
 	case VG_F_USER_NAME:
@@ -706,11 +709,19 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 	case VG_F_GROUP_NAME:
 		return c->users ? set_cstr(o, vg_users_group(c->users, t->egid)) : false;
 	case VG_F_CONTAINER_ID:
-		/* The runtime's id comes with container context (cgroup path);
-		 * a process in the host's pid namespace is "host". */
-		if (!c->host_pidns || t->pid_ns == c->host_pidns)
+	case VG_F_CONTAINER_FULL_ID:
+	case VG_F_K8S_POD_UID: {
+		/* From the runtime's naming of the task's cgroup; a process in no
+		 * runtime's cgroup is on the "host", as Falco says. */
+		const struct vg_cinfo *ci =
+			c->containers ? vg_containers_lookup(c->containers, t->cgroup_id) : NULL;
+
+		if (f->d->id == VG_F_K8S_POD_UID)
+			return ci && ci->pod_uid[0] ? set_cstr(o, ci->pod_uid) : false;
+		if (!ci || !ci->container)
 			return set_cstr(o, "host");
-		return false;
+		return set_cstr(o, f->d->id == VG_F_CONTAINER_ID ? ci->id : ci->full_id);
+	}
 	case VG_F_FD_NAME:
 		return fd_name(c, o);
 	case VG_F_FD_NAMERAW: {

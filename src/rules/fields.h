@@ -19,6 +19,7 @@
 
 #include "common/strbuf.h"
 #include "pipeline/event.h"
+#include "pipeline/containers.h"
 #include "pipeline/proctab.h"
 #include "pipeline/users.h"
 
@@ -74,6 +75,8 @@ enum vg_fid {
 	VG_F_GROUP_GID,
 	VG_F_GROUP_NAME,
 	VG_F_CONTAINER_ID,
+	VG_F_CONTAINER_FULL_ID,
+	VG_F_K8S_POD_UID,
 	VG_F_FD_NAME,
 	VG_F_FD_NAMERAW,
 	VG_F_FD_DIRECTORY,
@@ -152,6 +155,8 @@ struct vg_evctx {
 	const char *hostname;
 	uint64_t evnum;
 	uint64_t host_pidns;
+	uint64_t host_mntns;
+	struct vg_containers *containers; /* may be NULL: no container context */
 	/* caches, valid for the current event */
 	unsigned have;
 	struct strbuf cmdline, args, pcmdline, evargs, argval, fdname, tmp;

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -108,8 +110,17 @@ static int write_rules(void)
 		"  output: \"setuid %%evt.arg.uid now uid=%%user.uid\"\n"
 		"  priority: CRITICAL\n"
 		"  tags: [T1548]\n"
-		"  mode: observe\n",
-		exe_copy, me, tmpdir, tmpdir, port);
+		"  mode: observe\n"
+		"- rule: IT container write\n"
+		"  desc: write below the test's container dir from a container\n"
+		"  condition: >\n"
+		"    evt.type in (open, openat) and evt.is_open_write = true\n"
+		"    and fd.name startswith %s/c/ and proc.is_container = true\n"
+		"  output: \"container write %%fd.name in %%container.id pod=%%k8s.pod.uid\"\n"
+		"  priority: WARNING\n"
+		"  tags: [T1610]\n"
+		"",
+		exe_copy, me, tmpdir, tmpdir, port, tmpdir);
 	return fclose(f);
 }
 
@@ -125,6 +136,8 @@ static int group_setup(void **state)
 	snprintf(path, sizeof(path), "%s/w", tmpdir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/other", tmpdir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/c", tmpdir);
 	mkdir(path, 0755);
 	snprintf(exe_copy, sizeof(exe_copy), "%s/it-true", tmpdir);
 	snprintf(rules_path, sizeof(rules_path), "%s/rules.yaml", tmpdir);
@@ -440,6 +453,138 @@ static void test_text_output(void **state)
 	vigil_free(&v);
 }
 
+/* --- containers ----------------------------------------------------------------------- */
+
+/* Where cgroup v2 is mounted ("" if nowhere). */
+static void cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[256];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/*
+ * A "container" as BRIEF §5 has it: a child moved into a cgroup named the way
+ * a runtime names it, then in new pid, mount, uts and net namespaces; its
+ * first process (pid 1 inside) writes a file. Returns that process's host pid.
+ */
+static pid_t run_in_container(const char *cgroup, const char *file)
+{
+	int *shared = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid = fork(), inner;
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char procs[600];
+		int fd;
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(10);
+		close(fd);
+		if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET))
+			_exit(11);
+		inner = fork();
+		if (inner == 0) {
+			if (getpid() != 1)
+				_exit(12);
+			fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			_exit(fd >= 0 ? 0 : 13);
+		}
+		*shared = inner; /* the host's pid of the container's pid 1 */
+		waitpid(inner, &st, 0);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 14);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	pid = *shared;
+	munmap(shared, sizeof(int));
+	return pid;
+}
+
+static void test_container_context(void **state)
+{
+	static const char hex[] = "c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char mount[256], cg[800], kube[600], file[160];
+	struct want w = { .rule = "IT container write" };
+	json_t *ev;
+
+	(void)state;
+	cgroup2_mount(mount, sizeof(mount));
+	if (!mount[0]) {
+		print_message("# no cgroup v2 mount: container context not testable here\n");
+		skip();
+	}
+	/* docker's systemd driver naming */
+	snprintf(cg, sizeof(cg), "%s/docker-%s.scope", mount, hex);
+	assert_int_equal(mkdirs(cg), 0);
+	snprintf(file, sizeof(file), "%s/c/docker", tmpdir);
+	w.pid = run_in_container(cg, file);
+	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	rmdir(cg);
+	assert_non_null(ev);
+	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
+	assert_string_equal(ostr(ev, "fd.name"), file);
+	assert_null(ostr(ev, "k8s.pod.uid")); /* not a pod: <NA>, JSON null */
+
+	/* a Kubernetes pod's container (kubelet's systemd driver, containerd) */
+	snprintf(kube, sizeof(kube),
+		 "%s/kubepods.slice/kubepods-besteffort.slice/"
+		 "kubepods-besteffort-pod4a5b6c7d_1111_2222_3333_444455556666.slice",
+		 mount);
+	snprintf(cg, sizeof(cg), "%s/cri-containerd-%s.scope", kube, hex);
+	assert_int_equal(mkdirs(cg), 0);
+	snprintf(file, sizeof(file), "%s/c/kube", tmpdir);
+	w.pid = run_in_container(cg, file);
+	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	rmdir(cg);
+	rmdir(kube);
+	snprintf(kube, sizeof(kube), "%s/kubepods.slice/kubepods-besteffort.slice", mount);
+	rmdir(kube);
+	snprintf(kube, sizeof(kube), "%s/kubepods.slice", mount);
+	rmdir(kube);
+	assert_non_null(ev);
+	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
+	assert_string_equal(ostr(ev, "k8s.pod.uid"), "4a5b6c7d-1111-2222-3333-444455556666");
+
+	/* and this test's own processes are on the host */
+	{
+		struct want h = { .rule = "IT write under dir" };
+
+		h.pid = run_child(ACT_WRITE);
+		ev = vigil_wait(&agent, match_alert, &h, WAIT_MS);
+		assert_non_null(ev);
+		assert_string_equal(ostr(ev, "container.id"), "host");
+	}
+}
+
 /* --- vigil check ------------------------------------------------------------------- */
 
 static void test_check_errors(void **state)
@@ -542,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_connect_shadow_kill),
 		cmocka_unit_test(test_observe_not_alerted),
 		cmocka_unit_test(test_decoy_silent),
+		cmocka_unit_test(test_container_context),
 		cmocka_unit_test(test_mode_cap_and_files),
 		cmocka_unit_test(test_text_output),
 		cmocka_unit_test(test_check_errors),

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Container identity from cgroup v2 paths; see containers.h. */
+#include "pipeline/containers.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Cached cgroups: a direct-mapped table; a collision replaces the older
+ * entry, which only costs a re-resolution. */
+#define CACHE_SLOTS 4096
+/* FILEID_KERNFS: the file-handle type of kernfs (cgroup2) directories. */
+#define VG_FILEID_KERNFS 0xfe
+
+struct slot {
+	uint64_t id; /* 0 = empty */
+	struct vg_cinfo info;
+};
+
+struct vg_containers {
+	char mount[256];
+	int mount_fd;
+	struct slot cache[CACHE_SLOTS];
+};
+
+static bool is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static void set_id(struct vg_cinfo *out, const char *hex, size_t n, const char *runtime)
+{
+	memcpy(out->full_id, hex, n);
+	out->full_id[n] = '\0';
+	memcpy(out->id, hex, 12);
+	out->id[12] = '\0';
+	out->runtime = runtime;
+	out->container = true;
+}
+
+/* One path component: "docker-<hex>.scope", "<hex>", "pod<uid>", ... */
+static void component(const char *c, size_t n, const char *prev, size_t prevn, struct vg_cinfo *out)
+{
+	static const struct {
+		const char *prefix;
+		const char *runtime;
+	} scopes[] = {
+		{ "docker-", "docker" },	  { "cri-containerd-", "containerd" },
+		{ "crio-", "cri-o" },		  { "libpod-", "podman" },
+		{ "containerd-", "containerd" },
+	};
+
+	/* systemd scopes: <runtime>-<64 hex>.scope (not the "-conmon-" helpers) */
+	if (n > 6 + 64 && !memcmp(c + n - 6, ".scope", 6)) {
+		for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+			size_t pl = strlen(scopes[i].prefix);
+
+			if (n == pl + 64 + 6 && !memcmp(c, scopes[i].prefix, pl) && is_hex(c + pl, 64)) {
+				set_id(out, c + pl, 64, scopes[i].runtime);
+				return;
+			}
+		}
+	}
+	/* cgroupfs drivers: /docker/<hex>, /kubepods/<qos>/pod<uid>/<hex>. A bare
+	 * 64-hex name elsewhere is not taken for a container: sandboxes and
+	 * job systems name cgroups that way too. */
+	if (n == 64 && is_hex(c, 64)) {
+		if (prevn == 6 && !memcmp(prev, "docker", 6))
+			set_id(out, c, 64, "docker");
+		else if (prevn > 3 && !memcmp(prev, "pod", 3))
+			set_id(out, c, 64, NULL);
+		return;
+	}
+	/* pods: "pod<uid>" (cgroupfs) or "kubepods-<qos>-pod<uid_with_underscores>.slice" */
+	{
+		const char *p = NULL;
+		size_t pn = 0;
+
+		if (n > 3 && !memcmp(c, "pod", 3)) {
+			p = c + 3;
+			pn = n - 3;
+		} else if (n > 6 && !memcmp(c + n - 6, ".slice", 6) && !memcmp(c, "kubepods", 8)) {
+			const char *q = memmem(c, n, "-pod", 4);
+
+			if (q) {
+				p = q + 4;
+				pn = (size_t)(c + n - 6 - p);
+			}
+		}
+		if (p && pn == 36) {
+			for (size_t i = 0; i < 36; i++)
+				out->pod_uid[i] = p[i] == '_' ? '-' : p[i];
+			out->pod_uid[36] = '\0';
+		}
+	}
+}
+
+bool vg_container_parse(const char *path, struct vg_cinfo *out)
+{
+	const char *s = path, *prev = "";
+	size_t prevn = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (*s) {
+		size_t n;
+
+		while (*s == '/')
+			s++;
+		n = strcspn(s, "/");
+		if (n)
+			component(s, n, prev, prevn, out);
+		prev = s;
+		prevn = n;
+		s += n;
+	}
+	return out->container;
+}
+
+/* The cgroup2 mount point from mountinfo ("... - cgroup2 cgroup2 rw"). */
+static void find_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - cgroup2 ");
+		char mnt[256];
+
+		if (!sep)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+struct vg_containers *vg_containers_new(const char *cgroup2_mount)
+{
+	struct vg_containers *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (cgroup2_mount)
+		snprintf(c->mount, sizeof(c->mount), "%s", cgroup2_mount);
+	else
+		find_mount(c->mount, sizeof(c->mount));
+	c->mount_fd = c->mount[0] ? open(c->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	return c;
+}
+
+void vg_containers_free(struct vg_containers *c)
+{
+	if (!c)
+		return;
+	if (c->mount_fd >= 0)
+		close(c->mount_fd);
+	free(c);
+}
+
+const char *vg_containers_mount(const struct vg_containers *c)
+{
+	return c->mount;
+}
+
+/* cgroup id -> path below the mount, through the kernfs file handle. */
+static bool cgroup_path(struct vg_containers *c, uint64_t id, char *buf, size_t size)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[8];
+	} h;
+	char link[64];
+	ssize_t n;
+	int fd;
+
+	if (c->mount_fd < 0)
+		return false;
+	h.fh.handle_bytes = 8;
+	h.fh.handle_type = VG_FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, 8);
+	fd = open_by_handle_at(c->mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+const struct vg_cinfo *vg_containers_lookup(struct vg_containers *c, uint64_t id)
+{
+	struct slot *s = &c->cache[(id * 0x9e3779b97f4a7c15ull) >> 52 & (CACHE_SLOTS - 1)];
+	char path[4096];
+
+	if (s->id == id && id)
+		return &s->info;
+	s->id = id;
+	memset(&s->info, 0, sizeof(s->info));
+	if (id && cgroup_path(c, id, path, sizeof(path))) {
+		size_t ml = strlen(c->mount);
+		const char *rel = strncmp(path, c->mount, ml) ? path : path + ml;
+
+		vg_container_parse(rel, &s->info);
+	} else {
+		s->id = 0; /* not resolved: try again next time rather than cache "host" */
+	}
+	return &s->info;
+}

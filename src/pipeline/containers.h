@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Container and pod identity from the cgroup v2 path of a process.
+ *
+ * Every event carries its task's cgroup v2 id (bpf_get_current_cgroup_id).
+ * User space turns the id into the cgroup's path with open_by_handle_at()
+ * on the cgroup2 mount (the id is the kernfs file handle), which works even
+ * after the process has exited, since the cgroup outlives it, and parses the
+ * runtime's naming: docker, containerd/CRI, cri-o, podman, systemd scopes,
+ * kubepods slices. Results are cached per cgroup id (bounded).
+ */
+#ifndef VIGIL_CONTAINERS_H
+#define VIGIL_CONTAINERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vg_cinfo {
+	bool container;	  /* a runtime's container id was found */
+	char id[13];	  /* short id, 12 hex chars (Falco's container.id) */
+	char full_id[65]; /* the whole id */
+	char pod_uid[37]; /* k8s pod uid, "" if none */
+	const char *runtime; /* "docker", "containerd", "cri-o", "podman", or NULL */
+};
+
+/* Parse a cgroup path ("/system.slice/docker-<64 hex>.scope"). Returns true
+ * when it names a container; fills what it finds either way. Pure. */
+bool vg_container_parse(const char *cgroup_path, struct vg_cinfo *out);
+
+struct vg_containers;
+
+/* `cgroup2_mount`: where cgroup v2 is mounted, or NULL to find it in
+ * /proc/self/mountinfo. Never fails for lack of cgroup v2: lookups then
+ * report no container. NULL only on allocation failure. */
+struct vg_containers *vg_containers_new(const char *cgroup2_mount);
+void vg_containers_free(struct vg_containers *c);
+
+/* The container of cgroup `id` (cached); never NULL. */
+const struct vg_cinfo *vg_containers_lookup(struct vg_containers *c, uint64_t cgroup_id);
+
+/* The cgroup v2 mount point found, or "" when there is none. */
+const char *vg_containers_mount(const struct vg_containers *c);
+
+#endif /* VIGIL_CONTAINERS_H */
