@@ -42,7 +42,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-INTEG_BIN := $(BUILD)/tests/integration $(BUILD)/tests/integration-run
+INTEG_BIN := $(BUILD)/tests/integration \
+	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c))
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench
 
 .PHONY: all deps run test check unit sanitize integration bench clean format format-check
@@ -114,10 +115,42 @@ $(BUILD)/tests/integration: tests/integration/integration.c tests/integration/ha
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
-$(BUILD)/tests/integration-run: tests/integration/run_it.c tests/integration/harness.c tests/integration/harness.h
+$(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness.c tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
+
+# --- fuzzing ------------------------------------------------------------------
+# libFuzzer targets for the rule loader and the condition parser, built with
+# clang from the sources they need (rules, common, pipeline minus the parts
+# that drive BPF), as an archive so that only what is used gets linked.
+# Run one at a time; the first directory receives new inputs, the seeds stay
+# as they are:
+#   mkdir -p build/fuzz/corpus-rules
+#   build/fuzz/fuzz_rules -max_total_time=180 build/fuzz/corpus-rules tests/fuzz/corpus/rules
+# (fuzz_cond likewise with tests/fuzz/corpus/cond)
+FUZZ_CC     ?= clang
+FUZZ_FLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC    := $(filter-out src/pipeline/agent.c src/pipeline/consumer.c,\
+		$(filter src/rules/% src/common/% src/pipeline/%,$(SRC_LIB)))
+FUZZ_OBJ    := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRC))
+FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(BUILD)/sysnames.h
+	@mkdir -p $(@D)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		-Iinclude -Isrc -I$(BUILD) -c $< -o $@
+$(BUILD)/fuzz/obj/rules/bundled.o: rules/default.yaml
+$(BUILD)/fuzz/libvigil-fuzz.a: $(FUZZ_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_events.h $(BUILD)/fuzz/libvigil-fuzz.a
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -D_GNU_SOURCE \
+		-Iinclude -Isrc -I$(BUILD) -o $@ $< $(BUILD)/fuzz/libvigil-fuzz.a -lyaml
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
 
 $(BUILD)/bench/%: bench/%.c $(SKELS) $(BUILD)/libvigil.a
 	@mkdir -p $(@D)

@@ -15,6 +15,7 @@
 #include "lib/path.bpf.h"
 #include "lib/sock.bpf.h"
 #include "lib/record.bpf.h"
+#include "lib/filter.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -156,6 +157,11 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	e->nstr = s->cur.nstr;
 	e->path_slot = s->cur.path_slot;
 	size = rec_finish(s, &e->hdr, e->str);
+	if (!filter_pass(s, conf->ev)) {
+		if (cnt)
+			cnt->filtered++;
+		return 0;
+	}
 	emit(e, size, conf->ev);
 	return 0;
 }

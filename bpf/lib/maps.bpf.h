@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "abi/event.h"
+#include "abi/filter.h"
 
 /* tgid of the agent itself: its own syscalls are never recorded. */
 const volatile __u32 vigil_tgid = 0;
@@ -81,6 +82,7 @@ struct vg_cursor {
 
 struct vg_scratch {
 	struct vg_cursor cur;
+	struct vg_path_key fkey; /* the kernel filter's trie lookup key */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];
 };

@@ -13,6 +13,7 @@
 #include "pipeline/syscalls.h"
 #include "output/json.h"
 #include "rules/bundled.h"
+#include "rules/kfilter.h"
 #include "rules/ruleset.h"
 
 static void check_usage(FILE *f)
@@ -20,8 +21,9 @@ static void check_usage(FILE *f)
 	fprintf(f, "usage: vigil check [--explain] FILE|DIR...\n\n"
 		   "Validate Falco-format rule files (loaded in order, later ones amending\n"
 		   "earlier ones). Errors print as file:line:col: message; exit 0 when\n"
-		   "valid, 2 when not. --explain prints each rule's compiled condition and\n"
-		   "the event types it is evaluated for.\n");
+		   "valid, 2 when not. --explain prints, per rule, the event types it is\n"
+		   "evaluated for, its condition as user space evaluates it, and the part\n"
+		   "the kernel checks first (\"true\": nothing the kernel can narrow).\n");
 }
 
 /* The event type names a rule is evaluated for, each once (a successful
@@ -105,6 +107,23 @@ int cmd_check(int argc, char **argv)
 			printf("rule: %s\n  event types: ", r->name);
 			print_evtypes(r, stdout);
 			printf("\n  user space: %s\n", sb.buf);
+			/* the kernel's part, per event id (the same text is said once) */
+			{
+				struct strbuf prev = STRBUF_INIT;
+
+				for (unsigned e = VG_EV_SYS_BASE; e < VG_EV_MAX; e++) {
+					if (!r->ev[e])
+						continue;
+					strbuf_reset(&sb);
+					vg_kfilter_explain(r, e, &sb);
+					if (prev.len && !strcmp(prev.buf, sb.buf))
+						continue;
+					printf("  kernel (%s): %s\n", vg_ev_name(e), sb.buf);
+					strbuf_reset(&prev);
+					strbuf_add(&prev, sb.buf, sb.len);
+				}
+				strbuf_release(&prev);
+			}
 		}
 		strbuf_release(&sb);
 	}

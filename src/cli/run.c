@@ -18,6 +18,7 @@
 #include "pipeline/agent.h"
 #include "pipeline/users.h"
 #include "rules/bundled.h"
+#include "rules/kfilter.h"
 #include "rules/ruleset.h"
 
 #define MAX_RULE_PATHS 64
@@ -156,6 +157,8 @@ int cmd_run(int argc, char **argv)
 	struct vg_agent_opts o = { .on_loss = on_loss };
 	struct vg_diag diag = { .out = stderr };
 	struct vg_rule_source bundled;
+	struct vg_kfilter kf;
+	bool user_filter = false;
 	struct vg_agent agent;
 	size_t npaths = 0, nenforce = 0;
 	char ready[96];
@@ -200,6 +203,7 @@ int cmd_run(int argc, char **argv)
 				vg_err("--filter: '%s' is not kernel or user", optarg);
 				return VG_EXIT_USAGE;
 			}
+			user_filter = !strcmp(optarg, "user");
 			break;
 		case OPT_RINGBUF:
 			if (vg_parse_size(optarg, &o.load.ringbuf_bytes)) {
@@ -267,13 +271,19 @@ int cmd_run(int argc, char **argv)
 	rn.ctx.users = rn.users;
 	rn.ctx.hostname = rn.hostname;
 
+	if (vg_kfilter_build(&kf, rn.rs, user_filter)) {
+		vg_err("building the kernel filters: out of memory");
+		rc = VG_EXIT_RUNTIME;
+		goto out_ctx;
+	}
 	o.out = rn.out;
 	o.load.sys_enabled = rn.rs->sys_enabled;
+	o.load.kfilter = &kf;
 	vg_agent_handle_signals();
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
 		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rn.rs->nrules,
-			 agent.loader.nsyscalls);
+			 kf.nfiltered_ids);
 		agent.opts.ready_msg = ready;
 		err = vg_agent_run(&agent);
 	}
@@ -282,6 +292,8 @@ int cmd_run(int argc, char **argv)
 	if (o.stats)
 		print_rule_stats(&rn);
 	vg_agent_release(&agent);
+	vg_kfilter_release(&kf);
+out_ctx:
 	if (rn.audit)
 		fflush(rn.audit);
 	vg_evctx_release(&rn.ctx);

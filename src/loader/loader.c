@@ -8,6 +8,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "common/log.h"
 #include "pipeline/syscalls.h"
+#include "rules/kfilter.h"
 #include "vigil.skel.h"
 
 #define DEFAULT_RINGBUF (8u << 20)
@@ -70,6 +72,43 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 	return 0;
 }
 
+/* The kernel filter tables; without a kfilter every event id passes. */
+static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
+{
+	int ffd = bpf_map__fd(l->skel->maps.filters);
+	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
+	int pfd = bpf_map__fd(l->skel->maps.path_sets);
+	struct vg_filter pass = { .pass_all = 1 };
+	__u8 one = 1;
+
+	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
+		const struct vg_filter *f = kf ? &kf->f[ev] : &pass;
+
+		if (bpf_map_update_elem(ffd, &ev, f, BPF_ANY))
+			goto fail;
+	}
+	for (size_t i = 0; kf && i < kf->ncomms; i++)
+		if (bpf_map_update_elem(cfd, &kf->comms[i], &one, BPF_ANY))
+			goto fail;
+	for (size_t i = 0; kf && i < kf->npaths; i++) {
+		const struct vg_kpath *p = &kf->paths[i];
+		struct vg_path_key k;
+		struct vg_path_val v = { .len = p->len, .exact = p->exact };
+
+		memset(&k, 0, sizeof(k));
+		k.set = htonl(p->set);
+		memcpy(k.path, p->path, p->len);
+		/* exact entries include the NUL, so they match only whole paths */
+		k.prefixlen = 32 + 8 * (p->len + (p->exact ? 1 : 0));
+		if (bpf_map_update_elem(pfd, &k, &v, BPF_ANY))
+			goto fail;
+	}
+	return 0;
+fail:
+	vg_err("filling the kernel filter tables: %s", strerror(errno));
+	return -errno;
+}
+
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -89,6 +128,8 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	}
 	l->skel->rodata->vigil_tgid = (__u32)getpid();
 	l->skel->rodata->wakeup_bytes = rb / 4;
+	l->skel->rodata->host_pidns = o->host_pidns;
+	l->skel->rodata->host_mntns = o->host_mntns;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));
@@ -100,6 +141,10 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		       strerror(-err));
 		goto fail;
 	}
+	err = fill_filters(l, o->kfilter);
+	if (err)
+		goto fail;
+	/* the syscall table last: it is what switches events on */
 	err = fill_sc_table(l, o->sys_enabled);
 	if (err)
 		goto fail;

@@ -15,9 +15,13 @@
 
 struct vigil_bpf;
 
+struct vg_kfilter;
+
 struct vg_loader_opts {
 	size_t ringbuf_bytes;	   /* power of two, >= page size; 0: 8 MiB */
 	const bool *sys_enabled;   /* [VG_EV_MAX]: syscall event ids to trace; NULL: all */
+	const struct vg_kfilter *kfilter; /* kernel filter tables; NULL: pass everything */
+	uint32_t host_pidns, host_mntns;  /* for the filter's "in a container" */
 };
 
 struct vg_loader {

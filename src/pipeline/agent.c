@@ -78,9 +78,18 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 		vg_err("allocating the process table: %s", strerror(errno));
 		return -ENOMEM;
 	}
+	/* chdir and fchdir keep each process's cwd, which relative paths in
+	 * later events resolve against: always recorded once anything is. */
+	if (o->load.sys_enabled) {
+		memcpy(a->sys_enabled, o->load.sys_enabled, sizeof(a->sys_enabled));
+		a->sys_enabled[VG_EV_SYS_chdir] = a->sys_enabled[VG_EV_SYS_fchdir] = true;
+		a->opts.load.sys_enabled = a->sys_enabled;
+	}
+	a->opts.load.host_pidns = (uint32_t)a->host_pidns;
+	a->opts.load.host_mntns = (uint32_t)a->host_mntns;
 	/* Attach first, then seed: a process born in between is then either
 	 * in /proc when we read it or in the ring buffer, never in neither. */
-	err = vg_loader_start(&a->loader, &o->load);
+	err = vg_loader_start(&a->loader, &a->opts.load);
 	if (err)
 		return err;
 	err = vg_consumer_init(&a->consumer, vg_loader_events_fd(&a->loader), on_event, a);
@@ -170,9 +179,10 @@ static void print_stats(struct vg_agent *a)
 		const struct vg_counters *c = &ks.ev[ev];
 
 		if (c->seen || c->lost)
-			vg_info("stats: %-12s seen %llu sent %llu lost %llu", vg_ev_name(ev),
-				(unsigned long long)c->seen, (unsigned long long)c->sent,
-				(unsigned long long)c->lost);
+			vg_info("stats: %-12s seen %llu sent %llu lost %llu filtered %llu",
+				vg_ev_name(ev), (unsigned long long)c->seen,
+				(unsigned long long)c->sent, (unsigned long long)c->lost,
+				(unsigned long long)c->filtered);
 	}
 	vg_info("stats: process table: %zu live, %zu exited, %llu seeded, %llu created, "
 		"%llu misses, %llu full, %llu swept, %zu bytes",

@@ -45,6 +45,7 @@ struct vg_agent {
 	uint64_t lost_reported;
 	uint64_t host_pidns; /* pid namespace inode of PID 1 */
 	uint64_t host_mntns; /* mount namespace inode of PID 1 */
+	bool sys_enabled[VG_EV_MAX]; /* what the kernel records: asked for + context */
 	struct vg_containers *containers; /* cgroup id -> container */
 };
 

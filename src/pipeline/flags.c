@@ -186,3 +186,49 @@ const char *vg_errno_name(int err)
 {
 	return strerrorname_np(err);
 }
+
+static int lookup_val(const struct valname *tab, const char *name, int64_t *out)
+{
+	for (; tab->name; tab++) {
+		if (!strcmp(tab->name, name)) {
+			*out = tab->val;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int vg_flags_value(enum vg_atype t, const char *name, int64_t *out)
+{
+	switch (t) {
+	case VG_AT_PTRACE_REQ:
+		return lookup_val(ptrace_reqs, name, out);
+	case VG_AT_BPF_CMD:
+		return lookup_val(bpf_cmds, name, out);
+	case VG_AT_SOCK_DOMAIN:
+		return lookup_val(sock_domains, name, out);
+	case VG_AT_SIGNAL:
+		for (int sig = 1; sig < 65; sig++) {
+			const char *n = sigabbrev_np(sig);
+
+			if (n && !strncmp(name, "SIG", 3) && !strcmp(name + 3, n)) {
+				*out = sig;
+				return 0;
+			}
+		}
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+int vg_errno_value(const char *name)
+{
+	for (int e = 1; e < 200; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && !strcmp(n, name))
+			return e;
+	}
+	return 0;
+}

@@ -17,6 +17,13 @@
  * Returns 0, or -1 if `t` has no symbolic form (caller prints a number). */
 int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v);
 
+/* The value a symbolic name stands for, for argument types whose values are
+ * names (PTRACE_ATTACH, BPF_PROG_LOAD, SIGKILL, AF_PACKET). 0 or -1. */
+int vg_flags_value(enum vg_atype t, const char *name, int64_t *out);
+
+/* 2 for "ENOENT"; 0 when unknown. */
+int vg_errno_value(const char *name);
+
 /* "ENOENT" for 2 (a positive errno); NULL when unknown. */
 const char *vg_errno_name(int err);
 

@@ -110,10 +110,16 @@ static bool known_event_name(const char *name)
 struct cctx {
 	struct vg_compiler *cc;
 	const struct vg_text *t; /* text the current AST offsets refer to */
-	int depth;
+	int depth;		 /* macros being expanded */
+	int nest;		 /* compile_node recursion, across macros */
 };
 
 #define MAX_MACRO_DEPTH 64
+/* The parser bounds parentheses, but a long `a and b and ...` chain is a
+ * left-deep tree as deep as it is long, and macros stack their trees: the
+ * compiler, the evaluator and explain all recurse on it. Bound the depth of
+ * the expanded tree so that a huge condition is an error, not a crash. */
+#define MAX_NEST 1000
 
 static void err_at(struct cctx *x, unsigned off, const char *fmt, const char *a, const char *b)
 {
@@ -151,8 +157,32 @@ struct valv {
 
 static bool flatten_list(struct vg_compiler *cc, struct vg_list_def *l);
 
+/* Budget of the whole load, after expansion: compiled nodes and list
+ * values. Real rulesets use a small fraction; a macro built from two uses
+ * of another, ten times over, must not take the machine down. */
+#define MAX_NODES 1000000
+#define MAX_VALUES 1000000
+
+/* False (after saying so, once) when the expansion budget is spent. */
+static bool budget(struct vg_compiler *cc, const struct vg_srcpos *pos)
+{
+	if (cc->nodes <= MAX_NODES && cc->values <= MAX_VALUES)
+		return true;
+	if (!cc->over_budget)
+		vg_diag_error(cc->diag, pos,
+			      "the rules expand to more than %d comparisons or list values "
+			      "(macros or lists that use others many times over?)",
+			      MAX_NODES);
+	cc->over_budget = true;
+	cc->ok = false;
+	return false;
+}
+
 static bool push_item(struct vg_compiler *cc, struct vg_litem **v, size_t *n, struct vg_litem it)
 {
+	cc->values++;
+	if (!budget(cc, &it.pos))
+		return false;
 	*v = arena_push(cc->a, *v, *n, sizeof(**v));
 	if (!*v)
 		return false;
@@ -201,9 +231,12 @@ static bool flatten_list(struct vg_compiler *cc, struct vg_list_def *l)
 				return false;
 			}
 			for (size_t j = 0; j < sub->nflat; j++)
-				if (!push_item(cc, &l->flat, &l->nflat, sub->flat[j]))
+				if (!push_item(cc, &l->flat, &l->nflat, sub->flat[j])) {
+					l->state = 2;
 					return false;
+				}
 		} else if (!push_item(cc, &l->flat, &l->nflat, unquote_item(cc, l->items[i]))) {
+			l->state = 2; /* not left "expanding": that would read as a cycle */
 			return false;
 		}
 	}
@@ -384,6 +417,13 @@ static void evtype_set(struct cctx *x, const struct vg_ast *n, const struct vg_l
 {
 	struct evset s;
 
+	/* Only =, != and in name event types; `evt.type startswith open` and
+	 * the like compare text (and may be true for any type). */
+	if (n->op != VG_OP_EQ && n->op != VG_OP_NE && n->op != VG_OP_IN &&
+	    n->op != VG_OP_INTERSECTS) {
+		evset_all(out);
+		return;
+	}
 	memset(&s, 0, sizeof(s));
 	for (size_t i = 0; i < nv; i++) {
 		unsigned ids[2];
@@ -406,12 +446,10 @@ static void evtype_set(struct cctx *x, const struct vg_ast *n, const struct vg_l
 	}
 	if (n->op == VG_OP_EQ || n->op == VG_OP_IN || n->op == VG_OP_INTERSECTS) {
 		*out = s;
-	} else if (n->op == VG_OP_NE) {
+	} else {
 		for (int i = 0; i < VG_EV_MAX; i++)
 			out->ev[i] = !s.ev[i];
 		out->all = false;
-	} else {
-		evset_all(out);
 	}
 }
 
@@ -446,7 +484,7 @@ static struct vg_cexpr *compile_macro(struct cctx *x, const struct vg_ast *n, st
 			return NULL;
 		}
 	}
-	sub = (struct cctx){ .cc = x->cc, .t = &m->cond, .depth = x->depth + 1 };
+	sub = (struct cctx){ .cc = x->cc, .t = &m->cond, .depth = x->depth + 1, .nest = x->nest };
 	m->state = 1;
 	e = compile_node(&sub, m->ast, evs);
 	m->state = 2;
@@ -568,13 +606,44 @@ static struct vg_cexpr *compile_cmp(struct cctx *x, const struct vg_ast *n, stru
 	return e;
 }
 
+static struct vg_cexpr *compile_node_(struct cctx *x, const struct vg_ast *n, struct evset *evs);
+
 static struct vg_cexpr *compile_node(struct cctx *x, const struct vg_ast *n, struct evset *evs)
+{
+	struct vg_cexpr *e;
+
+	/* defined even when compiling fails: and/or combine both sides' sets */
+	evset_all(evs);
+	if (!n)
+		return NULL;
+	x->cc->nodes++;
+	if (x->cc->nodes > MAX_NODES) {
+		struct vg_srcpos p = vg_text_pos(x->t, n->off);
+
+		budget(x->cc, &p);
+		return NULL;
+	}
+	if (x->nest >= MAX_NEST) {
+		/* once per rule: every branch that deep would say it again */
+		if (!x->cc->too_deep)
+			err_at(x, n->off,
+			       "condition nested deeper than %s levels (after macro expansion)%s",
+			       "1000", "");
+		x->cc->too_deep = true;
+		x->cc->ok = false;
+		return NULL;
+	}
+	x->nest++;
+	e = compile_node_(x, n, evs);
+	x->nest--;
+	return e;
+}
+
+static struct vg_cexpr *compile_node_(struct cctx *x, const struct vg_ast *n, struct evset *evs)
 {
 	struct vg_cexpr *e;
 	struct evset rs;
 
-	if (!n)
-		return NULL;
 	switch (n->kind) {
 	case VG_AST_AND:
 	case VG_AST_OR:
@@ -619,6 +688,7 @@ bool vg_compile_rule_cond(struct vg_compiler *cc, struct vg_rule *r, const struc
 	struct evset evs;
 	bool any = false;
 
+	cc->too_deep = false;
 	if (!ast) {
 		struct vg_srcpos p = vg_text_pos(t, perr.off);
 
@@ -692,6 +762,9 @@ struct vg_tmpl *vg_compile_tmpl(struct vg_compiler *cc, const struct vg_text *tx
 		start = end = i + 1 + paren;
 		while (field_char(s[end]))
 			end++;
+		/* no field name ends with a dot: "... %fd.name." ends a sentence */
+		while (end > start && s[end - 1] == '.')
+			end--;
 		if (s[end] == '[') {
 			while (s[end] && s[end] != ']')
 				end++;

@@ -108,6 +108,11 @@ struct vg_compiler {
 	const char **warned;
 	size_t nwarned;
 	bool ok; /* cleared by any error */
+	bool too_deep; /* the current rule's nesting error was reported */
+	/* expansion budget, all rules together (macros and lists used over and
+	 * over multiply: a small file must not expand without bound) */
+	size_t nodes, values;
+	bool over_budget; /* reported */
 	struct vg_ruleset *rs; /* owns compiled regexes */
 };
 

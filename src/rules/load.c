@@ -121,8 +121,10 @@ static bool make_text(struct loader *l, const struct srcfile *f, yaml_node_t *n,
 	struct vg_lc *lc = arena_alloc(l->a, (len + 1) * sizeof(*lc));
 	char *s = arena_strndup(l->a, v, len);
 
-	if (!lc || !s)
+	if (!lc || !s) {
+		lerr(l, NULL, "out of memory%s", "");
 		return false;
+	}
 	if (end > f->len)
 		end = f->len;
 	for (size_t i = 0; i < len; i++) {
@@ -136,7 +138,13 @@ static bool make_text(struct loader *l, const struct srcfile *f, yaml_node_t *n,
 		if (k < end)
 			r++;
 	}
-	lc[len] = index_lc(f, r < f->len ? r : f->len);
+	/* The end of the text: just after its last byte. When that byte is the
+	 * line break a block scalar ends with, the end stays on that line (not
+	 * at the start of the next item's line). */
+	if (len && v[len - 1] == '\n')
+		lc[len] = lc[len - 1];
+	else
+		lc[len] = index_lc(f, r < f->len ? r : f->len);
 	*out = (struct vg_text){ .s = s, .len = len, .lc = lc, .file = f->name };
 	return true;
 }
@@ -158,6 +166,9 @@ static bool text_cat(struct loader *l, struct vg_text *a, const char *sep, const
 	for (size_t i = 0; i < sl; i++)
 		lc[a->len + i] = b->lc ? b->lc[0] : (a->lc ? a->lc[a->len] : (struct vg_lc){ 0, 0 });
 	memcpy(lc + a->len + sl, b->lc, (b->len + 1) * sizeof(*lc));
+	/* appending nothing keeps the end where it was */
+	if (!sl && !b->len && a->lc)
+		lc[n] = a->lc[a->len];
 	*a = (struct vg_text){ .s = s, .len = n, .lc = lc, .file = b->file ? b->file : a->file };
 	return true;
 }
@@ -340,9 +351,12 @@ static bool is_amending(yaml_document_t *d, yaml_node_t *item)
 	return map_get(d, item, "override") || (yaml_bool(map_get(d, item, "append"), &b) && b);
 }
 
+/* False after reporting an unknown key of this item (not: any earlier error). */
 static bool check_keys(struct loader *l, const struct srcfile *f, yaml_document_t *d, yaml_node_t *item,
 		       const char *kind, const char *const *allowed)
 {
+	bool ok = true;
+
 	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(d, p->key);
 		const char *const *a;
@@ -358,9 +372,10 @@ static bool check_keys(struct loader *l, const struct srcfile *f, yaml_document_
 
 			snprintf(msg, sizeof(msg), "unknown key '%s' in a %s", sval(k), kind);
 			lerr(l, &pos, "%s", msg);
+			ok = false;
 		}
 	}
-	return !l->failed;
+	return ok;
 }
 
 static void load_list(struct loader *l, const struct srcfile *f, yaml_document_t *d, yaml_node_t *item)
@@ -638,8 +653,10 @@ static void load_rule(struct loader *l, const struct srcfile *f, yaml_document_t
 
 	/* condition, output, desc: text that can be appended */
 	if ((n = map_get(d, item, "condition"))) {
-		if (!is_scalar(n) || !make_text(l, f, n, &t) || !amend_of(l, f, d, item, "condition", &how))
+		if (!is_scalar(n))
 			goto bad_type;
+		if (!make_text(l, f, n, &t) || !amend_of(l, f, d, item, "condition", &how))
+			return;
 		if (!fresh && how == AMEND_APPEND)
 			text_cat(l, &r->cond, " ", &t);
 		else
@@ -647,8 +664,10 @@ static void load_rule(struct loader *l, const struct srcfile *f, yaml_document_t
 		r->has_cond = true;
 	}
 	if ((n = map_get(d, item, "output"))) {
-		if (!is_scalar(n) || !make_text(l, f, n, &t) || !amend_of(l, f, d, item, "output", &how))
+		if (!is_scalar(n))
 			goto bad_type;
+		if (!make_text(l, f, n, &t) || !amend_of(l, f, d, item, "output", &how))
+			return;
 		if (!fresh && how == AMEND_APPEND)
 			text_cat(l, &r->output, " ", &t);
 		else
@@ -656,8 +675,10 @@ static void load_rule(struct loader *l, const struct srcfile *f, yaml_document_t
 		r->has_output = true;
 	}
 	if ((n = map_get(d, item, "desc"))) {
-		if (!is_scalar(n) || !amend_of(l, f, d, item, "desc", &how))
+		if (!is_scalar(n))
 			goto bad_type;
+		if (!amend_of(l, f, d, item, "desc", &how))
+			return;
 		if (!fresh && how == AMEND_APPEND && r->desc) {
 			size_t a = strlen(r->desc), b = n->data.scalar.length;
 			char *s = arena_alloc(l->a, a + b + 2);
@@ -764,11 +785,8 @@ static void load_rule(struct loader *l, const struct srcfile *f, yaml_document_t
 		l->rules[l->nrules++] = nr;
 	return;
 bad_type:
-	if (!l->failed) {
-		struct vg_srcpos p = mark_pos(f, n->start_mark);
-
-		lerr(l, &p, "this key of rule '%s' must be a string", sval(name));
-	}
+	pos = mark_pos(f, n->start_mark);
+	lerr(l, &pos, "this key of rule '%s' must be a string", sval(name));
 }
 
 static void load_doc(struct loader *l, const struct srcfile *f, yaml_document_t *d)
@@ -937,7 +955,8 @@ static void load_path(struct loader *l, const char *path)
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		load_file(l, names[i]);
 		free(names[i]);
@@ -1001,7 +1020,7 @@ static bool add_exceptions(struct loader *l, struct rule_def *r, struct vg_text 
 				cat_lit(l, &t, x->fields[fi].s, x->fields[fi].pos);
 				snprintf(glue, sizeof(glue), " %s ", comp);
 				cat_lit(l, &t, glue, cp);
-				if (c->list || !strcmp(comp, "in") || !strcmp(comp, "intersects") ||
+				if (!strcmp(comp, "in") || !strcmp(comp, "intersects") ||
 				    !strcmp(comp, "pmatch")) {
 					cat_lit(l, &t, "(", x->vpos[v]);
 					for (size_t k = 0; k < c->n; k++) {
@@ -1010,7 +1029,7 @@ static bool add_exceptions(struct loader *l, struct rule_def *r, struct vg_text 
 						cat_value(l, &t, &c->items[k]);
 					}
 					cat_lit(l, &t, ")", x->vpos[v]);
-				} else if (c->n == 1) {
+				} else if (!c->list && c->n == 1) {
 					cat_value(l, &t, &c->items[0]);
 				} else {
 					lerr(l, &x->vpos[v], "exception '%s': a list value needs an 'in' comparison",

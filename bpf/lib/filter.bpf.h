@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel filter: decides, for a finished syscall record, whether any
+ * rule could match it (include/abi/filter.h has the model). Atoms are
+ * three-valued: a clause is dropped only when one of its atoms is
+ * definitely false, so whatever the kernel cannot see passes.
+ *
+ * Bounds: VG_FCLAUSES (8) clauses of VG_FATOMS (6) atoms: at most 48 atom
+ * evaluations per event; atom_eval is a global function, verified once.
+ */
+#ifndef VIGIL_BPF_FILTER_H
+#define VIGIL_BPF_FILTER_H
+
+#include "maps.bpf.h"
+#include "abi/filter.h"
+
+/* Namespaces of the host, for VG_A_CONTAINER (set by user space at load). */
+const volatile __u32 host_pidns = 0;
+const volatile __u32 host_mntns = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VG_EV_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_filter);
+} filters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vg_comm_key);
+	__type(value, __u8);
+} comm_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vg_path_key);
+	__type(value, struct vg_path_val);
+} path_sets SEC(".maps");
+
+enum { VG_T_FALSE = 0, VG_T_TRUE = 1, VG_T_UNKNOWN = 2 };
+
+static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
+{
+	switch (op) {
+	case VG_AOP_EQ: return x == v;
+	case VG_AOP_NE: return x != v;
+	case VG_AOP_LT: return x < v;
+	case VG_AOP_LE: return x <= v;
+	case VG_AOP_GT: return x > v;
+	default: return x >= v;
+	}
+}
+
+/* Look the string in slot `slot` of the record up in path set `set`. */
+static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	struct vg_path_key *k = &s->fkey;
+	struct vg_path_val *v;
+	__u32 off, len;
+	int trunc = 0;
+
+	if (slot >= VG_NSTR)
+		return VG_T_UNKNOWN;
+	off = e->str[slot & (VG_NSTR - 1)].off;
+	len = e->str[slot & (VG_NSTR - 1)].len;
+	if (!off)
+		return VG_T_UNKNOWN;
+	/* Room for the path and the NUL that marks exact entries; a longer
+	 * path is looked up by its first bytes, where only prefixes match. */
+	if (len > VG_FPATH_MAX - 1) {
+		len = VG_FPATH_MAX - 1;
+		trunc = 1;
+	}
+	k->set = __builtin_bswap32(set);
+	if (bpf_probe_read_kernel(k->path, len, &s->rec[off & VG_SCRATCH_MASK]))
+		return VG_T_UNKNOWN;
+	k->path[len & (VG_FPATH_MAX - 1)] = 0;
+	k->prefixlen = 32 + 8 * (len + !trunc);
+	v = bpf_map_lookup_elem(&path_sets, k);
+	return v ? VG_T_TRUE : VG_T_FALSE;
+}
+
+__noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
+{
+	struct vg_sys_event *e;
+	struct vg_comm_key ck = {};
+	__s64 x;
+	__u64 flags;
+	int r;
+
+	if (!s || !a)
+		return VG_T_UNKNOWN;
+	e = (void *)s->rec;
+	switch (a->kind) {
+	case VG_A_COMM_IN:
+		ck.set = a->set;
+		for (int i = 0; i < 16; i++) { /* NUL-pad, as user space keyed it */
+			char c = e->task.comm[i];
+
+			if (!c)
+				break;
+			ck.comm[i] = c;
+		}
+		r = bpf_map_lookup_elem(&comm_sets, &ck) ? VG_T_TRUE : VG_T_FALSE;
+		break;
+	case VG_A_PATH_IN:
+		if (a->arg == VG_APATH_FD)
+			/* the resolved path; else the raw path if absolute (width) */
+			r = e->path_slot != 0xffff ? path_in(s, a->set, e->path_slot)
+			    : a->width < VG_NSTR && e->str[a->width & 3].off &&
+					      s->rec[e->str[a->width & 3].off & VG_SCRATCH_MASK] == '/'
+				    ? path_in(s, a->set, a->width)
+				    : VG_T_UNKNOWN;
+		else
+			r = path_in(s, a->set, a->arg);
+		break;
+	case VG_A_RET:
+		r = cmp_s64(e->ret, a->op, a->val);
+		break;
+	case VG_A_ARG:
+		if (a->arg >= 6)
+			return VG_T_UNKNOWN;
+		x = (__s64)e->args[a->arg];
+		if (a->width == 4)
+			x = (__s32)x;
+		r = cmp_s64(x, a->op, a->val);
+		break;
+	case VG_A_EUID:
+		r = cmp_s64(e->task.euid, a->op, a->val);
+		break;
+	case VG_A_LOGINUID:
+		r = cmp_s64((__s32)e->task.loginuid, a->op, a->val);
+		break;
+	case VG_A_ACC_READ:
+	case VG_A_ACC_WRITE:
+		if (a->arg != 0xff && a->arg >= 6)
+			return VG_T_UNKNOWN;
+		flags = a->arg == 0xff ? e->ext[0] : e->args[a->arg];
+		flags &= 3; /* O_ACCMODE */
+		r = a->kind == VG_A_ACC_READ ? (flags == 0 || flags == 2) : (flags == 1 || flags == 2);
+		break;
+	case VG_A_CONTAINER:
+		r = e->task.pid_ns != host_pidns || e->task.mnt_ns != host_mntns;
+		break;
+	case VG_A_LPORT:
+		if (!e->sock.family)
+			return VG_T_UNKNOWN;
+		r = cmp_s64(e->sock.lport, a->op, a->val);
+		break;
+	case VG_A_RPORT:
+		if (!e->sock.family || !e->sock.rport)
+			return VG_T_UNKNOWN;
+		r = cmp_s64(e->sock.rport, a->op, a->val);
+		break;
+	default:
+		return VG_T_UNKNOWN;
+	}
+	if (r == VG_T_UNKNOWN)
+		return r;
+	return a->neg ? !r : r;
+}
+
+/*
+ * 1 when some clause of event id `ev`'s filter may hold, 0 when the event
+ * cannot match any rule. The clause index lives in the map value (fidx) for
+ * the same reason as the record offset: identical verifier states.
+ */
+static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
+{
+	struct vg_filter *f = bpf_map_lookup_elem(&filters, &ev);
+	__u32 c, i;
+
+	if (!f || f->pass_all)
+		return 1;
+	for (c = 0; c < VG_FCLAUSES; c++) {
+		struct vg_fclause *cl;
+		int ok = 1;
+
+		if (c >= f->nclauses)
+			break;
+		cl = &f->clauses[c];
+		for (i = 0; i < VG_FATOMS; i++) {
+			if (i >= cl->natoms)
+				break;
+			if (atom_eval(s, &cl->atoms[i]) == VG_T_FALSE) {
+				ok = 0;
+				break;
+			}
+		}
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
+#endif /* VIGIL_BPF_FILTER_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kernel-side filters compiled from the rules (src/rules/kfilter.c) and run
+ * by bpf/lib/filter.bpf.h before a record reaches the ring buffer.
+ *
+ * One struct vg_filter per event id: an OR of up to VG_FCLAUSES clauses, each
+ * an AND of up to VG_FATOMS atoms. An atom evaluates to true, false or
+ * unknown (the value it needs is not available in the kernel for this event,
+ * e.g. a relative path); a clause is dropped only when one of its atoms is
+ * definitely false, so unknown always passes. The filter is a sound
+ * over-approximation of the rules: it may pass events no rule matches, never
+ * drop one a rule would match. Anything the compiler cannot express sets
+ * `pass_all` for that event id.
+ */
+#ifndef VIGIL_ABI_FILTER_H
+#define VIGIL_ABI_FILTER_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define VG_FCLAUSES 8
+#define VG_FATOMS 6
+/* Bytes of a path the prefix trie keys on (a power of two: the BPF side masks
+ * indexes with it); longer paths are compared on
+ * their first VG_FPATH_MAX bytes only, and a match there counts as unknown. */
+#define VG_FPATH_MAX 128
+
+enum vg_atom_kind {
+	VG_A_NONE = 0,
+	VG_A_COMM_IN,	  /* comm in set `set` */
+	VG_A_PATH_IN,	  /* path (see `arg`) exact or below a prefix of set `set` */
+	VG_A_RET,	  /* the return value compared with `val` */
+	VG_A_ARG,	  /* raw argument `arg` compared with `val` (`width` 4: as s32) */
+	VG_A_EUID,	  /* effective uid compared with `val` */
+	VG_A_LOGINUID,	  /* loginuid compared with `val` (as s32) */
+	VG_A_ACC_READ,	  /* open flags (argument `arg`, 0xff: openat2) allow reading */
+	VG_A_ACC_WRITE,	  /* ... allow writing */
+	VG_A_CONTAINER,	  /* pid or mount namespace differs from the host's */
+	VG_A_LPORT,	  /* kernel socket's local port compared with `val` */
+	VG_A_RPORT,	  /* remote port: kernel socket, else the sockaddr argument */
+};
+
+enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };
+
+/* `arg` of VG_A_PATH_IN: which path */
+#define VG_APATH_FD 0xfe  /* the kernel-resolved path (fd.name); else an absolute path arg */
+#define VG_APATH_EXE 0xfd /* exec: the resolved executable */
+
+struct vg_atom {
+	__u8 kind;  /* enum vg_atom_kind */
+	__u8 op;    /* enum vg_atom_op */
+	__u8 neg;   /* negate the (known) result */
+	__u8 arg;   /* argument index, or VG_APATH_* */
+	__u8 width; /* 4: compare as signed 32-bit, 8: 64-bit */
+	__u8 pad[3];
+	__u32 set;
+	__u32 pad2;
+	__s64 val;
+};
+_Static_assert(sizeof(struct vg_atom) == 24, "vg_atom ABI");
+
+struct vg_fclause {
+	__u8 natoms;
+	__u8 pad[7];
+	struct vg_atom atoms[VG_FATOMS];
+};
+
+struct vg_filter {
+	__u8 pass_all; /* no filtering for this event id */
+	__u8 nclauses; /* 0 with !pass_all: the event id is not wanted at all */
+	__u8 pad[6];
+	struct vg_fclause clauses[VG_FCLAUSES];
+};
+_Static_assert(sizeof(struct vg_filter) == 8 + VG_FCLAUSES * (8 + VG_FATOMS * 24), "vg_filter ABI");
+
+/* Key of the comm sets hash map. */
+struct vg_comm_key {
+	__u32 set;
+	char comm[16];
+};
+
+/* Key of the path sets LPM trie: prefix length in bits over (set, path). */
+struct vg_path_key {
+	__u32 prefixlen;
+	__u32 set; /* big-endian in the key bytes, so that it is matched first */
+	__u8 path[VG_FPATH_MAX];
+};
+
+/* Value of a path-set entry. */
+struct vg_path_val {
+	__u16 len;   /* bytes of the path entry */
+	__u8 exact;  /* matches only the whole path, not what lies below */
+	__u8 pad;
+};
+
+#endif /* VIGIL_ABI_FILTER_H */

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Rules -> kernel filter tables; see kfilter.h and include/abi/filter.h.
+ *
+ * Each rule's compiled condition is turned, for one event id at a time,
+ * into a disjunction of conjunctions of kernel atoms (DNF), with negations
+ * pushed down to the leaves. A leaf the kernel cannot evaluate becomes
+ * "true"; a leaf decided by the event id alone (evt.type, a field that is
+ * constant for this syscall) becomes true or false. Bounds widen: a
+ * conjunction longer than VG_FATOMS loses atoms (weaker, still sound) and a
+ * disjunction over VG_FCLAUSES becomes "true".
+ */
+#include "rules/kfilter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/flags.h"
+#include "pipeline/syscalls.h"
+#include "rules/internal.h"
+
+/* A DNF under construction: n clauses; n == 0 is false; a clause with no
+ * atoms is true. */
+struct dnf {
+	int n;
+	struct vg_fclause c[VG_FCLAUSES];
+};
+
+static void dnf_true(struct dnf *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->n = 1;
+}
+
+static void dnf_false(struct dnf *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+static bool dnf_is_true(const struct dnf *d)
+{
+	for (int i = 0; i < d->n; i++)
+		if (!d->c[i].natoms)
+			return true;
+	return false;
+}
+
+static void dnf_atom(struct dnf *d, struct vg_atom a)
+{
+	dnf_false(d);
+	d->n = 1;
+	d->c[0].natoms = 1;
+	d->c[0].atoms[0] = a;
+}
+
+static void dnf_or(struct dnf *d, const struct dnf *x)
+{
+	if (dnf_is_true(d) || dnf_is_true(x) || d->n + x->n > VG_FCLAUSES) {
+		dnf_true(d);
+		return;
+	}
+	for (int i = 0; i < x->n; i++)
+		d->c[d->n++] = x->c[i];
+}
+
+static void dnf_and(struct dnf *d, const struct dnf *x)
+{
+	struct dnf r;
+
+	if (!d->n || !x->n) {
+		dnf_false(d);
+		return;
+	}
+	if (d->n * x->n > VG_FCLAUSES) {
+		/* Too many combinations: keep the side that narrows less? Either
+		 * alone over-approximates the conjunction; keep the smaller. */
+		if (x->n < d->n)
+			*d = *x;
+		return;
+	}
+	dnf_false(&r);
+	for (int i = 0; i < d->n; i++) {
+		for (int j = 0; j < x->n; j++) {
+			struct vg_fclause cl = d->c[i];
+
+			/* atoms beyond the bound are dropped: a weaker clause */
+			for (int k = 0; k < x->c[j].natoms && cl.natoms < VG_FATOMS; k++)
+				cl.atoms[cl.natoms++] = x->c[j].atoms[k];
+			r.c[r.n++] = cl;
+		}
+	}
+	*d = r;
+}
+
+/* --- sets ---------------------------------------------------------------------- */
+
+static int memo(struct vg_kfilter *kf, const void *node, __u32 *set, bool *fresh)
+{
+	for (size_t i = 0; i < kf->nmemo; i++) {
+		if (kf->memo_node[i] == node) {
+			*set = kf->memo_set[i];
+			*fresh = false;
+			return 0;
+		}
+	}
+	if (!(kf->nmemo & (kf->nmemo + 1)) || !kf->nmemo) {
+		size_t cap = (kf->nmemo + 1) * 2;
+		const void **n = realloc(kf->memo_node, cap * sizeof(*n));
+		__u32 *s;
+
+		if (!n)
+			return -ENOMEM;
+		kf->memo_node = n;
+		s = realloc(kf->memo_set, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		kf->memo_set = s;
+	}
+	*set = ++kf->nsets;
+	kf->memo_node[kf->nmemo] = node;
+	kf->memo_set[kf->nmemo++] = *set;
+	*fresh = true;
+	return 0;
+}
+
+static int add_comm(struct vg_kfilter *kf, __u32 set, const char *s, size_t len)
+{
+	struct vg_comm_key *n;
+
+	if (len > 15)
+		return 0; /* longer than any comm: can never be equal */
+	n = realloc(kf->comms, (kf->ncomms + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	kf->comms = n;
+	memset(&n[kf->ncomms], 0, sizeof(*n));
+	n[kf->ncomms].set = set;
+	memcpy(n[kf->ncomms].comm, s, len);
+	kf->ncomms++;
+	return 0;
+}
+
+static int add_path(struct vg_kfilter *kf, __u32 set, const char *s, size_t len, bool exact)
+{
+	struct vg_kpath *n = realloc(kf->paths, (kf->npaths + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	kf->paths = n;
+	memset(&n[kf->npaths], 0, sizeof(*n));
+	n[kf->npaths].set = set;
+	n[kf->npaths].len = (__u16)len;
+	n[kf->npaths].exact = exact;
+	memcpy(n[kf->npaths].path, s, len);
+	kf->npaths++;
+	return 0;
+}
+
+/* --- leaves -------------------------------------------------------------------------- */
+
+struct ctx {
+	struct vg_kfilter *kf; /* NULL when only explaining */
+	unsigned ev;
+	const struct vg_sc_desc *sc;
+	int err;
+};
+
+static struct vg_atom atom(enum vg_atom_kind k, enum vg_atom_op op, __s64 val, bool neg)
+{
+	return (struct vg_atom){ .kind = k, .op = op, .val = val, .neg = neg, .width = 8 };
+}
+
+static bool atom_op(enum vg_op op, enum vg_atom_op *out)
+{
+	switch (op) {
+	case VG_OP_EQ: *out = VG_AOP_EQ; return true;
+	case VG_OP_NE: *out = VG_AOP_NE; return true;
+	case VG_OP_LT: *out = VG_AOP_LT; return true;
+	case VG_OP_LE: *out = VG_AOP_LE; return true;
+	case VG_OP_GT: *out = VG_AOP_GT; return true;
+	case VG_OP_GE: *out = VG_AOP_GE; return true;
+	default: return false;
+	}
+}
+
+/* One numeric comparison, or an `in` list as a disjunction of equalities. */
+static void numeric(struct dnf *d, const struct vg_cexpr *e, enum vg_atom_kind k, int width,
+		    const __s64 *vals, bool neg, __u8 arg)
+{
+	enum vg_atom_op op;
+	struct vg_atom a;
+
+	if (e->op == VG_OP_IN || e->op == VG_OP_INTERSECTS) {
+		struct dnf one;
+
+		if (neg) { /* not in (a, b): ne a and ne b */
+			dnf_true(d);
+			for (size_t i = 0; i < e->nvals && i < VG_FATOMS; i++) {
+				a = atom(k, VG_AOP_NE, vals[i], false);
+				a.width = (__u8)width;
+				a.arg = arg;
+				dnf_atom(&one, a);
+				dnf_and(d, &one);
+			}
+			return;
+		}
+		dnf_false(d);
+		for (size_t i = 0; i < e->nvals; i++) {
+			a = atom(k, VG_AOP_EQ, vals[i], false);
+			a.width = (__u8)width;
+			a.arg = arg;
+			dnf_atom(&one, a);
+			dnf_or(d, &one);
+		}
+		return;
+	}
+	if (!atom_op(e->op, &op) || !e->nvals) {
+		dnf_true(d);
+		return;
+	}
+	a = atom(k, op, vals[0], neg);
+	a.width = (__u8)width;
+	a.arg = arg;
+	dnf_atom(d, a);
+}
+
+/* Index of the string slot the first path argument lands in, or 0xff. */
+static __u8 first_path_slot(const struct vg_sc_desc *sc)
+{
+	__u8 slot = 0;
+
+	for (int i = 0; i < 6; i++) {
+		enum vg_atype t = sc->args[i].type;
+
+		if (t == VG_AT_PATH)
+			return slot;
+		if (t == VG_AT_STR || t == VG_AT_SOCKADDR)
+			slot++;
+	}
+	return 0xff;
+}
+
+static bool is_sock_sc(const struct vg_sc_desc *sc)
+{
+	return sc->post == VG_POST_SOCK_ARG0 || sc->post == VG_POST_SOCK_RET;
+}
+
+static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
+{
+	const struct vg_sc_desc *sc = x->sc;
+	struct vg_atom a = atom(VG_A_PATH_IN, VG_AOP_EQ, 0, false);
+	bool fresh = true;
+	__u32 set = 0;
+	bool ne = e->op == VG_OP_NE;
+
+	/* Sockets name fd.name by their tuple; chdir's resolved path is the new
+	 * cwd, not fd.name: the kernel does not judge those. */
+	if (is_sock_sc(sc) || sc->post == VG_POST_CWD ||
+	    (sc->post != VG_POST_FD_RET && sc->post != VG_POST_FD_ARG0 && first_path_slot(sc) == 0xff) ||
+	    !(e->op == VG_OP_EQ || ne || e->op == VG_OP_IN || e->op == VG_OP_STARTSWITH ||
+	      e->op == VG_OP_PMATCH)) {
+		dnf_true(d);
+		return;
+	}
+	for (size_t i = 0; i < e->nvals; i++)
+		if (e->vals[i].len + 2 >= VG_FPATH_MAX) {
+			dnf_true(d); /* too long for the trie: the kernel cannot judge */
+			return;
+		}
+	if (x->kf) {
+		if (memo(x->kf, e, &set, &fresh)) {
+			x->err = -ENOMEM;
+			dnf_true(d);
+			return;
+		}
+		for (size_t i = 0; fresh && i < e->nvals; i++) {
+			const struct vg_cval *v = &e->vals[i];
+			int err = 0;
+
+			if (e->op == VG_OP_STARTSWITH) {
+				err = add_path(x->kf, set, v->s, v->len, false);
+			} else if (e->op == VG_OP_PMATCH) {
+				err = add_path(x->kf, set, v->s, v->len, true);
+				if (!err && v->len && v->s[v->len - 1] == '/') {
+					err = add_path(x->kf, set, v->s, v->len, false);
+				} else if (!err) {
+					char buf[VG_FPATH_MAX];
+
+					memcpy(buf, v->s, v->len);
+					buf[v->len] = '/';
+					err = add_path(x->kf, set, buf, v->len + 1, false);
+				}
+			} else {
+				err = add_path(x->kf, set, v->s, v->len, true);
+			}
+			if (err)
+				x->err = err;
+		}
+	}
+	a.set = set;
+	a.neg = ne ^ neg;
+	/* the kernel-resolved path when there is one; else the first path
+	 * argument's slot, if that path is absolute */
+	a.arg = VG_APATH_FD;
+	a.width = first_path_slot(sc);
+	dnf_atom(d, a);
+}
+
+static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
+{
+	const struct vg_sc_desc *sc = x->sc;
+	__s64 vals[64];
+	size_t n = e->nvals < 64 ? e->nvals : 64;
+	enum vg_fid id = e->f.d ? e->f.d->id : VG_F_UNSUPPORTED;
+	bool t;
+
+	/* decided by the event id alone */
+	if (e->evmask) {
+		t = e->evmask[x->ev] ^ neg;
+		t ? dnf_true(d) : dnf_false(d);
+		return;
+	}
+	/* a field vigil cannot fill reads as absent: the comparison is false */
+	if (id == VG_F_UNSUPPORTED) {
+		neg ? dnf_true(d) : dnf_false(d);
+		return;
+	}
+	if (n < e->nvals || e->op == VG_OP_EXISTS) {
+		dnf_true(d);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		vals[i] = e->vals[i].i;
+	switch (id) {
+	case VG_F_PROC_NAME:
+		if (e->op == VG_OP_EQ || e->op == VG_OP_NE || e->op == VG_OP_IN) {
+			bool fresh = true;
+			__u32 set = 0;
+			struct vg_atom a = atom(VG_A_COMM_IN, VG_AOP_EQ, 0, (e->op == VG_OP_NE) ^ neg);
+
+			if (x->kf) {
+				if (memo(x->kf, e, &set, &fresh))
+					x->err = -ENOMEM;
+				for (size_t i = 0; fresh && i < e->nvals; i++)
+					if (add_comm(x->kf, set, e->vals[i].s, e->vals[i].len))
+						x->err = -ENOMEM;
+			}
+			a.set = set;
+			dnf_atom(d, a);
+			return;
+		}
+		break;
+	case VG_F_FD_NAME:
+		leaf_path(x, e, neg, d);
+		return;
+	case VG_F_EVT_RES:
+		if ((e->op == VG_OP_EQ || e->op == VG_OP_NE) && e->nvals == 1) {
+			bool ne = (e->op == VG_OP_NE) ^ neg;
+			int err = vg_errno_value(e->vals[0].s);
+
+			if (!strcmp(e->vals[0].s, "SUCCESS"))
+				dnf_atom(d, atom(VG_A_RET, VG_AOP_GE, 0, ne));
+			else if (err)
+				dnf_atom(d, atom(VG_A_RET, VG_AOP_EQ, -err, ne));
+			else
+				ne ? dnf_true(d) : dnf_false(d); /* never this value */
+			return;
+		}
+		if (e->op == VG_OP_STARTSWITH && e->nvals == 1 && !strcmp(e->vals[0].s, "E")) {
+			dnf_atom(d, atom(VG_A_RET, VG_AOP_LT, 0, neg));
+			return;
+		}
+		break;
+	case VG_F_EVT_RAWRES:
+		numeric(d, e, VG_A_RET, 8, vals, neg, 0);
+		return;
+	case VG_F_EVT_FAILED:
+		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
+			bool want = (e->vals[0].i != 0) ^ (e->op == VG_OP_NE) ^ neg;
+
+			dnf_atom(d, atom(VG_A_RET, want ? VG_AOP_LT : VG_AOP_GE, 0, false));
+			return;
+		}
+		break;
+	case VG_F_FD_NUM:
+		if (sc->post == VG_POST_FD_RET || sc->post == VG_POST_SOCK_RET) {
+			/* fd.num is ret, or -1 when the call failed */
+			enum vg_atom_op op;
+
+			if (atom_op(e->op, &op) && e->nvals == 1 && e->vals[0].i == -1 &&
+			    (op == VG_AOP_EQ || op == VG_AOP_LE || op == VG_AOP_NE || op == VG_AOP_GT)) {
+				bool failed = op == VG_AOP_EQ || op == VG_AOP_LE;
+
+				dnf_atom(d, atom(VG_A_RET, failed ? VG_AOP_LT : VG_AOP_GE, 0, neg));
+				return;
+			}
+			if (atom_op(e->op, &op) && e->nvals == 1 && e->vals[0].i == 0 &&
+			    (op == VG_AOP_GE || op == VG_AOP_LT)) {
+				dnf_atom(d, atom(VG_A_RET, op, 0, neg));
+				return;
+			}
+		}
+		break;
+	case VG_F_EVT_IS_OPEN_READ:
+	case VG_F_EVT_IS_OPEN_WRITE:
+		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
+			bool want = (e->vals[0].i != 0) ^ (e->op == VG_OP_NE) ^ neg;
+			enum vg_atom_kind k = id == VG_F_EVT_IS_OPEN_READ ? VG_A_ACC_READ : VG_A_ACC_WRITE;
+			struct vg_atom a = atom(k, VG_AOP_EQ, 0, !want);
+
+			switch (x->ev) {
+			case VG_EV_SYS_open:
+				a.arg = 1;
+				break;
+			case VG_EV_SYS_openat:
+				a.arg = 2;
+				break;
+			case VG_EV_SYS_openat2:
+				a.arg = 0xff;
+				break;
+			case VG_EV_SYS_creat: /* always write-only */
+				(id == VG_F_EVT_IS_OPEN_WRITE) == want ? dnf_true(d) : dnf_false(d);
+				return;
+			default: /* not an open: the field is false */
+				want ? dnf_false(d) : dnf_true(d);
+				return;
+			}
+			dnf_atom(d, a);
+			return;
+		}
+		break;
+	case VG_F_USER_UID:
+		numeric(d, e, VG_A_EUID, 8, vals, neg, 0);
+		return;
+	case VG_F_USER_LOGINUID:
+		numeric(d, e, VG_A_LOGINUID, 8, vals, neg, 0);
+		return;
+	case VG_F_PROC_IS_CONTAINER:
+		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
+			bool want = (e->vals[0].i != 0) ^ (e->op == VG_OP_NE) ^ neg;
+
+			dnf_atom(d, atom(VG_A_CONTAINER, VG_AOP_EQ, 0, !want));
+			return;
+		}
+		break;
+	case VG_F_FD_SPORT:
+	case VG_F_FD_CPORT:
+	case VG_F_FD_LPORT:
+	case VG_F_FD_RPORT:
+		if (is_sock_sc(sc)) {
+			bool connect = x->ev == VG_EV_SYS_connect;
+			bool remote = id == VG_F_FD_RPORT || (id == VG_F_FD_SPORT && connect) ||
+				      (id == VG_F_FD_CPORT && !connect);
+
+			numeric(d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
+			return;
+		}
+		break;
+	case VG_F_EVT_ARG:
+		/* evt.arg.X reads as the rendered value; numbers and symbolic
+		 * names (PTRACE_ATTACH, SIGKILL) map back to the raw argument. */
+		if (e->f.argname && (e->op == VG_OP_EQ || e->op == VG_OP_NE || e->op == VG_OP_IN)) {
+			for (int i = 0; i < 6; i++) {
+				enum vg_atype t = sc->args[i].type;
+				bool sym = t == VG_AT_PTRACE_REQ || t == VG_AT_BPF_CMD ||
+					   t == VG_AT_SIGNAL || t == VG_AT_SOCK_DOMAIN;
+				bool num = t == VG_AT_UID || t == VG_AT_GID || t == VG_AT_PID ||
+					   t == VG_AT_FD || t == VG_AT_UINT;
+
+				if (!sc->args[i].name || strcmp(sc->args[i].name, e->f.argname))
+					continue;
+				if (!sym && !num)
+					break;
+				for (size_t k = 0; k < n; k++) {
+					char *end;
+					long long v;
+					int64_t sv;
+
+					if (sym) {
+						if (vg_flags_value(t, e->vals[k].s, &sv)) {
+							dnf_true(d); /* not a name we know */
+							return;
+						}
+						vals[k] = (__s32)sv;
+						continue;
+					}
+					v = strtoll(e->vals[k].s, &end, 10);
+					if (*end || end == e->vals[k].s) {
+						dnf_true(d);
+						return;
+					}
+					vals[k] = (__s32)v;
+				}
+				numeric(d, e, VG_A_ARG, 4, vals, neg, (__u8)i);
+				return;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	dnf_true(d); /* not for the kernel to judge */
+}
+
+static void build(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
+{
+	struct dnf r;
+
+	switch (e->kind) {
+	case VG_CE_TRUE:
+	case VG_CE_FALSE:
+		((e->kind == VG_CE_TRUE) ^ neg) ? dnf_true(d) : dnf_false(d);
+		return;
+	case VG_CE_NOT:
+		build(x, e->a, !neg, d);
+		return;
+	case VG_CE_AND:
+	case VG_CE_OR:
+		build(x, e->a, neg, d);
+		build(x, e->b, neg, &r);
+		/* De Morgan: under negation, and <-> or */
+		if ((e->kind == VG_CE_AND) != neg)
+			dnf_and(d, &r);
+		else
+			dnf_or(d, &r);
+		return;
+	case VG_CE_CMP:
+		leaf(x, e, neg, d);
+		return;
+	}
+	dnf_true(d);
+}
+
+int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
+{
+	memset(kf, 0, sizeof(*kf));
+	for (unsigned ev = 0; ev < VG_EV_MAX; ev++) {
+		struct vg_filter *f = &kf->f[ev];
+		struct dnf all;
+		struct ctx x = { .kf = kf, .ev = ev, .sc = vg_sc_by_ev(ev) };
+
+		/* lifecycle events always flow: the process table needs them */
+		if (!x.sc || pass_all || !rs->n_by_ev[ev]) {
+			f->pass_all = 1;
+			continue;
+		}
+		dnf_false(&all);
+		for (size_t i = 0; i < rs->n_by_ev[ev]; i++) {
+			struct dnf d;
+
+			build(&x, rs->by_ev[ev][i]->cond, false, &d);
+			dnf_or(&all, &d);
+		}
+		if (x.err)
+			return x.err;
+		if (dnf_is_true(&all)) {
+			f->pass_all = 1;
+			continue;
+		}
+		f->nclauses = (__u8)all.n;
+		memcpy(f->clauses, all.c, sizeof(all.c[0]) * (size_t)all.n);
+		kf->nfiltered_ids++;
+		kf->nclauses += (size_t)all.n;
+	}
+	return 0;
+}
+
+void vg_kfilter_release(struct vg_kfilter *kf)
+{
+	if (!kf)
+		return;
+	free(kf->comms);
+	free(kf->paths);
+	free(kf->memo_node);
+	free(kf->memo_set);
+	memset(kf, 0, sizeof(*kf));
+}
+
+/* --- explain ------------------------------------------------------------------------- */
+
+static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, struct strbuf *sb)
+{
+	static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
+	const char *op = a->op < 6 ? ops[a->op] : "?";
+
+	(void)root;
+	if (a->neg)
+		strbuf_addstr(sb, "not ");
+	switch (a->kind) {
+	case VG_A_COMM_IN: strbuf_addstr(sb, "comm in set"); break;
+	case VG_A_PATH_IN: strbuf_addstr(sb, "path in set"); break;
+	case VG_A_RET: strbuf_addf(sb, "ret %s %lld", op, (long long)a->val); break;
+	case VG_A_ARG: strbuf_addf(sb, "arg%u %s %lld", a->arg, op, (long long)a->val); break;
+	case VG_A_EUID: strbuf_addf(sb, "euid %s %lld", op, (long long)a->val); break;
+	case VG_A_LOGINUID: strbuf_addf(sb, "loginuid %s %lld", op, (long long)a->val); break;
+	case VG_A_ACC_READ: strbuf_addstr(sb, "opened for reading"); break;
+	case VG_A_ACC_WRITE: strbuf_addstr(sb, "opened for writing"); break;
+	case VG_A_CONTAINER: strbuf_addstr(sb, "in a container"); break;
+	case VG_A_LPORT: strbuf_addf(sb, "local port %s %lld", op, (long long)a->val); break;
+	case VG_A_RPORT: strbuf_addf(sb, "remote port %s %lld", op, (long long)a->val); break;
+	default: strbuf_addstr(sb, "?"); break;
+	}
+}
+
+void vg_kfilter_explain(const struct vg_rule *r, unsigned ev, struct strbuf *sb)
+{
+	struct ctx x = { .kf = NULL, .ev = ev, .sc = vg_sc_by_ev(ev) };
+	struct dnf d;
+
+	if (!x.sc) {
+		strbuf_addstr(sb, "true (lifecycle events always reach user space)");
+		return;
+	}
+	build(&x, r->cond, false, &d);
+	if (dnf_is_true(&d)) {
+		strbuf_addstr(sb, "true (nothing the kernel can check)");
+		return;
+	}
+	if (!d.n) {
+		strbuf_addstr(sb, "false");
+		return;
+	}
+	for (int i = 0; i < d.n; i++) {
+		strbuf_addstr(sb, i ? " or (" : "(");
+		for (int k = 0; k < d.c[i].natoms; k++) {
+			if (k)
+				strbuf_addstr(sb, " and ");
+			explain_atom(&d.c[i].atoms[k], r->cond, sb);
+		}
+		strbuf_addch(sb, ')');
+	}
+}

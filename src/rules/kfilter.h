@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The rules' kernel-evaluable part, compiled into the filter tables of
+ * include/abi/filter.h: per event id, a sound over-approximation of "some
+ * rule indexed for this event id may match". Fields the kernel cannot see
+ * become "true" (pass), negation is pushed to the leaves, and what does not
+ * fit the tables' bounds widens to pass-all, never narrows.
+ */
+#ifndef VIGIL_KFILTER_H
+#define VIGIL_KFILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "abi/filter.h"
+#include "common/strbuf.h"
+#include "rules/ruleset.h"
+
+struct vg_kpath {
+	__u32 set;
+	__u16 len; /* bytes of path, without the NUL */
+	bool exact;
+	char path[VG_FPATH_MAX];
+};
+
+struct vg_kfilter {
+	struct vg_filter f[VG_EV_MAX];
+	struct vg_comm_key *comms;
+	size_t ncomms;
+	struct vg_kpath *paths;
+	size_t npaths;
+	__u32 nsets;
+	size_t nfiltered_ids; /* event ids with a real filter (not pass-all) */
+	size_t nclauses;      /* clauses over all ids */
+	/* internal: set ids already made for a comparison node */
+	const void **memo_node;
+	__u32 *memo_set;
+	size_t nmemo;
+};
+
+/* Build from a loaded ruleset. `pass_all` (--filter user): every event id
+ * the rules need passes unfiltered. 0 or -ENOMEM. */
+int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all);
+void vg_kfilter_release(struct vg_kfilter *kf);
+
+/* The kernel part of rule r for event id ev, as text ("true" when the
+ * kernel cannot narrow it). */
+void vg_kfilter_explain(const struct vg_rule *r, unsigned ev, struct strbuf *sb);
+
+#endif /* VIGIL_KFILTER_H */
