@@ -12,6 +12,16 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 
+struct vg_agent_opts;
+
+/* getopt codes of the options every agent command takes (--ringbuf,
+ * --duration, --stats, -v), handled by cli_agent_opt(). */
+enum { CLI_OPT_RINGBUF = 300, CLI_OPT_DURATION, CLI_OPT_STATS };
+
+/* Handle one of those options: 1 if it was one, 0 if not, -1 after
+ * reporting a bad value (exit with VG_EXIT_USAGE). */
+int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o);
+
 /* Parse a positive number of seconds ("2", "0.5"); -1 if invalid. */
 double cli_parse_seconds(const char *s);
 

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "pipeline/agent.h"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.1.0"
@@ -43,6 +44,34 @@ double cli_parse_seconds(const char *s)
 	if (end == s || *end || !(v > 0) || v > 1e9)
 		return -1;
 	return v;
+}
+
+int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o)
+{
+	switch (opt) {
+	case CLI_OPT_RINGBUF:
+		if (vg_parse_size(arg, &o->load.ringbuf_bytes)) {
+			vg_err("--ringbuf: '%s' is not a power of two between 4K and 1G", arg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_DURATION:
+		o->duration_s = cli_parse_seconds(arg);
+		if (o->duration_s < 0) {
+			vg_err("--duration: '%s' is not a positive number of seconds", arg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_STATS:
+		o->stats = true;
+		return 1;
+	case 'v':
+		if (vg_log_level < VG_LOG_DEBUG)
+			vg_log_level++;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int main(int argc, char **argv)

@@ -137,7 +137,7 @@ static void print_rule_stats(const struct run *rn)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_RINGBUF, OPT_DURATION, OPT_STATS };
+	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER };
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -145,9 +145,9 @@ int cmd_run(int argc, char **argv)
 		{ "output-file", required_argument, NULL, OPT_OUTFILE },
 		{ "audit-file", required_argument, NULL, OPT_AUDIT },
 		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
+		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
+		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -205,32 +205,20 @@ int cmd_run(int argc, char **argv)
 			}
 			user_filter = !strcmp(optarg, "user");
 			break;
-		case OPT_RINGBUF:
-			if (vg_parse_size(optarg, &o.load.ringbuf_bytes)) {
-				vg_err("--ringbuf: '%s' is not a power of two between 4K and 1G", optarg);
-				return VG_EXIT_USAGE;
-			}
-			break;
-		case OPT_DURATION:
-			o.duration_s = cli_parse_seconds(optarg);
-			if (o.duration_s < 0) {
-				vg_err("--duration: '%s' is not a positive number of seconds", optarg);
-				return VG_EXIT_USAGE;
-			}
-			break;
-		case OPT_STATS:
-			o.stats = true;
-			break;
-		case 'v':
-			if (vg_log_level < VG_LOG_DEBUG)
-				vg_log_level++;
-			break;
 		case 'h':
 			run_usage(stdout);
 			return VG_EXIT_OK;
 		default:
-			run_usage(stderr);
-			return VG_EXIT_USAGE;
+			switch (cli_agent_opt(opt, optarg, &o)) {
+			case 1:
+				break;
+			case 0:
+				run_usage(stderr);
+				/* fall through */
+			default:
+				return VG_EXIT_USAGE;
+			}
+			break;
 		}
 	}
 	if (optind < argc) {

@@ -126,16 +126,16 @@ static void list_events(void)
 
 int cmd_trace(int argc, char **argv)
 {
-	enum { OPT_RINGBUF = 256, OPT_DURATION, OPT_STATS, OPT_LIST, OPT_CONTAINER };
+	enum { OPT_LIST = 256, OPT_CONTAINER };
 	static const struct option longopts[] = {
 		{ "syscall", required_argument, NULL, 's' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "container", no_argument, NULL, OPT_CONTAINER },
 		{ "json", no_argument, NULL, 'j' },
-		{ "ringbuf", required_argument, NULL, OPT_RINGBUF },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
+		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
+		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,35 +182,23 @@ int cmd_trace(int argc, char **argv)
 		case 'j':
 			t.json = true;
 			break;
-		case OPT_RINGBUF:
-			if (vg_parse_size(optarg, &o.load.ringbuf_bytes)) {
-				vg_err("--ringbuf: '%s' is not a power of two between 4K and 1G", optarg);
-				return VG_EXIT_USAGE;
-			}
-			break;
-		case OPT_DURATION:
-			o.duration_s = cli_parse_seconds(optarg);
-			if (o.duration_s < 0) {
-				vg_err("--duration: '%s' is not a positive number of seconds", optarg);
-				return VG_EXIT_USAGE;
-			}
-			break;
-		case OPT_STATS:
-			o.stats = true;
-			break;
 		case OPT_LIST:
 			list_events();
 			return VG_EXIT_OK;
-		case 'v':
-			if (vg_log_level < VG_LOG_DEBUG)
-				vg_log_level++;
-			break;
 		case 'h':
 			trace_usage(stdout);
 			return VG_EXIT_OK;
 		default:
-			trace_usage(stderr);
-			return VG_EXIT_USAGE;
+			switch (cli_agent_opt(opt, optarg, &o)) {
+			case 1:
+				break;
+			case 0:
+				trace_usage(stderr);
+				/* fall through */
+			default:
+				return VG_EXIT_USAGE;
+			}
+			break;
 		}
 	}
 	if (optind < argc) {
