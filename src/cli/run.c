@@ -70,10 +70,6 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 	if (!n)
 		return 0;
 	vg_evctx_begin(&rn->ctx, ev, proc);
-	rn->ctx.procs = a->procs;
-	rn->ctx.host_pidns = a->host_pidns;
-	rn->ctx.host_mntns = a->host_mntns;
-	rn->ctx.containers = a->containers;
 	for (size_t i = 0; i < n; i++) {
 		struct vg_rule *r = rules[i];
 		struct vg_alert al = { .rule = r };
@@ -270,6 +266,11 @@ int cmd_run(int argc, char **argv)
 	vg_agent_handle_signals();
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
+		/* the agent's context, fixed for the run: set once, not per event */
+		rn.ctx.procs = agent.procs;
+		rn.ctx.host_pidns = agent.host_pidns;
+		rn.ctx.host_mntns = agent.host_mntns;
+		rn.ctx.containers = agent.containers;
 		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rn.rs->nrules,
 			 kf.nfiltered_ids);
 		agent.opts.ready_msg = ready;
