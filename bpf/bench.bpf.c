@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Programs for bench/tpbench only (never loaded by vigil): the two ways of
+ * Programs for bench/tpbench and bench/agentbench only (never loaded by vigil): the two ways of
  * hooking syscalls that docs/ARCHITECTURE.md compares, doing the same work
  * (capture openat's arguments and return value), plus an empty program as
  * the floor.
@@ -52,6 +52,26 @@ static __always_inline void hit(__u64 v)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(empty_sys_exit, struct pt_regs *regs, long ret)
+{
+	return 0;
+}
+
+/* The rest of the floor for bench/agentbench: empty programs on the
+ * lifecycle tracepoints vigil also attaches to. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(empty_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(empty_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(empty_exit, struct task_struct *p)
 {
 	return 0;
 }

@@ -156,6 +156,11 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 			return VG_T_UNKNOWN;
 		r = cmp_s64(e->sock.rport, a->op, a->val);
 		break;
+	case VG_A_SOCKFAM:
+		if (!e->sock.family)
+			return VG_T_UNKNOWN;
+		r = cmp_s64(e->sock.family, a->op, a->val);
+		break;
 	default:
 		return VG_T_UNKNOWN;
 	}

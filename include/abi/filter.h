@@ -39,6 +39,7 @@ enum vg_atom_kind {
 	VG_A_CONTAINER,	  /* pid or mount namespace differs from the host's */
 	VG_A_LPORT,	  /* kernel socket's local port compared with `val` */
 	VG_A_RPORT,	  /* remote port: kernel socket, else the sockaddr argument */
+	VG_A_SOCKFAM,	  /* the kernel socket's address family compared with `val` */
 };
 
 enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };

@@ -65,6 +65,13 @@ int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o)
 	case CLI_OPT_STATS:
 		o->stats = true;
 		return 1;
+	case CLI_OPT_STATS_INTERVAL:
+		o->stats_interval_s = cli_parse_seconds(arg);
+		if (o->stats_interval_s <= 0) {
+			vg_err("--stats-interval: '%s' is not a positive number of seconds", arg);
+			return -1;
+		}
+		return 1;
 	case 'v':
 		if (vg_log_level < VG_LOG_DEBUG)
 			vg_log_level++;

@@ -52,6 +52,7 @@ static void run_usage(FILE *f)
 		"      --ringbuf SIZE     ring buffer size, a power of two (default 8M)\n"
 		"      --duration SECS    stop after SECS seconds\n"
 		"      --stats            print counters (kernel, rules) at exit\n"
+		"      --stats-interval S print the kernel counters' growth every S seconds\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
 }
@@ -144,6 +145,7 @@ int cmd_run(int argc, char **argv)
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
+		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },

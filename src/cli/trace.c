@@ -46,6 +46,7 @@ static void trace_usage(FILE *f)
 		"      --ringbuf SIZE   ring buffer size, a power of two (default 8M)\n"
 		"      --duration SECS  stop after SECS seconds\n"
 		"      --stats          print kernel and user-space counters at exit\n"
+		"      --stats-interval S  print the kernel counters' growth every S seconds\n"
 		"      --list           list the event types vigil traces and exit\n"
 		"  -v, --verbose        more diagnostics (twice: libbpf's too)\n"
 		"  -h, --help           this text\n");
@@ -136,6 +137,7 @@ int cmd_trace(int argc, char **argv)
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
+		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },

@@ -120,12 +120,46 @@ static void report_losses(struct vg_agent *a)
 	}
 }
 
+/* One --stats-interval report: what each counter gained since the last one. */
+static void report_interval(struct vg_agent *a, double secs)
+{
+	struct vg_kstats ks;
+	const struct vg_kstats *prev = a->last_stats;
+
+	if (vg_loader_read_stats(&a->loader, &ks))
+		return;
+	vg_info("stats: last %.1fs: records %llu (%llu bytes), lost %llu", secs,
+		(unsigned long long)(a->consumer.records - a->last_records),
+		(unsigned long long)(a->consumer.bytes - a->last_bytes),
+		(unsigned long long)(ks.lost_total - prev->lost_total));
+	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+		const struct vg_counters *c = &ks.ev[ev], *p = &prev->ev[ev];
+
+		if (c->seen != p->seen || c->lost != p->lost)
+			vg_info("stats: last %.1fs: %-12s seen %llu sent %llu lost %llu filtered %llu",
+				secs, vg_ev_name(ev), (unsigned long long)(c->seen - p->seen),
+				(unsigned long long)(c->sent - p->sent),
+				(unsigned long long)(c->lost - p->lost),
+				(unsigned long long)(c->filtered - p->filtered));
+	}
+	*a->last_stats = ks;
+	a->last_records = a->consumer.records;
+	a->last_bytes = a->consumer.bytes;
+}
+
 int vg_agent_run(struct vg_agent *a)
 {
 	uint64_t start = vg_clock_boot_now(), last_hk = start, last_sweep = start;
+	uint64_t every = (uint64_t)(a->opts.stats_interval_s * 1e9), last_stats = start;
 	uint64_t limit = a->opts.duration_s > 0 ? (uint64_t)(a->opts.duration_s * 1e9) : 0;
 	int n;
 
+	if (every) {
+		a->last_stats = calloc(1, sizeof(*a->last_stats));
+		if (!a->last_stats)
+			return -ENOMEM;
+		vg_loader_read_stats(&a->loader, a->last_stats);
+	}
 	vg_info("ready (%s)", a->opts.ready_msg ? a->opts.ready_msg : "");
 	while (!stop_requested) {
 		uint64_t now;
@@ -142,6 +176,10 @@ int vg_agent_run(struct vg_agent *a)
 			report_losses(a);
 			vg_proctab_reap(a->procs, now);
 			last_hk = now;
+		}
+		if (every && now - last_stats >= every) {
+			report_interval(a, (double)(now - last_stats) / 1e9);
+			last_stats = now;
 		}
 		if (now - last_sweep >= SWEEP_NS) {
 			vg_proctab_sweep(a->procs, now);
@@ -203,4 +241,6 @@ void vg_agent_release(struct vg_agent *a)
 	a->procs = NULL;
 	vg_containers_free(a->containers);
 	a->containers = NULL;
+	free(a->last_stats);
+	a->last_stats = NULL;
 }

@@ -32,6 +32,7 @@ struct vg_agent_opts {
 	double duration_s;     /* 0: until SIGINT/SIGTERM */
 	const char *ready_msg; /* the "(...)" part of the ready line */
 	bool stats;	       /* print the counters at exit */
+	double stats_interval_s; /* > 0: print the counters' growth this often */
 	FILE *out;	       /* flushed after each batch of events */
 };
 
@@ -43,6 +44,8 @@ struct vg_agent {
 	vg_agent_fn fn;
 	void *ctx;
 	uint64_t lost_reported;
+	struct vg_kstats *last_stats; /* counters at the last --stats-interval line */
+	uint64_t last_records, last_bytes;
 	uint64_t host_pidns; /* pid namespace inode of PID 1 */
 	uint64_t host_mntns; /* mount namespace inode of PID 1 */
 	bool sys_enabled[VG_EV_MAX]; /* what the kernel records: asked for + context */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "pipeline/flags.h"
 #include "pipeline/syscalls.h"
@@ -255,9 +256,25 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 	__u32 set = 0;
 	bool ne = e->op == VG_OP_NE;
 
-	/* Sockets name fd.name by their tuple; chdir's resolved path is the new
-	 * cwd, not fd.name: the kernel does not judge those. */
-	if (is_sock_sc(sc) || sc->post == VG_POST_CWD ||
+	/* A socket's fd.name is its unix path or an "ip:port->ip:port" tuple:
+	 * a test that only absolute paths pass can hold for unix sockets only.
+	 * That is an over-approximation, so it is used only un-negated. */
+	if (is_sock_sc(sc)) {
+		bool paths = !ne && !neg && e->nvals &&
+			     (e->op == VG_OP_EQ || e->op == VG_OP_IN || e->op == VG_OP_STARTSWITH ||
+			      e->op == VG_OP_PMATCH);
+
+		for (size_t i = 0; paths && i < e->nvals; i++)
+			paths = e->vals[i].len && e->vals[i].s[0] == '/';
+		if (paths)
+			dnf_atom(d, atom(VG_A_SOCKFAM, VG_AOP_EQ, AF_UNIX, false));
+		else
+			dnf_true(d);
+		return;
+	}
+	/* chdir's resolved path is the new cwd, not fd.name: the kernel does
+	 * not judge it. */
+	if (sc->post == VG_POST_CWD ||
 	    (sc->post != VG_POST_FD_RET && sc->post != VG_POST_FD_ARG0 && first_path_slot(sc) == 0xff) ||
 	    !(e->op == VG_OP_EQ || ne || e->op == VG_OP_IN || e->op == VG_OP_STARTSWITH ||
 	      e->op == VG_OP_PMATCH)) {
@@ -600,6 +617,7 @@ static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, s
 	case VG_A_CONTAINER: strbuf_addstr(sb, "in a container"); break;
 	case VG_A_LPORT: strbuf_addf(sb, "local port %s %lld", op, (long long)a->val); break;
 	case VG_A_RPORT: strbuf_addf(sb, "remote port %s %lld", op, (long long)a->val); break;
+	case VG_A_SOCKFAM: strbuf_addf(sb, "socket family %s %lld", op, (long long)a->val); break;
 	default: strbuf_addstr(sb, "?"); break;
 	}
 }
