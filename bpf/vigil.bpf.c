@@ -97,17 +97,35 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	e = (void *)s->rec;
+	e->ret = ret;
+	e->nr = nr;
+	e->pad = 0;
+	sys_args(regs, e->args);
+	switch (conf->post) {
+	case VG_POST_FD_RET:
+	case VG_POST_SOCK_RET:
+		f = fd_file(task, ret);
+		break;
+	case VG_POST_FD_ARG0:
+	case VG_POST_SOCK_ARG0:
+		f = fd_file(task, (int)e->args[0]);
+		break;
+	}
+	/* Most events end here: no rule can match them, whatever their
+	 * strings and paths, which are not read. */
+	if (!filter_early(s, task, conf->ev,
+			  conf->post == VG_POST_FD_RET || conf->post == VG_POST_FD_ARG0 ? f : NULL)) {
+		if (cnt)
+			cnt->filtered++;
+		return 0;
+	}
 	cursor_reset(s, sizeof(*e));
 	e->hdr.ts = bpf_ktime_get_boot_ns();
 	e->hdr.type = conf->ev;
 	e->hdr.flags = 0;
 	task_fill_current(&e->task);
-	e->ret = ret;
-	e->nr = nr;
-	e->pad = 0;
 	__builtin_memset(e->ext, 0, sizeof(e->ext));
 	__builtin_memset(&e->sock, 0, sizeof(e->sock));
-	sys_args(regs, e->args);
 
 	for (i = 0; i < 6; i++) {
 		__u64 v = e->args[i];
@@ -134,20 +152,8 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		}
 	}
 
-	switch (conf->post) {
-	case VG_POST_FD_RET:
-	case VG_POST_SOCK_RET:
-		f = fd_file(task, ret);
-		break;
-	case VG_POST_FD_ARG0:
-	case VG_POST_SOCK_ARG0:
-		f = fd_file(task, (int)e->args[0]);
-		break;
-	case VG_POST_CWD:
-		if (ret == 0)
-			rec_put_path(s, cwd_addr(task));
-		break;
-	}
+	if (conf->post == VG_POST_CWD && ret == 0)
+		rec_put_path(s, cwd_addr(task));
 	if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
 			sock_fill(&e->sock, f);

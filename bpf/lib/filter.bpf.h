@@ -5,8 +5,14 @@
  * three-valued: a clause is dropped only when one of its atoms is
  * definitely false, so whatever the kernel cannot see passes.
  *
+ * It runs twice on a syscall: early, from what costs nothing to read
+ * (arguments, return value, comm, uids, the open file's last component),
+ * before the record is built; then on the finished record. Most events die
+ * at the early stage, before the path walk and string copies that make up
+ * most of a record's cost (docs/ARCHITECTURE.md has the figures).
+ *
  * Bounds: VG_FCLAUSES (8) clauses of VG_FATOMS (6) atoms: at most 48 atom
- * evaluations per event; atom_eval is a global function, verified once.
+ * evaluations per stage; atom_eval is a global function, verified once.
  */
 #ifndef VIGIL_BPF_FILTER_H
 #define VIGIL_BPF_FILTER_H
@@ -39,6 +45,13 @@ struct {
 	__type(key, struct vg_path_key);
 	__type(value, struct vg_path_val);
 } path_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vg_base_key);
+	__type(value, __u8);
+} path_bases SEC(".maps");
 
 enum { VG_T_FALSE = 0, VG_T_TRUE = 1, VG_T_UNKNOWN = 2 };
 
@@ -95,6 +108,27 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	if (!s || !a)
 		return VG_T_UNKNOWN;
 	e = (void *)s->rec;
+	if (s->early) {
+		/* Only the arguments, return value, comm and uids are in the
+		 * record yet; a path set of exact entries can still be ruled
+		 * out from the file's last component. */
+		switch (a->kind) {
+		case VG_A_PATH_IN:
+			if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !s->have_base)
+				return VG_T_UNKNOWN;
+			s->bkey.set = a->set;
+			if (bpf_map_lookup_elem(&path_bases, &s->bkey))
+				return VG_T_UNKNOWN; /* the whole path decides */
+			return a->neg ? VG_T_TRUE : VG_T_FALSE;
+		case VG_A_CONTAINER:
+		case VG_A_LPORT:
+		case VG_A_RPORT:
+		case VG_A_SOCKFAM:
+			return VG_T_UNKNOWN;
+		default:
+			break;
+		}
+	}
 	switch (a->kind) {
 	case VG_A_COMM_IN:
 		ck.set = a->set;
@@ -200,6 +234,41 @@ static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * The early stage: 0 when no rule can match whatever the record would hold.
+ * Fills the few fields it reads (comm, uids; the caller has set args and
+ * ret) and the last component of `f`, the file the event's fd.name names.
+ */
+static __always_inline int filter_early(struct vg_scratch *s, struct task_struct *task, __u32 ev,
+					struct file *f)
+{
+	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &ev);
+	struct vg_sys_event *e = (void *)s->rec;
+	const struct cred *cred = task->cred;
+	int r;
+
+	if (!fl || fl->pass_all)
+		return 1;
+	if (!fl->nclauses)
+		return 0;
+	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
+	e->task.euid = cred->euid.val;
+	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
+	s->have_base = 0;
+	if (f) {
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+		__builtin_memset(s->bkey.name, 0, sizeof(s->bkey.name));
+		/* a name that fills the key may be longer: no early decision */
+		s->have_base = bpf_probe_read_kernel_str(s->bkey.name, sizeof(s->bkey.name), name) > 0 &&
+			       !s->bkey.name[VG_FBASE_MAX - 1];
+	}
+	s->early = 1;
+	r = filter_pass(s, ev);
+	s->early = 0;
+	return r;
 }
 
 #endif /* VIGIL_BPF_FILTER_H */

@@ -44,6 +44,15 @@ enum vg_atom_kind {
 
 enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };
 
+/* VG_A_PATH_IN whose set holds only exact paths, whose last components are
+ * also in the base-name set of the same id (path_bases): the early stage
+ * rules it out from the open file's dentry name alone, before the path is
+ * walked, when that name is not among them. */
+#define VG_AF_BASE 0x01
+/* Bytes of a last component the base-name sets key on (longer: no early
+ * decision). */
+#define VG_FBASE_MAX 64
+
 /* `arg` of VG_A_PATH_IN: which path */
 #define VG_APATH_FD 0xfe  /* the kernel-resolved path (fd.name); else an absolute path arg */
 #define VG_APATH_EXE 0xfd /* exec: the resolved executable */
@@ -54,7 +63,8 @@ struct vg_atom {
 	__u8 neg;   /* negate the (known) result */
 	__u8 arg;   /* argument index, or VG_APATH_* */
 	__u8 width; /* 4: compare as signed 32-bit, 8: 64-bit */
-	__u8 pad[3];
+	__u8 flags; /* VG_AF_* */
+	__u8 pad[2];
 	__u32 set;
 	__u32 pad2;
 	__s64 val;
@@ -79,6 +89,12 @@ _Static_assert(sizeof(struct vg_filter) == 8 + VG_FCLAUSES * (8 + VG_FATOMS * 24
 struct vg_comm_key {
 	__u32 set;
 	char comm[16];
+};
+
+/* Key of the base-name sets hash map: a NUL-padded last path component. */
+struct vg_base_key {
+	__u32 set;
+	char name[VG_FBASE_MAX];
 };
 
 /* Key of the path sets LPM trie: prefix length in bits over (set, path). */

@@ -78,6 +78,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
 	int ffd = bpf_map__fd(l->skel->maps.filters);
 	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
 	int pfd = bpf_map__fd(l->skel->maps.path_sets);
+	int bfd = bpf_map__fd(l->skel->maps.path_bases);
 	struct vg_filter pass = { .pass_all = 1 };
 	__u8 one = 1;
 
@@ -89,6 +90,9 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
 	}
 	for (size_t i = 0; kf && i < kf->ncomms; i++)
 		if (bpf_map_update_elem(cfd, &kf->comms[i], &one, BPF_ANY))
+			goto fail;
+	for (size_t i = 0; kf && i < kf->nbases; i++)
+		if (bpf_map_update_elem(bfd, &kf->bases[i], &one, BPF_ANY))
 			goto fail;
 	for (size_t i = 0; kf && i < kf->npaths; i++) {
 		const struct vg_kpath *p = &kf->paths[i];

@@ -159,6 +159,31 @@ static int add_path(struct vg_kfilter *kf, __u32 set, const char *s, size_t len,
 	return 0;
 }
 
+/* The last component of an exact path, as the early stage looks it up: NULL
+ * when it cannot be (a directory-like or too long value). */
+static const char *path_base(const char *s, size_t len, size_t *blen)
+{
+	const char *slash = memrchr(s, '/', len);
+	const char *b = slash ? slash + 1 : s;
+
+	*blen = len - (size_t)(b - s);
+	return *blen && *blen < VG_FBASE_MAX ? b : NULL;
+}
+
+static int add_base(struct vg_kfilter *kf, __u32 set, const char *b, size_t len)
+{
+	struct vg_base_key *n = realloc(kf->bases, (kf->nbases + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	kf->bases = n;
+	memset(&n[kf->nbases], 0, sizeof(*n));
+	n[kf->nbases].set = set;
+	memcpy(n[kf->nbases].name, b, len);
+	kf->nbases++;
+	return 0;
+}
+
 /* --- leaves -------------------------------------------------------------------------- */
 
 struct ctx {
@@ -286,6 +311,16 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 			dnf_true(d); /* too long for the trie: the kernel cannot judge */
 			return;
 		}
+	/* exact values only: their last components give the early stage a
+	 * cheap test before any path is walked */
+	if (e->op == VG_OP_EQ || ne || e->op == VG_OP_IN) {
+		size_t blen;
+
+		a.flags = VG_AF_BASE;
+		for (size_t i = 0; i < e->nvals; i++)
+			if (!path_base(e->vals[i].s, e->vals[i].len, &blen))
+				a.flags = 0;
+	}
 	if (x->kf) {
 		if (memo(x->kf, e, &set, &fresh)) {
 			x->err = -ENOMEM;
@@ -310,7 +345,12 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 					err = add_path(x->kf, set, buf, v->len + 1, false);
 				}
 			} else {
+				size_t blen;
+				const char *b = path_base(v->s, v->len, &blen);
+
 				err = add_path(x->kf, set, v->s, v->len, true);
+				if (!err && (a.flags & VG_AF_BASE))
+					err = add_base(x->kf, set, b, blen);
 			}
 			if (err)
 				x->err = err;
@@ -589,6 +629,7 @@ void vg_kfilter_release(struct vg_kfilter *kf)
 	if (!kf)
 		return;
 	free(kf->comms);
+	free(kf->bases);
 	free(kf->paths);
 	free(kf->memo_node);
 	free(kf->memo_set);

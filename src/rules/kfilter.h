@@ -29,6 +29,8 @@ struct vg_kfilter {
 	size_t ncomms;
 	struct vg_kpath *paths;
 	size_t npaths;
+	struct vg_base_key *bases; /* last components of exact-only path sets */
+	size_t nbases;
 	__u32 nsets;
 	size_t nfiltered_ids; /* event ids with a real filter (not pass-all) */
 	size_t nclauses;      /* clauses over all ids */
