@@ -16,6 +16,7 @@
 #include "lib/sock.bpf.h"
 #include "lib/record.bpf.h"
 #include "lib/filter.bpf.h"
+#include "lib/enforce.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -99,7 +100,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	e = (void *)s->rec;
 	e->ret = ret;
 	e->nr = nr;
-	e->pad = 0;
+	e->enf_rule = 0;
 	sys_args(regs, e->args);
 	switch (conf->post) {
 	case VG_POST_FD_RET:
@@ -163,7 +164,8 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	e->nstr = s->cur.nstr;
 	e->path_slot = s->cur.path_slot;
 	size = rec_finish(s, &e->hdr, e->str);
-	if (!filter_pass(s, conf->ev)) {
+	/* enforcement first: a record it acted on always reaches user space */
+	if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
 		if (cnt)
 			cnt->filtered++;
 		return 0;

@@ -86,6 +86,13 @@ _Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
 #define VG_F_READ_ERR 0x0100		/* a user/kernel read failed */
 #define VG_F_ARGS_TRUNC 0x0200		/* exec argv longer than VG_ARGS_MAX */
 #define VG_F_PATH_DEEP 0x0400		/* resolved path deeper than the walk bound */
+/* Enforcement verdicts (bpf/lib/enforce.bpf.h), for the rule in enf_rule: */
+#define VG_F_KILLED 0x0800     /* SIGKILL sent before the syscall returned */
+#define VG_F_ENF_SHADOW 0x1000 /* would have acted: mode capped, or deny without LSM */
+#define VG_F_ENF_SPARED 0x2000 /* would have acted: a protected process */
+#define VG_F_ENF_LIMITED 0x4000 /* would have acted: over the kill rate limit */
+#define VG_F_DENIED 0x8000     /* an LSM hook refused the operation (EPERM) */
+#define VG_F_ENF_ANY (VG_F_KILLED | VG_F_ENF_SHADOW | VG_F_ENF_SPARED | VG_F_ENF_LIMITED | VG_F_DENIED)
 
 struct vg_hdr {
 	__u64 ts;   /* CLOCK_BOOTTIME ns */
@@ -142,7 +149,7 @@ struct vg_sys_event {
 	__u16 nstr;
 	struct vg_str str[VG_NSTR]; /* user strings in argument order, then the resolved path */
 	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
-	__u16 pad;
+	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0 */
 	struct vg_sock sock;
 	/* string data follows */
 };
@@ -195,6 +202,8 @@ enum vg_misc {
 	VG_MISC_COMPAT = 0,   /* ia32 syscalls seen (not decoded, see docs) */
 	VG_MISC_SCRATCH = 1,  /* no scratch buffer (cannot happen; counted anyway) */
 	VG_MISC_READ_ERR = 2, /* records sent with VG_F_READ_ERR */
+	VG_MISC_KILLS = 3,    /* SIGKILLs sent by enforcement */
+	VG_MISC_KILL_ERR = 4, /* bpf_send_signal refused (reported as shadow) */
 	VG_MISC_MAX = 8,
 };
 

@@ -111,4 +111,44 @@ struct vg_path_val {
 	__u8 pad;
 };
 
+/*
+ * Enforcement tables (bpf/lib/enforce.bpf.h): per event id, the clauses of
+ * the rules in enforce mode, each compiled exactly (never widened: `vigil
+ * check` rejects a rule the kernel cannot decide) and tagged with its rule.
+ * A clause acts only when every atom is known true; unknown never acts.
+ */
+enum vg_enf_action {
+	VG_ENF_KILL = 1,   /* SIGKILL the process from the probe */
+	VG_ENF_REPORT = 2, /* deny where no LSM hook can: report would-deny only */
+	VG_ENF_DENY = 3,   /* refused in an LSM hook; sys_exit only reports it */
+};
+
+struct vg_eclause {
+	__u8 natoms;
+	__u8 action; /* enum vg_enf_action */
+	__u16 rule;  /* index of the rule in the loaded ruleset */
+	__u8 pad[4];
+	struct vg_atom atoms[VG_FATOMS];
+};
+
+struct vg_enforce {
+	__u8 nclauses;
+	__u8 pad[7];
+	struct vg_eclause clauses[VG_FCLAUSES];
+};
+_Static_assert(sizeof(struct vg_enforce) == sizeof(struct vg_filter), "vg_enforce ABI");
+
+/* What user space sets at start and changes at run time (one entry). */
+struct vg_enf_conf {
+	__u32 cap;	   /* the global mode (0 observe, 1 alert, 2 enforce): below 2, report only */
+	__u32 max_per_sec; /* kills per second before the rest are only reported; 0: no limit */
+};
+
+/* Key of the never-kill set: an executable by inode and kernel device number. */
+struct vg_exe_key {
+	__u64 ino;
+	__u32 dev; /* the kernel's encoding: major << 20 | minor */
+	__u32 pad;
+};
+
 #endif /* VIGIL_ABI_FILTER_H */

@@ -3,7 +3,8 @@
  * `vigil run`: the agent. Loads the rules (bundled ones by default), tells
  * the kernel which syscalls they need, and evaluates each event against the
  * rules indexed for its type; matches become alerts (alert mode), audit
- * lines (observe mode), and shadow-enforcement verdicts.
+ * lines (observe mode), and say what the kernel's enforcement did (killed,
+ * or would-kill/would-deny in shadow mode: bpf/lib/enforce.bpf.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/rollout.h"
 #include "common/log.h"
 #include "output/alert.h"
 #include "pipeline/agent.h"
@@ -25,7 +27,7 @@
 
 struct run {
 	struct vg_ruleset *rs;
-	enum vg_mode cap;
+	struct vg_modectl mc; /* mc.cap: the global mode now */
 	enum vg_alert_format fmt;
 	FILE *out;
 	FILE *audit;
@@ -33,7 +35,7 @@ struct run {
 	struct vg_users *users;
 	struct strbuf line;
 	char hostname[256];
-	uint64_t alerts, observed;
+	uint64_t alerts, observed, killed, shadowed;
 };
 
 static void run_usage(FILE *f)
@@ -53,13 +55,72 @@ static void run_usage(FILE *f)
 		"      --duration SECS    stop after SECS seconds\n"
 		"      --stats            print counters (kernel, rules) at exit\n"
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
+		"      --never-kill PATH  never kill this executable (repeatable; always\n"
+		"                         spared: PID 1, kernel threads, the init system, vigil)\n"
+		"      --max-kills N      kills per second before enforcement drops to shadow\n"
+		"                         mode (default 20; 0: no limit)\n"
+		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
+		"                         re-read when it changes (never above --mode)\n"
+		"  SIGUSR1 lowers the mode cap one step, SIGUSR2 raises it back one step.\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
 }
 
-static enum vg_alert_action shadow_action(const struct vg_rule *r)
+/* What the kernel did about rule r on this event (bpf/lib/enforce.bpf.h
+ * wrote its verdict into the record). */
+static enum vg_alert_action verdict(const struct vg_rule *r, const struct vg_event *ev)
 {
+	if (r->mode != VG_MODE_ENFORCE || !ev->enf_rule || ev->enf_rule != r->index + 1)
+		return VG_ALERT_NONE;
+	if (ev->flags & VG_F_KILLED)
+		return VG_ALERT_KILLED;
+	if (ev->flags & VG_F_DENIED)
+		return VG_ALERT_DENIED;
 	return r->action == VG_ACTION_DENY ? VG_ALERT_WOULD_DENY : VG_ALERT_WOULD_KILL;
+}
+
+static void internal_alert(struct run *rn, const char *rule, enum vg_prio prio, const char *msg,
+			   const char *const *keys, const long long *vals, size_t n)
+{
+	strbuf_reset(&rn->line);
+	vg_alert_format_internal(&rn->line, rn->fmt, rule, prio, msg, rn->hostname, keys, vals, n);
+	strbuf_addch(&rn->line, '\n');
+	fwrite(rn->line.buf, 1, rn->line.len, rn->out);
+}
+
+static void set_cap(struct run *rn, struct vg_agent *a, enum vg_mode cap, const char *why)
+{
+	int err;
+
+	rn->mc.cap = cap;
+	err = vg_loader_set_cap(&a->loader, cap);
+	if (err)
+		vg_err("setting the mode cap in the kernel: %s", strerror(-err));
+	vg_info("mode cap now %s (%s)", vg_mode_name(cap), why);
+}
+
+/* The kill rate limit was hit: its own alert, then shadow mode. */
+static void rate_limited(struct run *rn, struct vg_agent *a, const struct vg_event *ev)
+{
+	static const char *const keys[] = { "proc.pid" };
+	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
+
+	if (rn->mc.cap != VG_MODE_ENFORCE)
+		return;
+	internal_alert(rn, "vigil: enforcement rate limit exceeded", VG_PRIO_CRITICAL,
+		       "more kills per second than --max-kills allows; enforcement drops to "
+		       "shadow mode (would-kill) until the mode is raised again (SIGUSR2)",
+		       keys, vals, 1);
+	set_cap(rn, a, VG_MODE_ALERT, "kill rate limit");
+}
+
+static void on_tick(struct vg_agent *a)
+{
+	struct run *rn = a->ctx;
+	const char *why;
+
+	if (vg_modectl_poll(&rn->mc, &why))
+		set_cap(rn, a, rn->mc.cap, why);
 }
 
 static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc)
@@ -68,6 +129,8 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 	struct vg_rule *const *rules = rn->rs->by_ev[ev->type];
 	size_t n = rn->rs->n_by_ev[ev->type];
 
+	if (ev->flags & VG_F_ENF_LIMITED)
+		rate_limited(rn, a, ev);
 	if (!n)
 		return 0;
 	vg_evctx_begin(&rn->ctx, ev, proc);
@@ -79,13 +142,17 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 		if (!vg_rule_eval(r, &rn->ctx))
 			continue;
 		r->matches++;
-		al.mode = r->mode < rn->cap ? r->mode : rn->cap;
-		/* The kernel-side kill/deny is not wired to rules yet: a rule in
-		 * effective enforce mode reports what it would have done. */
-		if (r->mode == VG_MODE_ENFORCE)
-			al.action = shadow_action(r);
-		if (al.mode == VG_MODE_ENFORCE)
-			al.mode = VG_MODE_ALERT;
+		al.action = verdict(r, ev);
+		/* enforce is the mode only of what the kernel acted on */
+		al.mode = r->mode < rn->mc.cap ? r->mode : rn->mc.cap;
+		if (al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED) {
+			al.mode = VG_MODE_ENFORCE;
+			rn->killed++;
+		} else {
+			if (al.mode == VG_MODE_ENFORCE)
+				al.mode = VG_MODE_ALERT;
+			rn->shadowed += al.action != VG_ALERT_NONE;
+		}
 		if (al.mode == VG_MODE_OBSERVE) {
 			rn->observed++;
 			dst = rn->audit;
@@ -115,15 +182,13 @@ static void on_loss(struct vg_agent *a, uint64_t lost, uint64_t total)
 	snprintf(msg, sizeof(msg),
 		 "%llu events dropped because the ring buffer was full (%llu in total)",
 		 (unsigned long long)lost, (unsigned long long)total);
-	strbuf_reset(&rn->line);
-	vg_alert_format_internal(&rn->line, rn->fmt, "vigil: events dropped", VG_PRIO_CRITICAL, msg,
-				 rn->hostname, keys, vals, 2);
-	strbuf_addch(&rn->line, '\n');
-	fwrite(rn->line.buf, 1, rn->line.len, rn->out);
+	internal_alert(rn, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys, vals, 2);
 }
 
 static void print_rule_stats(const struct run *rn)
 {
+	vg_info("stats: enforcement: %llu killed or denied, %llu reported as would-kill/would-deny",
+		(unsigned long long)rn->killed, (unsigned long long)rn->shadowed);
 	vg_info("stats: alerts %llu, observe-mode matches %llu",
 		(unsigned long long)rn->alerts, (unsigned long long)rn->observed);
 	for (size_t i = 0; i < rn->rs->nrules; i++)
@@ -134,7 +199,7 @@ static void print_rule_stats(const struct run *rn)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER };
+	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -142,6 +207,9 @@ int cmd_run(int argc, char **argv)
 		{ "output-file", required_argument, NULL, OPT_OUTFILE },
 		{ "audit-file", required_argument, NULL, OPT_AUDIT },
 		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "never-kill", required_argument, NULL, OPT_NEVER_KILL },
+		{ "max-kills", required_argument, NULL, OPT_MAX_KILLS },
+		{ "control-file", required_argument, NULL, OPT_CONTROL },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
@@ -151,8 +219,13 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *paths[MAX_RULE_PATHS], *outfile = NULL, *auditfile = NULL;
-	struct run rn = { .cap = VG_MODE_ENFORCE, .fmt = VG_ALERT_JSON, .line = STRBUF_INIT };
-	struct vg_agent_opts o = { .on_loss = on_loss };
+	struct run rn = { .mc = { .start = VG_MODE_ENFORCE }, .fmt = VG_ALERT_JSON,
+			  .line = STRBUF_INIT };
+	struct vg_agent_opts o = { .on_loss = on_loss, .on_tick = on_tick };
+	static struct vg_never_kill nk;
+	struct strbuf why = STRBUF_INIT;
+	long max_kills = 20;
+	char *end;
 	struct vg_diag diag = { .out = stderr };
 	struct vg_rule_source bundled;
 	struct vg_kfilter kf;
@@ -178,7 +251,21 @@ int cmd_run(int argc, char **argv)
 				vg_err("--mode: '%s' is not observe, alert or enforce", optarg);
 				return VG_EXIT_USAGE;
 			}
-			rn.cap = (enum vg_mode)m;
+			rn.mc.start = (enum vg_mode)m;
+			break;
+		case OPT_NEVER_KILL:
+			if (vg_never_kill_add(&nk, optarg, false))
+				return VG_EXIT_USAGE;
+			break;
+		case OPT_MAX_KILLS:
+			max_kills = strtol(optarg, &end, 10);
+			if (*end || end == optarg || max_kills < 0 || max_kills > 1000000) {
+				vg_err("--max-kills: '%s' is not a number of kills per second", optarg);
+				return VG_EXIT_USAGE;
+			}
+			break;
+		case OPT_CONTROL:
+			rn.mc.control_file = optarg;
 			break;
 		case 'o':
 			if (!strcmp(optarg, "json"))
@@ -229,12 +316,23 @@ int cmd_run(int argc, char **argv)
 		vg_err("rules: %u error%s; nothing loaded", diag.errors, diag.errors == 1 ? "" : "s");
 		return VG_EXIT_USAGE;
 	}
-	for (size_t i = 0; i < rn.rs->nrules; i++)
-		nenforce += rn.rs->rules[i]->mode == VG_MODE_ENFORCE;
-	if (nenforce && rn.cap == VG_MODE_ENFORCE)
-		vg_warn("%zu rule%s in enforce mode report would-kill/would-deny: kernel-side "
-			"enforcement is not available in this build",
-			nenforce, nenforce == 1 ? "" : "s");
+	rn.mc.cap = rn.mc.start;
+	for (size_t i = 0; i < rn.rs->nrules; i++) {
+		const struct vg_rule *r = rn.rs->rules[i];
+
+		if (r->mode != VG_MODE_ENFORCE)
+			continue;
+		nenforce++;
+		if (r->action == VG_ACTION_DENY && !r->fallback_kill)
+			vg_warn("rule '%s': action deny needs LSM-BPF, which this kernel does not "
+				"offer to vigil: it reports would-deny (add 'fallback: kill' to kill "
+				"instead)",
+				r->name);
+	}
+	if (nenforce && rn.mc.start < VG_MODE_ENFORCE)
+		vg_info("%zu rule%s in enforce mode run in shadow mode under --mode %s "
+			"(would-kill/would-deny)",
+			nenforce, nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.start));
 	rn.out = stdout;
 	if (outfile && !(rn.out = fopen(outfile, "ae"))) {
 		vg_err("--output-file %s: %s", outfile, strerror(errno));
@@ -262,10 +360,23 @@ int cmd_run(int argc, char **argv)
 		rc = VG_EXIT_RUNTIME;
 		goto out_ctx;
 	}
+	err = vg_kfilter_build_enforce(&kf, rn.rs, false, &why);
+	if (err) {
+		vg_err("building the enforcement tables: %s",
+		       err == -E2BIG ? why.buf : strerror(-err));
+		rc = err == -E2BIG ? VG_EXIT_USAGE : VG_EXIT_RUNTIME;
+		goto out_kf;
+	}
+	vg_never_kill_defaults(&nk);
+	o.load.enf_cap = rn.mc.start;
+	o.load.max_kills_per_sec = (uint32_t)max_kills;
+	o.load.never_kill = nk.keys;
+	o.load.nnever_kill = nk.n;
 	o.out = rn.out;
 	o.load.sys_enabled = rn.rs->sys_enabled;
 	o.load.kfilter = &kf;
 	vg_agent_handle_signals();
+	vg_modectl_handle_signals();
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
 		/* the agent's context, fixed for the run: set once, not per event */
@@ -273,6 +384,9 @@ int cmd_run(int argc, char **argv)
 		rn.ctx.host_pidns = agent.host_pidns;
 		rn.ctx.host_mntns = agent.host_mntns;
 		rn.ctx.containers = agent.containers;
+		if (kf.nenforce)
+			vg_info("%zu rule%s enforced in the kernel (mode cap %s)", kf.nenforce,
+				kf.nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.cap));
 		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rn.rs->nrules,
 			 kf.nfiltered_ids);
 		agent.opts.ready_msg = ready;
@@ -283,7 +397,9 @@ int cmd_run(int argc, char **argv)
 	if (o.stats)
 		print_rule_stats(&rn);
 	vg_agent_release(&agent);
+out_kf:
 	vg_kfilter_release(&kf);
+	strbuf_release(&why);
 out_ctx:
 	if (rn.audit)
 		fflush(rn.audit);

@@ -113,6 +113,41 @@ fail:
 	return -errno;
 }
 
+/* Enforcement tables, the never-kill set and the global mode. */
+static int fill_enforce(struct vg_loader *l, const struct vg_loader_opts *o)
+{
+	int efd = bpf_map__fd(l->skel->maps.enforce), nfd = bpf_map__fd(l->skel->maps.never_kill);
+	struct vg_enf_conf conf = { .cap = o->enf_cap, .max_per_sec = o->max_kills_per_sec };
+	__u32 zero = 0;
+	__u8 one = 1;
+
+	for (__u32 ev = 0; o->kfilter && ev < VG_EV_MAX; ev++)
+		if (o->kfilter->enf[ev].nclauses &&
+		    bpf_map_update_elem(efd, &ev, &o->kfilter->enf[ev], BPF_ANY))
+			goto fail;
+	for (size_t i = 0; i < o->nnever_kill; i++)
+		if (bpf_map_update_elem(nfd, &o->never_kill[i], &one, BPF_ANY))
+			goto fail;
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.enf_conf), &zero, &conf, BPF_ANY))
+		goto fail;
+	return 0;
+fail:
+	vg_err("filling the enforcement tables: %s", strerror(errno));
+	return -errno;
+}
+
+int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
+{
+	int fd = bpf_map__fd(l->skel->maps.enf_conf);
+	struct vg_enf_conf conf;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &conf))
+		return -errno;
+	conf.cap = cap;
+	return bpf_map_update_elem(fd, &zero, &conf, BPF_ANY) ? -errno : 0;
+}
+
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -146,6 +181,9 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		goto fail;
 	}
 	err = fill_filters(l, o->kfilter);
+	if (err)
+		goto fail;
+	err = fill_enforce(l, o);
 	if (err)
 		goto fail;
 	/* the syscall table last: it is what switches events on */

@@ -22,6 +22,11 @@ struct vg_loader_opts {
 	const bool *sys_enabled;   /* [VG_EV_MAX]: syscall event ids to trace; NULL: all */
 	const struct vg_kfilter *kfilter; /* kernel filter tables; NULL: pass everything */
 	uint32_t host_pidns, host_mntns;  /* for the filter's "in a container" */
+	/* enforcement (the tables are in kfilter->enf) */
+	uint32_t enf_cap;		   /* the global mode: below 2 (enforce), report only */
+	uint32_t max_kills_per_sec;	   /* 0: no limit */
+	const struct vg_exe_key *never_kill; /* executables never killed */
+	size_t nnever_kill;
 };
 
 struct vg_loader {
@@ -35,6 +40,9 @@ struct vg_loader {
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o);
 /* Detach and free; safe on a loader that never started. */
 void vg_loader_stop(struct vg_loader *l);
+/* Change the global mode the kernel enforces under (at run time). 0 or
+ * negative errno. */
+int vg_loader_set_cap(struct vg_loader *l, uint32_t cap);
 /* fd of the events ring buffer map. */
 int vg_loader_events_fd(const struct vg_loader *l);
 

@@ -171,6 +171,8 @@ int vg_agent_run(struct vg_agent *a)
 			vg_err("reading the ring buffer: %s", strerror(-n));
 			return n;
 		}
+		if (a->opts.on_tick)
+			a->opts.on_tick(a);
 		now = vg_clock_boot_now();
 		if (now - last_hk >= HOUSEKEEP_NS) {
 			report_losses(a);

@@ -23,12 +23,16 @@ struct vg_agent;
  * negative errno to stop the agent with that error. */
 typedef int (*vg_agent_fn)(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc);
 
+/* Called on every turn of the loop (at least every 50 ms). */
+typedef void (*vg_agent_tick_fn)(struct vg_agent *a);
+
 /* Called when the kernel reports newly lost events (after the stderr line). */
 typedef void (*vg_agent_loss_fn)(struct vg_agent *a, uint64_t lost, uint64_t total);
 
 struct vg_agent_opts {
 	struct vg_loader_opts load;
 	vg_agent_loss_fn on_loss; /* may be NULL */
+	vg_agent_tick_fn on_tick; /* may be NULL */
 	double duration_s;     /* 0: until SIGINT/SIGTERM */
 	const char *ready_msg; /* the "(...)" part of the ready line */
 	bool stats;	       /* print the counters at exit */

@@ -41,6 +41,7 @@ static int decode_sys(const void *data, size_t len, struct vg_event *ev)
 		return -EINVAL;
 	ev->task = &e->task;
 	ev->ret = e->ret;
+	ev->enf_rule = e->enf_rule;
 	ev->args = e->args;
 	ev->ext = e->ext;
 	ev->sock = &e->sock;

@@ -46,6 +46,7 @@ struct vg_event {
 	struct vg_strv argstr[6];   /* string/sockaddr argument i, by argument index */
 	struct vg_strv path;	    /* kernel-resolved path: fd's file or new cwd */
 	const struct vg_sock *sock; /* kernel socket endpoints; family 0 if none */
+	unsigned enf_rule;	    /* 1 + index of the rule the kernel enforced, else 0 */
 
 	/* VG_EV_PROC_EXEC */
 	const struct vg_exec_event *exec;

@@ -24,8 +24,16 @@
 
 /* A DNF under construction: n clauses; n == 0 is false; a clause with no
  * atoms is true. */
+/*
+ * A condition in disjunctive normal form. `wide` records that it was
+ * widened somewhere (a field or operator the kernel cannot judge, a bound
+ * hit): then it over-approximates, which filtering allows and enforcement
+ * does not; `why` is the first comparison widened (NULL: a bound).
+ */
 struct dnf {
 	int n;
+	bool wide;
+	const struct vg_cexpr *why;
 	struct vg_fclause c[VG_FCLAUSES];
 };
 
@@ -38,6 +46,22 @@ static void dnf_true(struct dnf *d)
 static void dnf_false(struct dnf *d)
 {
 	memset(d, 0, sizeof(*d));
+}
+
+/* True because the kernel cannot tell, not because it is. */
+static void dnf_widen(struct dnf *d, const struct vg_cexpr *why)
+{
+	dnf_true(d);
+	d->wide = true;
+	d->why = why;
+}
+
+static void wide_of(struct dnf *d, const struct dnf *x, bool wide, const struct vg_cexpr *why)
+{
+	const struct vg_cexpr *w = d->why ? d->why : x->why ? x->why : why;
+
+	d->wide = d->wide || x->wide || wide;
+	d->why = d->wide ? w : NULL;
 }
 
 static bool dnf_is_true(const struct dnf *d)
@@ -58,27 +82,36 @@ static void dnf_atom(struct dnf *d, struct vg_atom a)
 
 static void dnf_or(struct dnf *d, const struct dnf *x)
 {
-	if (dnf_is_true(d) || dnf_is_true(x) || d->n + x->n > VG_FCLAUSES) {
+	bool wide = d->wide || x->wide, over = d->n + x->n > VG_FCLAUSES;
+	const struct vg_cexpr *why = d->why ? d->why : x->why;
+
+	if (dnf_is_true(d) || dnf_is_true(x) || over) {
 		dnf_true(d);
+		d->wide = wide || (over && !dnf_is_true(x));
+		d->why = why;
 		return;
 	}
 	for (int i = 0; i < x->n; i++)
 		d->c[d->n++] = x->c[i];
+	wide_of(d, x, false, NULL);
 }
 
 static void dnf_and(struct dnf *d, const struct dnf *x)
 {
 	struct dnf r;
+	bool dropped = false;
 
 	if (!d->n || !x->n) {
 		dnf_false(d);
 		return;
 	}
 	if (d->n * x->n > VG_FCLAUSES) {
-		/* Too many combinations: keep the side that narrows less? Either
-		 * alone over-approximates the conjunction; keep the smaller. */
-		if (x->n < d->n)
-			*d = *x;
+		/* Too many combinations: either side alone over-approximates
+		 * the conjunction; keep the smaller. */
+		struct dnf keep = x->n < d->n ? *x : *d;
+
+		wide_of(&keep, x->n < d->n ? d : x, true, NULL);
+		*d = keep;
 		return;
 	}
 	dnf_false(&r);
@@ -87,11 +120,18 @@ static void dnf_and(struct dnf *d, const struct dnf *x)
 			struct vg_fclause cl = d->c[i];
 
 			/* atoms beyond the bound are dropped: a weaker clause */
-			for (int k = 0; k < x->c[j].natoms && cl.natoms < VG_FATOMS; k++)
-				cl.atoms[cl.natoms++] = x->c[j].atoms[k];
+			for (int k = 0; k < x->c[j].natoms; k++) {
+				if (cl.natoms < VG_FATOMS)
+					cl.atoms[cl.natoms++] = x->c[j].atoms[k];
+				else
+					dropped = true;
+			}
 			r.c[r.n++] = cl;
 		}
 	}
+	r.wide = d->wide;
+	r.why = d->why;
+	wide_of(&r, x, dropped, NULL);
 	*d = r;
 }
 
@@ -230,6 +270,10 @@ static void numeric(struct dnf *d, const struct vg_cexpr *e, enum vg_atom_kind k
 				dnf_atom(&one, a);
 				dnf_and(d, &one);
 			}
+			if (e->nvals > VG_FATOMS) {
+				d->wide = true;
+				d->why = e;
+			}
 			return;
 		}
 		dnf_false(d);
@@ -240,10 +284,12 @@ static void numeric(struct dnf *d, const struct vg_cexpr *e, enum vg_atom_kind k
 			dnf_atom(&one, a);
 			dnf_or(d, &one);
 		}
+		if (d->wide && !d->why)
+			d->why = e;
 		return;
 	}
 	if (!atom_op(e->op, &op) || !e->nvals) {
-		dnf_true(d);
+		dnf_widen(d, e);
 		return;
 	}
 	a = atom(k, op, vals[0], neg);
@@ -291,10 +337,13 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 
 		for (size_t i = 0; paths && i < e->nvals; i++)
 			paths = e->vals[i].len && e->vals[i].s[0] == '/';
-		if (paths)
+		if (paths) {
 			dnf_atom(d, atom(VG_A_SOCKFAM, VG_AOP_EQ, AF_UNIX, false));
-		else
-			dnf_true(d);
+			d->wide = true; /* a unix socket, not necessarily that path */
+			d->why = e;
+		} else {
+			dnf_widen(d, e);
+		}
 		return;
 	}
 	/* chdir's resolved path is the new cwd, not fd.name: the kernel does
@@ -303,12 +352,12 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 	    (sc->post != VG_POST_FD_RET && sc->post != VG_POST_FD_ARG0 && first_path_slot(sc) == 0xff) ||
 	    !(e->op == VG_OP_EQ || ne || e->op == VG_OP_IN || e->op == VG_OP_STARTSWITH ||
 	      e->op == VG_OP_PMATCH)) {
-		dnf_true(d);
+		dnf_widen(d, e);
 		return;
 	}
 	for (size_t i = 0; i < e->nvals; i++)
 		if (e->vals[i].len + 2 >= VG_FPATH_MAX) {
-			dnf_true(d); /* too long for the trie: the kernel cannot judge */
+			dnf_widen(d, e); /* too long for the trie: the kernel cannot judge */
 			return;
 		}
 	/* exact values only: their last components give the early stage a
@@ -324,7 +373,7 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 	if (x->kf) {
 		if (memo(x->kf, e, &set, &fresh)) {
 			x->err = -ENOMEM;
-			dnf_true(d);
+			dnf_widen(d, e);
 			return;
 		}
 		for (size_t i = 0; fresh && i < e->nvals; i++) {
@@ -385,7 +434,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		return;
 	}
 	if (n < e->nvals || e->op == VG_OP_EXISTS) {
-		dnf_true(d);
+		dnf_widen(d, e);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -537,7 +586,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 
 					if (sym) {
 						if (vg_flags_value(t, e->vals[k].s, &sv)) {
-							dnf_true(d); /* not a name we know */
+							dnf_widen(d, e); /* not a name we know */
 							return;
 						}
 						vals[k] = (__s32)sv;
@@ -545,7 +594,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 					}
 					v = strtoll(e->vals[k].s, &end, 10);
 					if (*end || end == e->vals[k].s) {
-						dnf_true(d);
+						dnf_widen(d, e);
 						return;
 					}
 					vals[k] = (__s32)v;
@@ -558,7 +607,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 	default:
 		break;
 	}
-	dnf_true(d); /* not for the kernel to judge */
+	dnf_widen(d, e); /* not for the kernel to judge */
 }
 
 static void build(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
@@ -587,7 +636,7 @@ static void build(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf 
 		leaf(x, e, neg, d);
 		return;
 	}
-	dnf_true(d);
+	dnf_widen(d, e);
 }
 
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
@@ -620,6 +669,88 @@ int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pa
 		memcpy(f->clauses, all.c, sizeof(all.c[0]) * (size_t)all.n);
 		kf->nfiltered_ids++;
 		kf->nclauses += (size_t)all.n;
+	}
+	return 0;
+}
+
+/* Rule r compiled alone for event id ev; d->wide when it is not exact. */
+static int build_rule(struct vg_kfilter *kf, const struct vg_rule *r, unsigned ev, struct dnf *d)
+{
+	struct ctx x = { .kf = kf, .ev = ev, .sc = vg_sc_by_ev(ev) };
+
+	build(&x, r->cond, false, d);
+	return x.err;
+}
+
+int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
+{
+	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+		struct dnf d;
+
+		if (!r->ev[ev])
+			continue;
+		if (!vg_sc_by_ev(ev)) {
+			strbuf_addf(why, "event type %s has no point where the kernel can act",
+				    vg_ev_name(ev));
+			return -EINVAL;
+		}
+		build_rule(NULL, r, ev, &d);
+		if (!d.wide)
+			continue;
+		if (d.why && d.why->f.d && d.why->text && strcmp(d.why->text, d.why->f.d->name))
+			strbuf_addf(why, "field %s (in '%s') is not one the kernel can decide",
+				    d.why->f.d->name, d.why->text);
+		else if (d.why && d.why->f.d)
+			strbuf_addf(why, "field %s is not one the kernel can decide", d.why->f.d->name);
+		else
+			strbuf_addf(why, "the condition does not fit the kernel tables (%d clauses of "
+					 "%d comparisons per event type)",
+				    VG_FCLAUSES, VG_FATOMS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool lsm,
+			     struct strbuf *why)
+{
+	memset(kf->enf, 0, sizeof(kf->enf));
+	kf->nenforce = 0;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct vg_rule *r = rs->rules[i];
+		__u8 action = VG_ENF_KILL;
+
+		if (r->mode != VG_MODE_ENFORCE)
+			continue;
+		if (r->action == VG_ACTION_DENY)
+			action = lsm ? VG_ENF_DENY : r->fallback_kill ? VG_ENF_KILL : VG_ENF_REPORT;
+		kf->nenforce++;
+		for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+			struct vg_enforce *t = &kf->enf[ev];
+			struct dnf d;
+			int err;
+
+			if (!r->ev[ev] || !vg_sc_by_ev(ev))
+				continue;
+			err = build_rule(kf, r, ev, &d);
+			if (err)
+				return err;
+			if (d.wide) /* vigil check refuses these; never act on one */
+				continue;
+			if (t->nclauses + d.n > VG_FCLAUSES) {
+				strbuf_addf(why, "%s: the enforce-mode rules need more than %d clauses",
+					    vg_ev_name(ev), VG_FCLAUSES);
+				return -E2BIG;
+			}
+			for (int c = 0; c < d.n; c++) {
+				struct vg_eclause *cl = &t->clauses[t->nclauses++];
+
+				cl->natoms = d.c[c].natoms;
+				cl->action = action;
+				cl->rule = (__u16)i;
+				memcpy(cl->atoms, d.c[c].atoms, sizeof(cl->atoms));
+			}
+		}
 	}
 	return 0;
 }

@@ -31,6 +31,8 @@ struct vg_kfilter {
 	size_t npaths;
 	struct vg_base_key *bases; /* last components of exact-only path sets */
 	size_t nbases;
+	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
+	size_t nenforce;		  /* rules in there */
 	__u32 nsets;
 	size_t nfiltered_ids; /* event ids with a real filter (not pass-all) */
 	size_t nclauses;      /* clauses over all ids */
@@ -44,6 +46,22 @@ struct vg_kfilter {
  * the rules need passes unfiltered. 0 or -ENOMEM. */
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all);
 void vg_kfilter_release(struct vg_kfilter *kf);
+
+/*
+ * Can the kernel decide rule r exactly, as enforcement needs? 0, or -EINVAL
+ * with the reason in `why` (naming the comparison that needs user space).
+ */
+int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why);
+
+/*
+ * Add the enforcement tables of the enforce-mode rules of rs to kf (built
+ * with vg_kfilter_build). `lsm`: LSM-BPF hooks are attached, so deny rules
+ * are refused there; else they kill if the rule says `fallback: kill`, or
+ * are only reported. 0, -ENOMEM, or -E2BIG with the event type in `why`
+ * when an event id's rules need more than VG_FCLAUSES clauses.
+ */
+int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool lsm,
+			     struct strbuf *why);
 
 /* The kernel part of rule r for event id ev, as text ("true" when the
  * kernel cannot narrow it). */

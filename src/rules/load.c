@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "rules/internal.h"
+#include "rules/kfilter.h"
 
 /* --- sources ------------------------------------------------------------------ */
 
@@ -62,6 +63,7 @@ struct rule_def {
 	bool enabled;
 	enum vg_mode mode;
 	enum vg_action action;
+	bool fallback_kill;
 	struct exc_def *exc;
 	size_t nexc;
 	bool has_cond, has_output, has_desc, has_prio;
@@ -611,6 +613,7 @@ static void load_rule(struct loader *l, const struct srcfile *f, yaml_document_t
 	static const char *const keys[] = { "rule",	"desc",	      "condition", "output",
 					    "priority", "tags",	      "enabled",   "exceptions",
 					    "append",	"override",   "mode",	   "action",
+					    "fallback",
 					    "source",	"warn_evttypes", "skip-if-unknown-filter",
 					    "capture",	"capture_duration", NULL };
 	yaml_node_t *name = map_get(d, item, "rule"), *n;
@@ -750,6 +753,16 @@ static void load_rule(struct loader *l, const struct srcfile *f, yaml_document_t
 			struct vg_srcpos p = mark_pos(f, n->start_mark);
 
 			lerr(l, &p, "action '%s' is not one of kill, deny", is_scalar(n) ? sval(n) : "?");
+			return;
+		}
+	}
+	if ((n = map_get(d, item, "fallback"))) {
+		if (is_scalar(n) && (!strcmp(sval(n), "kill") || !strcmp(sval(n), "none"))) {
+			r->fallback_kill = !strcmp(sval(n), "kill");
+		} else {
+			struct vg_srcpos p = mark_pos(f, n->start_mark);
+
+			lerr(l, &p, "fallback '%s' is not one of kill, none", is_scalar(n) ? sval(n) : "?");
 			return;
 		}
 	}
@@ -1076,7 +1089,8 @@ static bool build(struct loader *l, struct vg_ruleset *rs)
 			return false;
 		*r = (struct vg_rule){ .name = d->name, .desc = d->desc, .prio = d->prio,
 				       .tags = d->tags, .ntags = d->ntags, .mode = d->mode,
-				       .action = d->action, .pos = d->pos };
+				       .action = d->action, .fallback_kill = d->fallback_kill,
+				       .pos = d->pos };
 		if (!add_exceptions(l, d, &cond))
 			return false;
 		r->condition = cond.s;
@@ -1090,6 +1104,24 @@ static bool build(struct loader *l, struct vg_ruleset *rs)
 			l->diag->rules_bad++;
 			continue;
 		}
+		/* The kernel acts on an enforce-mode rule alone: it must be able
+		 * to decide the whole condition (BRIEF §2). */
+		if (d->enabled && r->mode == VG_MODE_ENFORCE) {
+			struct strbuf why = STRBUF_INIT;
+
+			if (vg_kfilter_enforce_check(r, &why)) {
+				vg_diag_error(l->diag, &r->pos,
+					      "rule '%s' is in mode enforce, but %s; use mode: alert, or "
+					      "decide it with kernel fields (evt.type, proc.name, fd.name, "
+					      "open flags, uids, evt.arg, evt.res, ports, container)",
+					      r->name, why.buf ? why.buf : "?");
+				strbuf_release(&why);
+				l->diag->rules_bad++;
+				cc.ok = false;
+				continue;
+			}
+			strbuf_release(&why);
+		}
 		if (!d->enabled) {
 			rs->ndisabled++;
 			continue;
@@ -1097,6 +1129,7 @@ static bool build(struct loader *l, struct vg_ruleset *rs)
 		rs->rules = arena_push(l->a, rs->rules, rs->nrules, sizeof(*rs->rules));
 		if (!rs->rules)
 			return false;
+		r->index = (uint32_t)rs->nrules;
 		rs->rules[rs->nrules++] = r;
 		for (int e = 0; e < VG_EV_MAX; e++) {
 			if (!r->ev[e])

@@ -48,6 +48,8 @@ struct vg_rule {
 	size_t ntags;
 	enum vg_mode mode;
 	enum vg_action action;
+	bool fallback_kill; /* deny where LSM-BPF is missing: kill instead */
+	uint32_t index;	    /* in vg_ruleset.rules; the kernel names rules by it */
 	struct vg_srcpos pos;
 	struct vg_cexpr *cond;
 	struct vg_tmpl *output;

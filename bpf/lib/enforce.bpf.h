@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * In-kernel enforcement: for a finished syscall record, find the first
+ * enforce-mode rule whose clause is known true (include/abi/filter.h has
+ * the tables) and act on the current process from the probe itself.
+ *
+ * Kill: bpf_send_signal(SIGKILL) from the sys_exit program. The syscall has
+ * run (an open has opened, an exec has loaded its image), but the signal is
+ * pending before the task leaves the kernel, and SIGKILL is acted on at the
+ * return to user space: the process never executes another instruction and
+ * never sees the result. No round trip through user space is involved.
+ *
+ * Safety rails, checked in the kernel before any signal: PID 1, kernel
+ * threads, vigil itself (never recorded at all) and the never-kill set of
+ * executables are spared; a kill rate limit turns the rest into reports.
+ * Every decision is written into the record (VG_F_KILLED etc. and
+ * enf_rule) so the alert says what the kernel did, and shadow mode (cap
+ * below enforce) takes the same path up to the signal.
+ *
+ * Bounds: VG_FCLAUSES (8) clauses of VG_FATOMS (6) atoms per event id.
+ */
+#ifndef VIGIL_BPF_ENFORCE_H
+#define VIGIL_BPF_ENFORCE_H
+
+#include "filter.bpf.h"
+
+#define VG_SIGKILL 9
+#define VG_PF_KTHREAD 0x00200000
+#define VG_MODE_ENFORCE 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VG_EV_MAX);
+	__type(key, __u32);
+	__type(value, struct vg_enforce);
+} enforce SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_enf_conf);
+} enf_conf SEC(".maps");
+
+/* Start of the current one-second window and kills in it (shared by all
+ * CPUs; a race at the window's edge lets a kill or two through, no more). */
+struct vg_enf_rate {
+	__u64 window_ns;
+	__u64 count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_enf_rate);
+} enf_rate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct vg_exe_key);
+	__type(value, __u8);
+} never_kill SEC(".maps");
+
+/* PID 1, kernel threads and the never-kill executables. */
+static __always_inline int enf_spared(struct task_struct *task)
+{
+	struct vg_exe_key k = {};
+	struct file *exe;
+	struct inode *ino;
+
+	if (task->tgid == 1 || (task->flags & VG_PF_KTHREAD))
+		return 1;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return 1; /* no executable: nothing a rule about a process means */
+	ino = BPF_CORE_READ(exe, f_inode);
+	k.ino = BPF_CORE_READ(ino, i_ino);
+	k.dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	return bpf_map_lookup_elem(&never_kill, &k) != NULL;
+}
+
+/* 1 when one more kill fits this second's budget. */
+static __always_inline int enf_rate_ok(const struct vg_enf_conf *conf)
+{
+	__u32 zero = 0;
+	struct vg_enf_rate *r = bpf_map_lookup_elem(&enf_rate, &zero);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!conf->max_per_sec)
+		return 1;
+	if (!r)
+		return 0;
+	if (now - r->window_ns >= 1000000000ull) {
+		r->window_ns = now;
+		r->count = 0;
+	}
+	return __sync_fetch_and_add(&r->count, 1) < conf->max_per_sec;
+}
+
+/* Act (or say what would have been done) for clause `cl`; the verdict goes
+ * into the record's flags. */
+static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause *cl)
+{
+	__u32 zero = 0;
+	struct vg_enf_conf *conf = bpf_map_lookup_elem(&enf_conf, &zero);
+
+	if (cl->action == VG_ENF_DENY)
+		return 0; /* the LSM hook decided, and flagged the task */
+	if (enf_spared(task))
+		return VG_F_ENF_SPARED;
+	if (cl->action != VG_ENF_KILL || !conf || conf->cap < VG_MODE_ENFORCE)
+		return VG_F_ENF_SHADOW;
+	if (!enf_rate_ok(conf))
+		return VG_F_ENF_LIMITED;
+	if (bpf_send_signal(VG_SIGKILL)) {
+		misc_inc(VG_MISC_KILL_ERR);
+		return VG_F_ENF_SHADOW;
+	}
+	misc_inc(VG_MISC_KILLS);
+	return VG_F_KILLED;
+}
+
+/*
+ * Run the enforcement clauses of event id `ev` on the finished record in
+ * `s`. Returns the verdict flags (0: no enforce-mode rule matched) and sets
+ * the record's enf_rule. The clause index lives in a register here; the
+ * atom evaluator is the global function of filter.bpf.h.
+ */
+static __always_inline __u16 enforce_sys(struct vg_scratch *s, struct task_struct *task, __u32 ev)
+{
+	struct vg_enforce *t = bpf_map_lookup_elem(&enforce, &ev);
+	struct vg_sys_event *e = (void *)s->rec;
+	__u32 c, i;
+
+	if (!t || !t->nclauses)
+		return 0;
+	for (c = 0; c < VG_FCLAUSES; c++) {
+		struct vg_eclause *cl;
+		int all = 1;
+		__u16 v;
+
+		if (c >= t->nclauses)
+			break;
+		cl = &t->clauses[c];
+		for (i = 0; i < VG_FATOMS; i++) {
+			if (i >= cl->natoms)
+				break;
+			if (atom_eval(s, &cl->atoms[i]) != VG_T_TRUE) {
+				all = 0;
+				break;
+			}
+		}
+		if (!all)
+			continue;
+		v = enf_act(task, cl);
+		if (!v)
+			continue;
+		e->enf_rule = cl->rule + 1;
+		e->hdr.flags |= v;
+		return v;
+	}
+	return 0;
+}
+
+#endif /* VIGIL_BPF_ENFORCE_H */

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Rollout controls of `vigil run`; see rollout.h. */
+#include "cli/rollout.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "common/log.h"
+
+int vg_never_kill_add(struct vg_never_kill *nk, const char *path, bool optional)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		if (optional && errno == ENOENT)
+			return 0;
+		vg_err("--never-kill %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (nk->n == VG_NEVER_KILL_MAX) {
+		vg_err("--never-kill: at most %d executables", VG_NEVER_KILL_MAX);
+		return -E2BIG;
+	}
+	/* the kernel's dev_t is major << 20 | minor, not glibc's encoding */
+	nk->keys[nk->n++] = (struct vg_exe_key){
+		.ino = st.st_ino,
+		.dev = (__u32)((major(st.st_dev) << 20) | minor(st.st_dev)),
+	};
+	return 0;
+}
+
+void vg_never_kill_defaults(struct vg_never_kill *nk)
+{
+	static const char *const init[] = { "/sbin/init", "/lib/systemd/systemd",
+					     "/usr/lib/systemd/systemd", "/proc/self/exe" };
+
+	for (size_t i = 0; i < sizeof(init) / sizeof(init[0]); i++)
+		vg_never_kill_add(nk, init[i], true);
+}
+
+static volatile sig_atomic_t lower_requests, raise_requests;
+
+static void on_usr(int sig)
+{
+	if (sig == SIGUSR1)
+		lower_requests++;
+	else
+		raise_requests++;
+}
+
+void vg_modectl_handle_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+}
+
+/* The control file holds one word: observe, alert or enforce. */
+static bool read_control(struct vg_modectl *mc, enum vg_mode *out)
+{
+	struct stat st;
+	char word[32] = "";
+	FILE *f;
+	int m;
+
+	if (!mc->control_file || stat(mc->control_file, &st))
+		return false;
+	if (st.st_mtim.tv_sec == mc->control_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == mc->control_mtime.tv_nsec)
+		return false;
+	mc->control_mtime = st.st_mtim;
+	f = fopen(mc->control_file, "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%31s", word) != 1)
+		word[0] = '\0';
+	fclose(f);
+	m = vg_mode_parse(word);
+	if (m < 0) {
+		vg_warn("control file %s: '%s' is not observe, alert or enforce; ignored",
+			mc->control_file, word);
+		return false;
+	}
+	*out = (enum vg_mode)m;
+	return true;
+}
+
+bool vg_modectl_poll(struct vg_modectl *mc, const char **reason)
+{
+	enum vg_mode want = mc->cap, m;
+	sig_atomic_t lo = lower_requests, hi = raise_requests;
+
+	lower_requests = raise_requests = 0;
+	*reason = NULL;
+	for (; lo > 0; lo--)
+		if (want > VG_MODE_OBSERVE)
+			want--, *reason = "SIGUSR1";
+	for (; hi > 0; hi--)
+		if (want < mc->start)
+			want++, *reason = "SIGUSR2";
+	if (read_control(mc, &m)) {
+		want = m < mc->start ? m : mc->start;
+		*reason = "the control file";
+	}
+	if (want == mc->cap)
+		return false;
+	mc->cap = want;
+	return true;
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * In-kernel enforcement (bpf/lib/enforce.bpf.h) on real syscalls. Every
+ * rule here is scoped to processes this test starts: a copy of the shell
+ * under a unique name (its comm), opening a file in the test's own
+ * directory. Nothing else on the machine can match, so nothing else is ever
+ * killed.
+ *
+ * The victim is `vgk-XXXX -c 'read l < MARKED; echo after > AFTER'`: the
+ * shell itself opens the marked file (a redirection), then would write the
+ * "after" file. Killed at the open, the write must never happen.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define WAIT_MS 10000
+
+static char tmpdir[64], victim[128], marked[128], after[128], rules[128], comm[16];
+
+struct victim_result {
+	pid_t pid;
+	int status;
+	bool wrote_after;
+};
+
+/* Run the victim to its end. */
+static struct vigil_proc *running;
+
+static struct victim_result run_victim(void)
+{
+	struct victim_result r = { 0 };
+	char script[512];
+
+	unlink(after);
+	snprintf(script, sizeof(script), "read l < %s; echo after > %s", marked, after);
+	r.pid = fork();
+	if (r.pid == 0) {
+		execl(victim, comm, "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(r.pid, &r.status, 0);
+	r.wrote_after = access(after, F_OK) == 0;
+	return r;
+}
+
+static bool killed_by_sigkill(int st)
+{
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
+struct want {
+	const char *rule;
+	long long pid;
+};
+
+static bool match_alert(json_t *ev, void *ctx)
+{
+	struct want *w = ctx;
+
+	return jstr(ev, "rule") && !strcmp(jstr(ev, "rule"), w->rule) &&
+	       (!w->pid || json_integer_value(json_object_get(json_object_get(ev, "output_fields"),
+							      "proc.pid")) == w->pid);
+}
+
+static json_t *wait_alert(struct vigil_proc *v, const char *rule, pid_t pid)
+{
+	struct want w = { .rule = rule, .pid = pid };
+
+	return vigil_wait(v, match_alert, &w, WAIT_MS);
+}
+
+/* Start vigil with the test rules and extra arguments. */
+static void start(struct vigil_proc *v, const char *const *extra)
+{
+	const char *argv[24] = { "vigil", "run", "--rules", rules, "--ringbuf", "1M" };
+	int n = 6;
+
+	for (int i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	memset(v, 0, sizeof(*v));
+	running = v;
+	if (vigil_start(v, argv, 60000))
+		print_message("# vigil did not start: %s\n", v->err ? v->err : "");
+	assert_int_equal(v->status, -1);
+}
+
+/* Wait until vigil's stderr holds `what`. */
+static bool wait_stderr(struct vigil_proc *v, const char *what)
+{
+	for (long long end = now_ms() + WAIT_MS; now_ms() < end;) {
+		if (v->err && strstr(v->err, what))
+			return true;
+		vigil_pump(v, 50);
+	}
+	return v->err && strstr(v->err, what);
+}
+
+/* `running`: the agent of the test running, stopped by the per-test
+ * teardown even when an assertion ends the test early (or it would go on
+ * killing). */
+static void stop(struct vigil_proc *v)
+{
+	vigil_stop(v, 20000);
+	vigil_free(v);
+	running = NULL;
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	if (running)
+		stop(running);
+	return 0;
+}
+
+static void test_kill(void **state)
+{
+	struct vigil_proc v;
+	struct victim_result r;
+	json_t *ev;
+
+	(void)state;
+	start(&v, NULL);
+	r = run_victim();
+	assert_true(killed_by_sigkill(r.status));
+	assert_false(r.wrote_after); /* died before its next step */
+	ev = wait_alert(&v, "kill victim", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "killed");
+	assert_string_equal(jstr(ev, "mode"), "enforce");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "output_fields"),
+							      "fd.name")),
+			    marked);
+	stop(&v);
+}
+
+/* --mode alert: shadow enforcement, the same decision without the signal. */
+static void test_shadow(void **state)
+{
+	const char *extra[] = { "--mode", "alert", NULL };
+	struct vigil_proc v;
+	struct victim_result r;
+	json_t *ev;
+
+	(void)state;
+	start(&v, extra);
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_true(r.wrote_after);
+	ev = wait_alert(&v, "kill victim", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "would-kill");
+	assert_string_equal(jstr(ev, "mode"), "alert");
+	stop(&v);
+}
+
+/* An executable in --never-kill lives, and the alert says would-kill. */
+static void test_never_kill(void **state)
+{
+	const char *extra[] = { "--never-kill", victim, NULL };
+	struct vigil_proc v;
+	struct victim_result r;
+	json_t *ev;
+
+	(void)state;
+	start(&v, extra);
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_true(r.wrote_after);
+	ev = wait_alert(&v, "kill victim", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "would-kill");
+	stop(&v);
+}
+
+/* --max-kills 1: the second kill within a second is only reported, raises
+ * its own alert, and the agent drops to shadow mode. */
+static void test_rate_limit(void **state)
+{
+	const char *extra[] = { "--max-kills", "1", NULL };
+	struct vigil_proc v;
+	struct victim_result r1, r2, r3;
+	json_t *ev;
+
+	(void)state;
+	start(&v, extra);
+	r1 = run_victim();
+	r2 = run_victim();
+	assert_true(killed_by_sigkill(r1.status));
+	/* both within the same second on any sane machine; if not, the
+	 * second is killed too and the test says so */
+	assert_true(WIFEXITED(r2.status) && WEXITSTATUS(r2.status) == 0);
+	assert_true(r2.wrote_after);
+	ev = wait_alert(&v, "kill victim", r2.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "would-kill");
+	assert_non_null(wait_alert(&v, "vigil: enforcement rate limit exceeded", 0));
+	assert_true(wait_stderr(&v, "mode cap now alert (kill rate limit)"));
+	/* shadow mode from then on, whatever the budget says */
+	r3 = run_victim();
+	assert_true(WIFEXITED(r3.status) && WEXITSTATUS(r3.status) == 0);
+	stop(&v);
+}
+
+/* SIGUSR1 lowers the mode at run time, SIGUSR2 raises it back; a control
+ * file sets it. */
+static void test_runtime_mode(void **state)
+{
+	char ctl[160];
+	const char *extra[] = { "--control-file", ctl, NULL };
+	struct vigil_proc v;
+	struct victim_result r;
+	FILE *f;
+
+	(void)state;
+	snprintf(ctl, sizeof(ctl), "%s/mode", tmpdir);
+	unlink(ctl);
+	start(&v, extra);
+	kill(v.pid, SIGUSR1);
+	assert_true(wait_stderr(&v, "mode cap now alert (SIGUSR1)"));
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	kill(v.pid, SIGUSR2);
+	assert_true(wait_stderr(&v, "mode cap now enforce (SIGUSR2)"));
+	r = run_victim();
+	assert_true(killed_by_sigkill(r.status));
+	f = fopen(ctl, "w");
+	assert_non_null(f);
+	fputs("observe\n", f);
+	fclose(f);
+	assert_true(wait_stderr(&v, "mode cap now observe (the control file)"));
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	stop(&v);
+}
+
+/* An enforce rule the kernel cannot decide is refused, naming the field,
+ * by check and by run (nothing half-applied). */
+static void test_check_rejects(void **state)
+{
+	char bad[160];
+	const char *check[] = { "vigil", "check", bad, NULL };
+	const char *run[] = { "vigil", "run", "--rules", bad, "--duration", "1", NULL };
+	struct vigil_proc v = { 0 };
+	FILE *f;
+	int st;
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/bad.yaml", tmpdir);
+	f = fopen(bad, "w");
+	assert_non_null(f);
+	fprintf(f, "- rule: needs user space\n  desc: x\n  priority: WARNING\n  output: x\n"
+		   "  mode: enforce\n"
+		   "  condition: evt.type = openat and proc.cmdline contains %s\n",
+		comm);
+	fclose(f);
+	st = vigil_run_to_end(&v, check, 20000);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	assert_non_null(strstr(v.err, "bad.yaml:1:3: rule 'needs user space' is in mode enforce"));
+	assert_non_null(strstr(v.err, "proc.cmdline"));
+	vigil_free(&v);
+	memset(&v, 0, sizeof(v));
+	st = vigil_run_to_end(&v, run, 20000);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	assert_null(strstr(v.err, "vigil: ready"));
+	vigil_free(&v);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ssize_t n;
+
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	close(in);
+	return close(out);
+}
+
+static int setup(void **state)
+{
+	FILE *f;
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vigil-enf-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	/* comm is the file name cut to 15 bytes: unique per run */
+	snprintf(comm, sizeof(comm), "vgk-%.6s", tmpdir + strlen("/tmp/vigil-enf-"));
+	snprintf(victim, sizeof(victim), "%s/%s", tmpdir, comm);
+	snprintf(marked, sizeof(marked), "%s/marked", tmpdir);
+	snprintf(after, sizeof(after), "%s/after", tmpdir);
+	snprintf(rules, sizeof(rules), "%s/rules.yaml", tmpdir);
+	if (copy_file("/bin/dash", victim) && copy_file("/bin/sh", victim))
+		return -1;
+	f = fopen(marked, "w");
+	if (!f)
+		return -1;
+	fputs("secret\n", f);
+	fclose(f);
+	f = fopen(rules, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"- rule: kill victim\n"
+		"  desc: the test's victim opens the marked file\n"
+		"  condition: evt.type in (open, openat) and fd.name = %s and proc.name = %s\n"
+		"  output: \"%%proc.name opened %%fd.name\"\n"
+		"  priority: CRITICAL\n"
+		"  tags: [T1005]\n"
+		"  mode: enforce\n"
+		"  action: kill\n",
+		marked, comm);
+	return fclose(f);
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_kill, test_teardown),	     cmocka_unit_test_teardown(test_shadow, test_teardown),
+		cmocka_unit_test_teardown(test_never_kill, test_teardown),   cmocka_unit_test_teardown(test_rate_limit, test_teardown),
+		cmocka_unit_test_teardown(test_runtime_mode, test_teardown), cmocka_unit_test_teardown(test_check_rejects, test_teardown),
+	};
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "integration tests load BPF programs: run them as root\n");
+		return 1;
+	}
+	return cmocka_run_group_tests_name("enforce", tests, setup, teardown);
+}
