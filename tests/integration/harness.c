@@ -310,3 +310,22 @@ long long jint(json_t *root, const char *path)
 
 	return json_is_integer(j) ? (long long)json_integer_value(j) : LLONG_MIN;
 }
+
+int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ssize_t n;
+	int rc = 0;
+
+	if (in < 0 || out < 0)
+		rc = -1;
+	while (!rc && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			rc = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out))
+		rc = -1;
+	return rc;
+}

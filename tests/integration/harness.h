@@ -59,6 +59,9 @@ json_t *jget(json_t *root, const char *path);
 const char *jstr(json_t *root, const char *path); /* NULL unless a string */
 long long jint(json_t *root, const char *path);	  /* LLONG_MIN unless an integer */
 
+/* Copy a file (an executable: mode 0755). 0, or -1. */
+int copy_file(const char *from, const char *to);
+
 /* Milliseconds of the monotonic clock. */
 long long now_ms(void);
 

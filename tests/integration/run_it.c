@@ -52,21 +52,6 @@ static int listen_loopback(unsigned short *out)
 	return s;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
-	ssize_t n;
-
-	if (in < 0 || out < 0)
-		return -1;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			return -1;
-	close(in);
-	return close(out);
-}
-
 static int write_rules(void)
 {
 	FILE *f = fopen(rules_path, "w");
