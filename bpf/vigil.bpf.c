@@ -62,64 +62,17 @@ static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, 
 	return size;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
+/*
+ * Build the record of syscall `conf` in s, whose caller has set e->ret,
+ * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
+ * and the path of `f` (or the socket behind it). Returns the size.
+ */
+static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct *task,
+					struct vg_sc_conf *conf, struct file *f)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct vg_sc_conf *conf;
-	struct vg_counters *cnt;
-	struct vg_scratch *s;
-	struct vg_sys_event *e;
-	struct file *f = NULL;
-	__u32 nr, i, size;
+	struct vg_sys_event *e = (void *)s->rec;
+	__u32 i;
 
-	nr = (__u32)regs->orig_ax;
-	conf = bpf_map_lookup_elem(&sc_table, &nr);
-	if (!conf || !conf->ev)
-		return 0;
-	if (is_self(task))
-		return 0;
-	if (task->thread_info.status & VG_TS_COMPAT) {
-		/* An ia32 syscall: nr and registers follow the i386 ABI. */
-		misc_inc(VG_MISC_COMPAT);
-		return 0;
-	}
-	if ((conf->flags & VG_SCF_FAIL_ONLY) && ret >= 0)
-		return 0;
-	if ((conf->flags & VG_SCF_SKIP_ZERO) && ret == 0)
-		return 0;
-	cnt = counters_get(conf->ev);
-	if (cnt)
-		cnt->seen++;
-
-	s = scratch_get();
-	if (!s) {
-		misc_inc(VG_MISC_SCRATCH);
-		return 0;
-	}
-	e = (void *)s->rec;
-	e->ret = ret;
-	e->nr = nr;
-	e->enf_rule = 0;
-	sys_args(regs, e->args);
-	switch (conf->post) {
-	case VG_POST_FD_RET:
-	case VG_POST_SOCK_RET:
-		f = fd_file(task, ret);
-		break;
-	case VG_POST_FD_ARG0:
-	case VG_POST_SOCK_ARG0:
-		f = fd_file(task, (int)e->args[0]);
-		break;
-	}
-	/* Most events end here: no rule can match them, whatever their
-	 * strings and paths, which are not read. */
-	if (!filter_early(s, task, conf->ev,
-			  conf->post == VG_POST_FD_RET || conf->post == VG_POST_FD_ARG0 ? f : NULL)) {
-		if (cnt)
-			cnt->filtered++;
-		return 0;
-	}
 	cursor_reset(s, sizeof(*e));
 	e->hdr.ts = bpf_ktime_get_boot_ns();
 	e->hdr.type = conf->ev;
@@ -153,7 +106,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		}
 	}
 
-	if (conf->post == VG_POST_CWD && ret == 0)
+	if (conf->post == VG_POST_CWD && e->ret == 0)
 		rec_put_path(s, cwd_addr(task));
 	if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
@@ -163,15 +116,228 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	}
 	e->nstr = s->cur.nstr;
 	e->path_slot = s->cur.path_slot;
-	size = rec_finish(s, &e->hdr, e->str);
+	return rec_finish(s, &e->hdr, e->str);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_pending *pend = NULL;
+	struct vg_sc_conf *conf;
+	struct vg_counters *cnt;
+	struct vg_scratch *s;
+	struct vg_sys_event *e;
+	struct file *f = NULL;
+	__u32 nr, size, tid;
+
+	nr = (__u32)regs->orig_ax;
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || !conf->ev)
+		return 0;
+	if (is_self(task))
+		return 0;
+	if (task->thread_info.status & VG_TS_COMPAT) {
+		/* An ia32 syscall: nr and registers follow the i386 ABI. */
+		misc_inc(VG_MISC_COMPAT);
+		return 0;
+	}
+	/* an LSM hook decided something during this syscall: report it */
+	if (lsm_active) {
+		tid = task->pid;
+		pend = bpf_map_lookup_elem(&lsm_pending, &tid);
+		if (pend && pend->ev != conf->ev) {
+			bpf_map_delete_elem(&lsm_pending, &tid); /* from an untraced call */
+			pend = NULL;
+		}
+	}
+	if (!pend && (conf->flags & VG_SCF_FAIL_ONLY) && ret >= 0)
+		return 0;
+	if (!pend && (conf->flags & VG_SCF_SKIP_ZERO) && ret == 0)
+		return 0;
+	cnt = counters_get(conf->ev);
+	if (cnt)
+		cnt->seen++;
+
+	s = scratch_get();
+	if (!s) {
+		misc_inc(VG_MISC_SCRATCH);
+		return 0;
+	}
+	e = (void *)s->rec;
+	e->ret = ret;
+	e->nr = nr;
+	e->enf_rule = 0;
+	sys_args(regs, e->args);
+	switch (conf->post) {
+	case VG_POST_FD_RET:
+	case VG_POST_SOCK_RET:
+		f = fd_file(task, ret);
+		break;
+	case VG_POST_FD_ARG0:
+	case VG_POST_SOCK_ARG0:
+		f = fd_file(task, (int)e->args[0]);
+		break;
+	}
+	/* Most events end here: no rule can match them, whatever their
+	 * strings and paths, which are not read. */
+	if (!pend && !filter_early(s, task, conf->ev,
+				   conf->post == VG_POST_FD_RET || conf->post == VG_POST_FD_ARG0 ? f
+												 : NULL)) {
+		if (cnt)
+			cnt->filtered++;
+		return 0;
+	}
+	size = sys_record(s, task, conf, f);
+	if (pend) {
+		e->enf_rule = pend->rule + 1;
+		e->hdr.flags |= pend->flags;
+		bpf_map_delete_elem(&lsm_pending, &tid);
 	/* enforcement first: a record it acted on always reaches user space */
-	if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
+	} else if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
 		if (cnt)
 			cnt->filtered++;
 		return 0;
 	}
 	emit(e, size, conf->ev);
 	return 0;
+}
+
+/*
+ * LSM-BPF: refuse operations that `action: deny` rules name, with EPERM,
+ * before they happen (loaded only where the kernel offers LSM-BPF; see
+ * src/loader/loader.c). Each hook builds the record of the syscall in
+ * progress (its number and arguments from the task's registers, the return
+ * value taken as success), runs the deny clauses of the enforcement table
+ * on it, and leaves its verdict for the sys_exit program to report.
+ *
+ * Hooks run preemptible, so they build in a per-task scratch (task
+ * storage), never in the per-CPU one the tracepoints share.
+ */
+static __always_inline int lsm_decide(struct file *f)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	struct vg_sc_conf *conf;
+	struct vg_enforce *t;
+	struct vg_scratch *s;
+	struct vg_sys_event *e;
+	struct vg_pending p = {};
+	__u32 nr, ev, c, i, tid;
+	int any = 0;
+
+	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return 0;
+	nr = (__u32)regs->orig_ax;
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || !conf->ev)
+		return 0;
+	ev = conf->ev;
+	t = bpf_map_lookup_elem(&enforce, &ev);
+	if (!t || !t->nclauses)
+		return 0;
+	for (c = 0; c < VG_FCLAUSES; c++)
+		if (c < t->nclauses && t->clauses[c].action == VG_ENF_DENY)
+			any = 1;
+	if (!any)
+		return 0;
+	s = bpf_task_storage_get(&lsm_scratch, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		misc_inc(VG_MISC_LSM_NOMEM);
+		return 0; /* fail open, counted */
+	}
+	e = (void *)s->rec;
+	e->ret = 0;
+	e->nr = nr;
+	e->enf_rule = 0;
+	sys_args(regs, e->args);
+	sys_record(s, task, conf, f);
+	for (c = 0; c < VG_FCLAUSES; c++) {
+		struct vg_eclause *cl;
+		int all = 1;
+
+		if (c >= t->nclauses)
+			break;
+		cl = &t->clauses[c];
+		if (cl->action != VG_ENF_DENY)
+			continue;
+		for (i = 0; i < VG_FATOMS; i++) {
+			if (i >= cl->natoms)
+				break;
+			if (atom_eval(s, &cl->atoms[i]) != VG_T_TRUE) {
+				all = 0;
+				break;
+			}
+		}
+		if (!all)
+			continue;
+		p.rule = cl->rule;
+		p.ev = (__u16)ev;
+		p.flags = enf_spared(task) ? VG_F_ENF_SPARED
+			  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW
+							: VG_F_DENIED;
+		tid = task->pid;
+		bpf_map_update_elem(&lsm_pending, &tid, &p, BPF_ANY);
+		if (p.flags != VG_F_DENIED)
+			return 0;
+		misc_inc(VG_MISC_DENIALS);
+		return -1; /* -EPERM */
+	}
+	return 0;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(vg_lsm_file_open, struct file *file)
+{
+	return lsm_decide(file);
+}
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(vg_lsm_bprm, struct linux_binprm *bprm)
+{
+	/* fd.name of an exec is its filename argument, as at sys_exit */
+	return lsm_decide(NULL);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(vg_lsm_ptrace, struct task_struct *child, unsigned int mode)
+{
+	return lsm_decide(NULL);
+}
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(vg_lsm_read_file, struct file *file, int id, bool contents)
+{
+	return lsm_decide(NULL);
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(vg_lsm_load_data, int id, bool contents)
+{
+	return lsm_decide(NULL);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(vg_lsm_bpf, int cmd, union bpf_attr *attr, unsigned int size)
+{
+	return lsm_decide(NULL);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(vg_lsm_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data)
+{
+	return lsm_decide(NULL);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(vg_lsm_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred)
+{
+	return lsm_decide(NULL);
 }
 
 SEC("tp_btf/sched_process_exec")

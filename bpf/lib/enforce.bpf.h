@@ -63,6 +63,39 @@ struct {
 	__type(value, __u8);
 } never_kill SEC(".maps");
 
+/* LSM-BPF hooks are attached (set by user space after the feature probe). */
+const volatile __u8 lsm_active = 0;
+
+/* An LSM hook's verdict, per thread, until the syscall's exit reports it. */
+struct vg_pending {
+	__u16 rule;
+	__u16 ev;
+	__u16 flags; /* VG_F_DENIED, or why not */
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct vg_pending);
+} lsm_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_scratch);
+} lsm_scratch SEC(".maps");
+
+static __always_inline __u32 enf_cap(void)
+{
+	__u32 zero = 0;
+	struct vg_enf_conf *conf = bpf_map_lookup_elem(&enf_conf, &zero);
+
+	return conf ? conf->cap : 0;
+}
+
 /* PID 1, kernel threads and the never-kill executables. */
 static __always_inline int enf_spared(struct task_struct *task)
 {

@@ -204,6 +204,8 @@ enum vg_misc {
 	VG_MISC_READ_ERR = 2, /* records sent with VG_F_READ_ERR */
 	VG_MISC_KILLS = 3,    /* SIGKILLs sent by enforcement */
 	VG_MISC_KILL_ERR = 4, /* bpf_send_signal refused (reported as shadow) */
+	VG_MISC_DENIALS = 5,  /* operations refused by an LSM hook */
+	VG_MISC_LSM_NOMEM = 6, /* no per-task scratch for an LSM hook: let through */
 	VG_MISC_MAX = 8,
 };
 

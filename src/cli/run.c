@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/rollout.h"
 #include "common/log.h"
+#include "loader/probe.h"
 #include "output/alert.h"
 #include "pipeline/agent.h"
 #include "pipeline/users.h"
@@ -231,7 +232,8 @@ int cmd_run(int argc, char **argv)
 	struct vg_kfilter kf;
 	bool user_filter = false;
 	struct vg_agent agent;
-	size_t npaths = 0, nenforce = 0;
+	size_t npaths = 0, nenforce = 0, ndeny = 0;
+	struct vg_feature_result lsm = { 0 };
 	char ready[96];
 	int opt, err, rc = VG_EXIT_OK, m;
 
@@ -320,15 +322,24 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < rn.rs->nrules; i++) {
 		const struct vg_rule *r = rn.rs->rules[i];
 
-		if (r->mode != VG_MODE_ENFORCE)
-			continue;
-		nenforce++;
-		if (r->action == VG_ACTION_DENY && !r->fallback_kill)
-			vg_warn("rule '%s': action deny needs LSM-BPF, which this kernel does not "
-				"offer to vigil: it reports would-deny (add 'fallback: kill' to kill "
-				"instead)",
-				r->name);
+		nenforce += r->mode == VG_MODE_ENFORCE;
+		ndeny += r->mode == VG_MODE_ENFORCE && r->action == VG_ACTION_DENY;
 	}
+	/* deny needs LSM-BPF: probe for it only when a rule asks */
+	if (ndeny && !vg_feature_lsm(&lsm))
+		for (size_t i = 0; i < rn.rs->nrules; i++) {
+			const struct vg_rule *r = rn.rs->rules[i];
+
+			if (r->mode != VG_MODE_ENFORCE || r->action != VG_ACTION_DENY)
+				continue;
+			if (r->fallback_kill)
+				vg_info("rule '%s': no LSM-BPF here (%s): action deny falls back to kill",
+					r->name, lsm.detail);
+			else
+				vg_warn("rule '%s': action deny needs LSM-BPF, missing here (%s): it "
+					"reports would-deny (add 'fallback: kill' to kill instead)",
+					r->name, lsm.detail);
+		}
 	if (nenforce && rn.mc.start < VG_MODE_ENFORCE)
 		vg_info("%zu rule%s in enforce mode run in shadow mode under --mode %s "
 			"(would-kill/would-deny)",
@@ -360,7 +371,7 @@ int cmd_run(int argc, char **argv)
 		rc = VG_EXIT_RUNTIME;
 		goto out_ctx;
 	}
-	err = vg_kfilter_build_enforce(&kf, rn.rs, false, &why);
+	err = vg_kfilter_build_enforce(&kf, rn.rs, lsm.ok, &why);
 	if (err) {
 		vg_err("building the enforcement tables: %s",
 		       err == -E2BIG ? why.buf : strerror(-err));
@@ -372,6 +383,7 @@ int cmd_run(int argc, char **argv)
 	o.load.max_kills_per_sec = (uint32_t)max_kills;
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
+	o.load.lsm = lsm.ok;
 	o.out = rn.out;
 	o.load.sys_enabled = rn.rs->sys_enabled;
 	o.load.kfilter = &kf;

@@ -169,6 +169,17 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	l->skel->rodata->wakeup_bytes = rb / 4;
 	l->skel->rodata->host_pidns = o->host_pidns;
 	l->skel->rodata->host_mntns = o->host_mntns;
+	/* The LSM hooks load only where the kernel offers LSM-BPF (probed by
+	 * the caller); elsewhere they would fail the whole object. */
+	{
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, l->skel->obj)
+			if (!strncmp(bpf_program__section_name(p), "lsm/", 4))
+				bpf_program__set_autoload(p, o->lsm);
+		l->skel->rodata->lsm_active = o->lsm;
+		l->lsm = o->lsm;
+	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));

@@ -27,10 +27,12 @@ struct vg_loader_opts {
 	uint32_t max_kills_per_sec;	   /* 0: no limit */
 	const struct vg_exe_key *never_kill; /* executables never killed */
 	size_t nnever_kill;
+	bool lsm; /* load and attach the LSM-BPF deny hooks (the kernel offers them) */
 };
 
 struct vg_loader {
 	struct vigil_bpf *skel;
+	bool lsm; /* the LSM hooks are attached */
 	size_t nsyscalls; /* syscall rows enabled in the kernel table */
 	int ncpus;
 };

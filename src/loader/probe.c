@@ -118,12 +118,40 @@ static void tracefs_ensure(void)
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
+/* An LSM program attaches even where the bpf LSM is not active, and then
+ * never runs: it counts only when "bpf" is in the active list. */
+static void lsm_active_check(struct vg_feature_result *r)
+{
+	char lsm[256];
+
+	if (!r->ok)
+		return;
+	if (!lsm_list(lsm, sizeof(lsm))) {
+		r->ok = false;
+		snprintf(r->detail, sizeof(r->detail), "cannot read the active LSM list from securityfs");
+	} else if (!strstr(lsm, "bpf")) {
+		r->ok = false;
+		snprintf(r->detail, sizeof(r->detail),
+			 "loads, but 'bpf' is not an active LSM (%.90s); boot with lsm=...,bpf", lsm);
+	}
+}
+
+bool vg_feature_lsm(struct vg_feature_result *r)
+{
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+
+	memset(r, 0, sizeof(*r));
+	probe_prog(VG_FEAT_LSM_BPF, r);
+	lsm_active_check(r);
+	libbpf_set_print(old);
+	return r->ok;
+}
+
 void vg_features_probe(struct vg_features *out)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 	struct utsname u;
 	struct stat st;
-	char lsm[256];
 
 	memset(out, 0, sizeof(*out));
 	if (uname(&u) == 0)
@@ -149,19 +177,6 @@ void vg_features_probe(struct vg_features *out)
 		if (f != VG_FEAT_BTF && f != VG_FEAT_RINGBUF)
 			probe_prog(f, &out->f[f]);
 
-	/* An LSM program attaches even where the bpf LSM is not active, and
-	 * then never runs: it counts only when "bpf" is in the active list. */
-	if (out->f[VG_FEAT_LSM_BPF].ok) {
-		if (!lsm_list(lsm, sizeof(lsm))) {
-			out->f[VG_FEAT_LSM_BPF].ok = false;
-			snprintf(out->f[VG_FEAT_LSM_BPF].detail, sizeof(out->f[0].detail),
-				 "cannot read the active LSM list from securityfs");
-		} else if (!strstr(lsm, "bpf")) {
-			out->f[VG_FEAT_LSM_BPF].ok = false;
-			snprintf(out->f[VG_FEAT_LSM_BPF].detail, sizeof(out->f[0].detail),
-				 "loads, but 'bpf' is not an active LSM (%.90s); boot with lsm=...,bpf",
-				 lsm);
-		}
-	}
+	lsm_active_check(&out->f[VG_FEAT_LSM_BPF]);
 	libbpf_set_print(old);
 }

@@ -33,6 +33,9 @@ struct vg_features {
 	struct vg_feature_result f[VG_FEAT_MAX];
 };
 
+/* Probe LSM-BPF alone (loads, attaches, and "bpf" is an active LSM). */
+bool vg_feature_lsm(struct vg_feature_result *r);
+
 /* Run every probe. Never fails: a probe that cannot run reports "no" and why. */
 void vg_features_probe(struct vg_features *out);
 /* Stable lower-case name of a feature ("lsm_bpf"). */

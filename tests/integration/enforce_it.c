@@ -247,6 +247,46 @@ static void test_runtime_mode(void **state)
 	stop(&v);
 }
 
+/* Rules with action deny on a kernel without LSM-BPF (this host): reported
+ * as would-deny, or killed with `fallback: kill`. */
+static void test_deny_without_lsm(void **state)
+{
+	char path[160];
+	const char *argv[] = { "vigil", "run", "--rules", path, "--ringbuf", "1M", NULL };
+	struct vigil_proc v = { 0 };
+	struct victim_result r;
+	json_t *ev;
+	FILE *f;
+
+	(void)state;
+	for (int fallback = 0; fallback < 2; fallback++) {
+		snprintf(path, sizeof(path), "%s/deny-%d.yaml", tmpdir, fallback);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f,
+			"- rule: deny victim\n  desc: x\n  priority: CRITICAL\n  output: x\n"
+			"  mode: enforce\n  action: deny\n%s"
+			"  condition: evt.type in (open, openat) and fd.name = %s and proc.name = %s\n",
+			fallback ? "  fallback: kill\n" : "", marked, comm);
+		fclose(f);
+		memset(&v, 0, sizeof(v));
+		running = &v;
+		assert_int_equal(vigil_start(&v, argv, 60000), 0);
+		r = run_victim();
+		ev = wait_alert(&v, "deny victim", r.pid);
+		assert_non_null(ev);
+		if (fallback) {
+			assert_true(killed_by_sigkill(r.status));
+			assert_string_equal(jstr(ev, "action"), "killed");
+		} else {
+			assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+			assert_string_equal(jstr(ev, "action"), "would-deny");
+			assert_non_null(strstr(v.err, "action deny needs LSM-BPF"));
+		}
+		stop(&v);
+	}
+}
+
 /* An enforce rule the kernel cannot decide is refused, naming the field,
  * by check and by run (nothing half-applied). */
 static void test_check_rejects(void **state)
@@ -331,6 +371,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_kill, test_teardown),	     cmocka_unit_test_teardown(test_shadow, test_teardown),
 		cmocka_unit_test_teardown(test_never_kill, test_teardown),   cmocka_unit_test_teardown(test_rate_limit, test_teardown),
 		cmocka_unit_test_teardown(test_runtime_mode, test_teardown), cmocka_unit_test_teardown(test_check_rejects, test_teardown),
+		cmocka_unit_test_teardown(test_deny_without_lsm, test_teardown),
 	};
 
 	if (geteuid() != 0) {
