@@ -46,7 +46,7 @@ INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c))
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench
 
-.PHONY: all deps run test check unit sanitize integration bench clean format format-check
+.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
 all: $(BUILD)/vigil
 
 deps:
@@ -173,7 +173,14 @@ run:
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/vigil
 	$(BUILD)/vigil run $(ARGS)
 
-# Every suite (unit, unit under ASan+UBSan, integration), one summary line.
+# tests/vm/*.sh in a QEMU guest booting Debian's own kernel, where fentry and
+# LSM-BPF work (the host may refuse them) and CO-RE meets a second kernel's
+# BTF. Installs QEMU and fetches the kernel package on first use; see
+# tests/vm/README.md.
+vmtest: $(BUILD)/vigil
+	$(Q)scripts/vmtest --build $(BUILD)
+
+# Every suite (unit, unit under ASan+UBSan, integration, vmtest), one summary line.
 check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
 	$(Q)tests/run $(BUILD)
 

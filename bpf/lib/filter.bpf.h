@@ -71,13 +71,19 @@ static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
 {
 	struct vg_sys_event *e = (void *)s->rec;
-	struct vg_path_key *k = &s->fkey;
+	struct vg_scratch *ks = scratch_get();
+	struct vg_path_key *k;
 	struct vg_path_val *v;
 	__u32 off, len;
 	int trunc = 0;
 
-	if (slot >= VG_NSTR)
+	/* The lookup key must be a map value or on the stack: 6.1's verifier
+	 * (Debian 12) refuses a global function's pointer argument (mem) as a
+	 * map key, where newer kernels take it. So the key lives in the same
+	 * per-CPU scratch, reached again through its map. */
+	if (!ks || slot >= VG_NSTR)
 		return VG_T_UNKNOWN;
+	k = &ks->fkey;
 	off = e->str[slot & (VG_NSTR - 1)].off;
 	len = e->str[slot & (VG_NSTR - 1)].len;
 	if (!off)
