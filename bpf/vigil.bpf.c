@@ -292,7 +292,12 @@ static __always_inline int lsm_decide(struct file *f)
 SEC("lsm/file_open")
 int BPF_PROG(vg_lsm_file_open, struct file *file)
 {
-	return lsm_decide(file);
+	struct file *f = NULL;
+
+	/* As a plain number: the path walk (a global function) takes the
+	 * address of f_path as a scalar, which a BTF pointer is not. */
+	bpf_probe_read_kernel(&f, sizeof(f), &file);
+	return lsm_decide(f);
 }
 
 SEC("lsm/bprm_check_security")

@@ -71,19 +71,18 @@ static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
 {
 	struct vg_sys_event *e = (void *)s->rec;
-	struct vg_scratch *ks = scratch_get();
-	struct vg_path_key *k;
+	struct vg_path_key key, *k = &key;
 	struct vg_path_val *v;
 	__u32 off, len;
 	int trunc = 0;
 
 	/* The lookup key must be a map value or on the stack: 6.1's verifier
 	 * (Debian 12) refuses a global function's pointer argument (mem) as a
-	 * map key, where newer kernels take it. So the key lives in the same
-	 * per-CPU scratch, reached again through its map. */
-	if (!ks || slot >= VG_NSTR)
+	 * map key, where newer kernels take it. On the stack, not in a per-CPU
+	 * buffer, because the LSM hooks run preemptible. */
+	if (slot >= VG_NSTR)
 		return VG_T_UNKNOWN;
-	k = &ks->fkey;
+	__builtin_memset(k, 0, sizeof(*k));
 	off = e->str[slot & (VG_NSTR - 1)].off;
 	len = e->str[slot & (VG_NSTR - 1)].len;
 	if (!off)
@@ -119,13 +118,18 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		 * record yet; a path set of exact entries can still be ruled
 		 * out from the file's last component. */
 		switch (a->kind) {
-		case VG_A_PATH_IN:
-			if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !s->have_base)
+		case VG_A_PATH_IN: {
+			/* the key through the map, not `s` (see path_in); the
+			 * early stage runs only in tracepoints, never preempted */
+			struct vg_scratch *ks = scratch_get();
+
+			if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
 				return VG_T_UNKNOWN;
-			s->bkey.set = a->set;
-			if (bpf_map_lookup_elem(&path_bases, &s->bkey))
+			ks->bkey.set = a->set;
+			if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
 				return VG_T_UNKNOWN; /* the whole path decides */
 			return a->neg ? VG_T_TRUE : VG_T_FALSE;
+		}
 		case VG_A_CONTAINER:
 		case VG_A_LPORT:
 		case VG_A_RPORT:

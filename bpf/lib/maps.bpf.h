@@ -82,7 +82,6 @@ struct vg_cursor {
 
 struct vg_scratch {
 	struct vg_cursor cur;
-	struct vg_path_key fkey; /* the kernel filter's trie lookup key */
 	struct vg_base_key bkey; /* the early stage's base-name lookup key */
 	__u8 early;	/* the filter runs before the record is built */
 	__u8 have_base; /* bkey.name holds the open file's last component */

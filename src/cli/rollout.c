@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -38,8 +39,15 @@ void vg_never_kill_defaults(struct vg_never_kill *nk)
 	static const char *const init[] = { "/sbin/init", "/lib/systemd/systemd",
 					     "/usr/lib/systemd/systemd", "/proc/self/exe" };
 
-	for (size_t i = 0; i < sizeof(init) / sizeof(init[0]); i++)
-		vg_never_kill_add(nk, init[i], true);
+	for (size_t i = 0; i < sizeof(init) / sizeof(init[0]); i++) {
+		char *real = realpath(init[i], NULL);
+
+		/* a multi-call binary as init (busybox systems) would spare
+		 * every tool it provides: PID 1 is spared by pid anyway */
+		if (real && strcmp(strrchr(real, '/') ? strrchr(real, '/') + 1 : real, "busybox"))
+			vg_never_kill_add(nk, real, true);
+		free(real);
+	}
 }
 
 static volatile sig_atomic_t lower_requests, raise_requests;

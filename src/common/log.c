@@ -12,7 +12,7 @@ enum vg_log_level vg_log_level = VG_LOG_INFO;
 void vg_log(enum vg_log_level lvl, const char *fmt, ...)
 {
 	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
-	char line[1024];
+	char line[4096];
 	va_list ap;
 
 	if (lvl > vg_log_level)
@@ -27,9 +27,14 @@ void vg_log(enum vg_log_level lvl, const char *fmt, ...)
 	fprintf(stderr, "vigil: %s%s\n", tag[lvl], line);
 }
 
+/* A verifier log can be long, and its end says why a program was refused:
+ * keep the head and the tail of what libbpf prints. */
+#define LIBBPF_HEAD 300
+#define LIBBPF_TAIL 2000
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	static char line[1 << 16];
 	size_t n;
 
 	if (level == LIBBPF_DEBUG && vg_log_level < VG_LOG_DEBUG)
@@ -40,6 +45,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
+	if (n > LIBBPF_HEAD + LIBBPF_TAIL + 5) {
+		memcpy(line + LIBBPF_HEAD, " ... ", 5);
+		memmove(line + LIBBPF_HEAD + 5, line + n - LIBBPF_TAIL, LIBBPF_TAIL + 1);
+		n = LIBBPF_HEAD + 5 + LIBBPF_TAIL;
+	}
 	if (n)
 		vg_log(level == LIBBPF_WARN ? VG_LOG_WARN : VG_LOG_DEBUG, "%s", line);
 	return 0;

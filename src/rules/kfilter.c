@@ -684,16 +684,21 @@ static int build_rule(struct vg_kfilter *kf, const struct vg_rule *r, unsigned e
 
 int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 {
+	bool sys = false;
+
+	/* The kernel acts at syscalls; a rule on execve also sees the exec's
+	 * lifecycle event, where there is nothing left to act on. */
+	for (unsigned ev = 1; ev < VG_EV_MAX; ev++)
+		sys = sys || (r->ev[ev] && vg_sc_by_ev(ev));
+	if (!sys) {
+		strbuf_addstr(why, "none of its event types is a syscall, where the kernel acts");
+		return -EINVAL;
+	}
 	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
 		struct dnf d;
 
-		if (!r->ev[ev])
+		if (!r->ev[ev] || !vg_sc_by_ev(ev))
 			continue;
-		if (!vg_sc_by_ev(ev)) {
-			strbuf_addf(why, "event type %s has no point where the kernel can act",
-				    vg_ev_name(ev));
-			return -EINVAL;
-		}
 		build_rule(NULL, r, ev, &d);
 		if (!d.wide)
 			continue;
