@@ -420,7 +420,7 @@ int BPF_PROG(vg_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 	/* slot 3 (VG_EXEC_CWD): working directory */
 	rec_put_path(s, cwd_addr(p));
 	size = rec_finish(s, &e->hdr, e->str);
-	emit(e, size, VG_EV_PROC_EXEC);
+	emit_lifecycle(e, size, VG_EV_PROC_EXEC);
 	return 0;
 }
 
@@ -451,7 +451,7 @@ int BPF_PROG(vg_proc_fork, struct task_struct *parent, struct task_struct *child
 	e->child_pid = BPF_CORE_READ(child, tgid);
 	e->child_tid = BPF_CORE_READ(child, pid);
 	e->child_start_ns = BPF_CORE_READ(child, start_boottime);
-	emit(e, sizeof(*e), VG_EV_PROC_FORK);
+	emit_lifecycle(e, sizeof(*e), VG_EV_PROC_FORK);
 	return 0;
 }
 
@@ -481,6 +481,6 @@ int BPF_PROG(vg_proc_exit, struct task_struct *p)
 	task_fill_current(&e->task);
 	e->exit_code = BPF_CORE_READ(p, exit_code);
 	e->pad = 0;
-	emit(e, sizeof(*e), VG_EV_PROC_EXIT);
+	emit_lifecycle(e, sizeof(*e), VG_EV_PROC_EXIT);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Maps and load-time configuration shared by every vigil BPF program.
- * User space sizes `events` (--ringbuf) and fills `sc_table` between open
- * and load; the const volatile globals are set the same way.
+ * User space sizes `events` (--ringbuf) and `lifecycle`
+ * (--lifecycle-ringbuf) and fills `sc_table` between open and load; the
+ * const volatile globals are set the same way.
  */
 #ifndef VIGIL_BPF_MAPS_H
 #define VIGIL_BPF_MAPS_H
@@ -16,14 +17,28 @@
 
 /* tgid of the agent itself: its own syscalls are never recorded. */
 const volatile __u32 vigil_tgid = 0;
-/* Wake the consumer only once this much is waiting in the ring (set to a
- * quarter of the ring by user space, which otherwise polls on a timer). */
+/* Wake the consumer only once this much is waiting in a ring (set to a
+ * quarter of each ring by user space, which otherwise polls on a timer). */
 const volatile __u64 wakeup_bytes = 1;
+const volatile __u64 lc_wakeup_bytes = 1;
 
+/* Syscall records. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* replaced by --ringbuf before load */
 } events SEC(".maps");
+
+/*
+ * Process lifecycle records (exec, fork, exit) have a ring of their own: a
+ * flood of syscall records can fill `events`, never this one, so the
+ * process table stays right under load. They are few (one exec record per
+ * exec, ~0.5 KiB typical, 14.5 KiB at most), so a few MiB hold seconds of
+ * an exec storm.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* replaced by --lifecycle-ringbuf before load */
+} lifecycle SEC(".maps");
 
 /* syscall nr -> what to record; ev == 0 means "not traced". */
 struct {
@@ -116,16 +131,16 @@ static __always_inline struct vg_counters *counters_get(__u32 ev)
 }
 
 /*
- * Copy a finished record to the ring. Failure means the ring is full: the
+ * Copy a finished record to `ring`. Failure means the ring is full: the
  * loss is counted per event id and CPU, which user space reports.
  *
  * Wake-ups are batched: waking the consumer costs the traced task an
  * irq_work and a scheduler wake-up (measured: most of the per-event cost
  * when the consumer keeps up and so is woken for every record). User space
- * drains the ring on a short timer; the kernel forces a wake-up only when
- * the ring is filling up.
+ * drains the rings on a short timer; the kernel forces a wake-up only when
+ * a ring is filling up.
  */
-static __always_inline void emit(void *rec, __u32 size, __u32 ev)
+static __always_inline void emit_to(void *ring, __u64 wake_at, void *rec, __u32 size, __u32 ev)
 {
 	struct vg_counters *c = counters_get(ev);
 	__u64 flags = BPF_RB_NO_WAKEUP;
@@ -133,15 +148,27 @@ static __always_inline void emit(void *rec, __u32 size, __u32 ev)
 
 	if (size > VG_SCRATCH_SIZE)
 		size = VG_SCRATCH_SIZE;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= wake_at)
 		flags = BPF_RB_FORCE_WAKEUP;
-	err = bpf_ringbuf_output(&events, rec, size, flags);
+	err = bpf_ringbuf_output(ring, rec, size, flags);
 	if (!c)
 		return;
 	if (err)
 		c->lost++;
 	else
 		c->sent++;
+}
+
+/* A syscall record. */
+static __always_inline void emit(void *rec, __u32 size, __u32 ev)
+{
+	emit_to(&events, wakeup_bytes, rec, size, ev);
+}
+
+/* An exec, fork or exit record: its own ring. */
+static __always_inline void emit_lifecycle(void *rec, __u32 size, __u32 ev)
+{
+	emit_to(&lifecycle, lc_wakeup_bytes, rec, size, ev);
 }
 
 #endif /* VIGIL_BPF_MAPS_H */

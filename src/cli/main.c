@@ -55,6 +55,12 @@ int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o)
 			return -1;
 		}
 		return 1;
+	case CLI_OPT_LC_RINGBUF:
+		if (vg_parse_size(arg, &o->load.lifecycle_ringbuf_bytes)) {
+			vg_err("--lifecycle-ringbuf: '%s' is not a power of two between 4K and 1G", arg);
+			return -1;
+		}
+		return 1;
 	case CLI_OPT_DURATION:
 		o->duration_s = cli_parse_seconds(arg);
 		if (o->duration_s < 0) {

@@ -52,7 +52,8 @@ static void run_usage(FILE *f)
 		"      --output-file PATH append alerts to PATH instead of stdout\n"
 		"      --audit-file PATH  append observe-mode matches to PATH (JSON lines)\n"
 		"      --filter WHERE     kernel (default) or user: where events are filtered\n"
-		"      --ringbuf SIZE     ring buffer size, a power of two (default 8M)\n"
+		"      --ringbuf SIZE     syscall ring buffer size, a power of two (default 8M)\n"
+		"      --lifecycle-ringbuf SIZE  exec/fork/exit ring buffer size (default 4M)\n"
 		"      --duration SECS    stop after SECS seconds\n"
 		"      --stats            print counters (kernel, rules) at exit\n"
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
@@ -173,17 +174,21 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 }
 
 /* Losses become an alert too, so that whoever reads alerts sees them. */
-static void on_loss(struct vg_agent *a, uint64_t lost, uint64_t total)
+static void on_loss(struct vg_agent *a, const struct vg_loss *l)
 {
 	struct run *rn = a->ctx;
-	static const char *const keys[] = { "vigil.dropped", "vigil.dropped_total" };
-	long long vals[2] = { (long long)lost, (long long)total };
-	char msg[160];
+	static const char *const keys[] = { "vigil.dropped", "vigil.dropped_total",
+					    "vigil.dropped_lifecycle", "vigil.dropped_lifecycle_total" };
+	long long vals[4] = { (long long)l->lost, (long long)l->total, (long long)l->lost_lifecycle,
+			      (long long)l->total_lifecycle };
+	char msg[200];
 
 	snprintf(msg, sizeof(msg),
-		 "%llu events dropped because the ring buffer was full (%llu in total)",
-		 (unsigned long long)lost, (unsigned long long)total);
-	internal_alert(rn, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys, vals, 2);
+		 "%llu events dropped because a ring buffer was full (%llu in total; "
+		 "exec/fork/exit: %llu, %llu in total)",
+		 (unsigned long long)l->lost, (unsigned long long)l->total,
+		 (unsigned long long)l->lost_lifecycle, (unsigned long long)l->total_lifecycle);
+	internal_alert(rn, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys, vals, 4);
 }
 
 static void print_rule_stats(const struct run *rn)
@@ -212,6 +217,7 @@ int cmd_run(int argc, char **argv)
 		{ "max-kills", required_argument, NULL, OPT_MAX_KILLS },
 		{ "control-file", required_argument, NULL, OPT_CONTROL },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
+		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },

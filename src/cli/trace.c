@@ -43,7 +43,8 @@ static void trace_usage(FILE *f)
 		"  -p, --pid N          only process N and its descendants (repeatable)\n"
 		"      --container      only processes outside the host's pid namespace\n"
 		"  -j, --json           one JSON object per line (default: text)\n"
-		"      --ringbuf SIZE   ring buffer size, a power of two (default 8M)\n"
+		"      --ringbuf SIZE   syscall ring buffer size, a power of two (default 8M)\n"
+		"      --lifecycle-ringbuf SIZE  exec/fork/exit ring buffer size (default 4M)\n"
 		"      --duration SECS  stop after SECS seconds\n"
 		"      --stats          print kernel and user-space counters at exit\n"
 		"      --stats-interval S  print the kernel counters' growth every S seconds\n"
@@ -135,6 +136,7 @@ int cmd_trace(int argc, char **argv)
 		{ "container", no_argument, NULL, OPT_CONTAINER },
 		{ "json", no_argument, NULL, 'j' },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
+		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },

@@ -20,6 +20,7 @@
 #include "vigil.skel.h"
 
 #define DEFAULT_RINGBUF (8u << 20)
+#define DEFAULT_LC_RINGBUF (4u << 20)
 
 int vg_parse_size(const char *s, size_t *out)
 {
@@ -151,6 +152,7 @@ int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
+	size_t lrb = o->lifecycle_ringbuf_bytes ? o->lifecycle_ringbuf_bytes : DEFAULT_LC_RINGBUF;
 	int err;
 
 	memset(l, 0, sizeof(*l));
@@ -167,6 +169,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	}
 	l->skel->rodata->vigil_tgid = (__u32)getpid();
 	l->skel->rodata->wakeup_bytes = rb / 4;
+	l->skel->rodata->lc_wakeup_bytes = lrb / 4;
 	l->skel->rodata->host_pidns = o->host_pidns;
 	l->skel->rodata->host_mntns = o->host_mntns;
 	/* The LSM hooks load only where the kernel offers LSM-BPF (probed by
@@ -183,6 +186,11 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));
+		goto fail;
+	}
+	err = bpf_map__set_max_entries(l->skel->maps.lifecycle, (__u32)lrb);
+	if (err) {
+		vg_err("sizing the lifecycle ring buffer to %zu bytes: %s", lrb, strerror(-err));
 		goto fail;
 	}
 	err = vigil_bpf__load(l->skel);
@@ -225,6 +233,11 @@ int vg_loader_events_fd(const struct vg_loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
+int vg_loader_lifecycle_fd(const struct vg_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.lifecycle);
+}
+
 static uint64_t prog_misses(struct bpf_program *p)
 {
 	struct bpf_prog_info info;
@@ -261,6 +274,8 @@ int vg_loader_read_stats(const struct vg_loader *l, struct vg_kstats *out)
 			out->ev[k].filtered += pc[c].filtered;
 		}
 		out->lost_total += out->ev[k].lost;
+		if (vg_ev_is_lifecycle(k))
+			out->lost_lifecycle += out->ev[k].lost;
 	}
 	for (__u32 k = 0; k < VG_MISC_MAX; k++) {
 		if (bpf_map_lookup_elem(mfd, &k, pm)) {

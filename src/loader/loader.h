@@ -18,7 +18,8 @@ struct vigil_bpf;
 struct vg_kfilter;
 
 struct vg_loader_opts {
-	size_t ringbuf_bytes;	   /* power of two, >= page size; 0: 8 MiB */
+	size_t ringbuf_bytes;	   /* syscall ring: power of two, >= page size; 0: 8 MiB */
+	size_t lifecycle_ringbuf_bytes; /* exec/fork/exit ring: likewise; 0: 4 MiB */
 	const bool *sys_enabled;   /* [VG_EV_MAX]: syscall event ids to trace; NULL: all */
 	const struct vg_kfilter *kfilter; /* kernel filter tables; NULL: pass everything */
 	uint32_t host_pidns, host_mntns;  /* for the filter's "in a container" */
@@ -45,13 +46,22 @@ void vg_loader_stop(struct vg_loader *l);
 /* Change the global mode the kernel enforces under (at run time). 0 or
  * negative errno. */
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap);
-/* fd of the events ring buffer map. */
+/* fd of the syscall ring buffer map (`events`). */
 int vg_loader_events_fd(const struct vg_loader *l);
+/* fd of the exec/fork/exit ring buffer map (`lifecycle`). */
+int vg_loader_lifecycle_fd(const struct vg_loader *l);
+
+/* Exec, fork and exit: the events of the lifecycle ring. */
+static inline bool vg_ev_is_lifecycle(unsigned ev)
+{
+	return ev >= VG_EV_PROC_EXEC && ev <= VG_EV_PROC_EXIT;
+}
 
 struct vg_kstats {
 	struct vg_counters ev[VG_EV_MAX]; /* summed over CPUs */
 	uint64_t misc[VG_MISC_MAX];
-	uint64_t lost_total;
+	uint64_t lost_total;	   /* both rings */
+	uint64_t lost_lifecycle;   /* of those, exec/fork/exit (the lifecycle ring) */
 	uint64_t recursion_misses; /* program runs the kernel skipped (re-entry on a CPU) */
 };
 

@@ -18,6 +18,11 @@
 #define POLL_MS 50
 #define HOUSEKEEP_NS 1000000000ull
 #define SWEEP_NS (30 * HOUSEKEEP_NS)
+/* An exited process's entry stays until the syscall ring has been drained
+ * past its exit (then none of its records is left in flight: see
+ * consumer.h), plus this margin for a record reserved before that drain
+ * started and committed after it (microseconds, in practice). */
+#define EXIT_MARGIN_NS 20000000ull
 
 static volatile sig_atomic_t stop_requested;
 
@@ -73,7 +78,7 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 		vg_err("allocating the container cache: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	a->procs = vg_proctab_new(0, 0);
+	a->procs = vg_proctab_new(0, EXIT_MARGIN_NS);
 	if (!a->procs) {
 		vg_err("allocating the process table: %s", strerror(errno));
 		return -ENOMEM;
@@ -92,7 +97,8 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 	err = vg_loader_start(&a->loader, &a->opts.load);
 	if (err)
 		return err;
-	err = vg_consumer_init(&a->consumer, vg_loader_events_fd(&a->loader), on_event, a);
+	err = vg_consumer_init(&a->consumer, vg_loader_events_fd(&a->loader),
+			       vg_loader_lifecycle_fd(&a->loader), on_event, a);
 	if (err)
 		return err;
 	err = vg_proctab_seed(a->procs, "/proc");
@@ -106,18 +112,27 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 static void report_losses(struct vg_agent *a)
 {
 	struct vg_kstats ks;
+	struct vg_loss l;
 
-	if (vg_loader_read_stats(&a->loader, &ks))
+	if (vg_loader_read_stats(&a->loader, &ks) || ks.lost_total <= a->lost_reported)
 		return;
-	if (ks.lost_total > a->lost_reported) {
-		vg_warn("events dropped: %llu (total %llu) because the ring buffer was full; "
-			"raise --ringbuf or narrow what is traced",
-			(unsigned long long)(ks.lost_total - a->lost_reported),
-			(unsigned long long)ks.lost_total);
-		if (a->opts.on_loss)
-			a->opts.on_loss(a, ks.lost_total - a->lost_reported, ks.lost_total);
-		a->lost_reported = ks.lost_total;
-	}
+	l.total = ks.lost_total;
+	l.lost = ks.lost_total - a->lost_reported;
+	l.total_lifecycle = ks.lost_lifecycle;
+	l.lost_lifecycle = ks.lost_lifecycle - a->lost_lc_reported;
+	if (l.lost > l.lost_lifecycle)
+		vg_warn("events dropped: %llu syscall records (total %llu) because the syscall ring "
+			"buffer was full; raise --ringbuf or narrow what is traced",
+			(unsigned long long)(l.lost - l.lost_lifecycle),
+			(unsigned long long)(l.total - l.total_lifecycle));
+	if (l.lost_lifecycle)
+		vg_warn("events dropped: %llu exec/fork/exit records (total %llu) because the "
+			"lifecycle ring buffer was full; raise --lifecycle-ringbuf",
+			(unsigned long long)l.lost_lifecycle, (unsigned long long)l.total_lifecycle);
+	if (a->opts.on_loss)
+		a->opts.on_loss(a, &l);
+	a->lost_reported = ks.lost_total;
+	a->lost_lc_reported = ks.lost_lifecycle;
 }
 
 /* One --stats-interval report: what each counter gained since the last one. */
@@ -128,10 +143,11 @@ static void report_interval(struct vg_agent *a, double secs)
 
 	if (vg_loader_read_stats(&a->loader, &ks))
 		return;
-	vg_info("stats: last %.1fs: records %llu (%llu bytes), lost %llu", secs,
+	vg_info("stats: last %.1fs: records %llu (%llu bytes), lost %llu, lifecycle lost %llu", secs,
 		(unsigned long long)(a->consumer.records - a->last_records),
 		(unsigned long long)(a->consumer.bytes - a->last_bytes),
-		(unsigned long long)(ks.lost_total - prev->lost_total));
+		(unsigned long long)(ks.lost_total - prev->lost_total),
+		(unsigned long long)(ks.lost_lifecycle - prev->lost_lifecycle));
 	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
 		const struct vg_counters *c = &ks.ev[ev], *p = &prev->ev[ev];
 
@@ -174,9 +190,11 @@ int vg_agent_run(struct vg_agent *a)
 		if (a->opts.on_tick)
 			a->opts.on_tick(a);
 		now = vg_clock_boot_now();
+		/* cheap (a queue in exit order), so on every turn: keeps the
+		 * exited entries to those whose records may still be in flight */
+		vg_proctab_reap(a->procs, a->consumer.sys_drained);
 		if (now - last_hk >= HOUSEKEEP_NS) {
 			report_losses(a);
-			vg_proctab_reap(a->procs, now);
 			last_hk = now;
 		}
 		if (every && now - last_stats >= every) {
@@ -215,6 +233,9 @@ static void print_stats(struct vg_agent *a)
 		(unsigned long long)ks.misc[VG_MISC_COMPAT],
 		(unsigned long long)ks.misc[VG_MISC_READ_ERR],
 		(unsigned long long)ks.recursion_misses);
+	vg_info("stats: rings: syscall lost %llu; lifecycle records %llu, lost %llu",
+		(unsigned long long)(ks.lost_total - ks.lost_lifecycle),
+		(unsigned long long)a->consumer.lc_records, (unsigned long long)ks.lost_lifecycle);
 	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
 		const struct vg_counters *c = &ks.ev[ev];
 
@@ -224,11 +245,12 @@ static void print_stats(struct vg_agent *a)
 				(unsigned long long)c->sent, (unsigned long long)c->lost,
 				(unsigned long long)c->filtered);
 	}
-	vg_info("stats: process table: %zu live, %zu exited, %llu seeded, %llu created, "
-		"%llu misses, %llu full, %llu swept, %zu bytes",
-		ps.live, ps.exited, (unsigned long long)ps.seeded, (unsigned long long)ps.created,
-		(unsigned long long)ps.misses, (unsigned long long)ps.full,
-		(unsigned long long)ps.swept, vg_proctab_mem(a->procs));
+	vg_info("stats: process table: %zu live, %zu exited (peak %zu), %llu seeded, %llu created, "
+		"%llu misses, %llu full, %llu swept, %llu evicted, %zu bytes",
+		ps.live, ps.exited, ps.exited_peak, (unsigned long long)ps.seeded,
+		(unsigned long long)ps.created, (unsigned long long)ps.misses,
+		(unsigned long long)ps.full, (unsigned long long)ps.swept,
+		(unsigned long long)ps.evicted, vg_proctab_mem(a->procs));
 }
 
 void vg_agent_release(struct vg_agent *a)

@@ -26,8 +26,15 @@ typedef int (*vg_agent_fn)(struct vg_agent *a, const struct vg_event *ev, const 
 /* Called on every turn of the loop (at least every 50 ms). */
 typedef void (*vg_agent_tick_fn)(struct vg_agent *a);
 
+/* Events the kernel could not put in a full ring: new since the last report,
+ * and in total; of those, exec/fork/exit (the lifecycle ring's). */
+struct vg_loss {
+	uint64_t lost, total;
+	uint64_t lost_lifecycle, total_lifecycle;
+};
+
 /* Called when the kernel reports newly lost events (after the stderr line). */
-typedef void (*vg_agent_loss_fn)(struct vg_agent *a, uint64_t lost, uint64_t total);
+typedef void (*vg_agent_loss_fn)(struct vg_agent *a, const struct vg_loss *l);
 
 struct vg_agent_opts {
 	struct vg_loader_opts load;
@@ -47,7 +54,7 @@ struct vg_agent {
 	struct vg_proctab *procs;
 	vg_agent_fn fn;
 	void *ctx;
-	uint64_t lost_reported;
+	uint64_t lost_reported, lost_lc_reported;
 	struct vg_kstats *last_stats; /* counters at the last --stats-interval line */
 	uint64_t last_records, last_bytes;
 	uint64_t host_pidns; /* pid namespace inode of PID 1 */

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Process table; see proctab.h. A chained hash on pid with a fixed bucket
- * count (pids are dense, the chains stay short); entries are malloc'd one
- * by one and freed on reap, so memory follows the live process count.
+ * count (pids are dense, the chains stay short); a chain may hold several
+ * entries of one pid, one live and the exited ones whose records are still
+ * in flight, told apart by start time. Entries are malloc'd one by one and
+ * freed on reap, so memory follows the live process count. Exited entries
+ * also sit on a queue in the order they exited, so reaping costs only what
+ * it removes.
  */
 #include "pipeline/proctab.h"
 
@@ -28,7 +32,9 @@
 
 struct vg_proctab {
 	struct vg_proc *bucket[NBUCKETS];
+	struct vg_proc *exit_head, *exit_tail; /* exited entries, oldest first */
 	size_t max, count, exited;
+	size_t max_exited; /* beyond it the oldest exited entry goes, reaped or not */
 	uint64_t grace_ns;
 	uint64_t tick_ns; /* /proc start times are in clock ticks */
 	char procfs[64];
@@ -48,6 +54,7 @@ struct vg_proctab *vg_proctab_new(size_t max, uint64_t grace_ns)
 	if (!pt)
 		return NULL;
 	pt->max = max ? max : DEFAULT_MAX;
+	pt->max_exited = pt->max / 8 ? pt->max / 8 : 1;
 	pt->grace_ns = grace_ns ? grace_ns : DEFAULT_GRACE_NS;
 	pt->tick_ns = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
 	snprintf(pt->procfs, sizeof(pt->procfs), "/proc");
@@ -79,18 +86,69 @@ void vg_proctab_free(struct vg_proctab *pt)
 	free(pt);
 }
 
+/* The entry for pid: the live one, else the most recently started. */
 static struct vg_proc *find(const struct vg_proctab *pt, uint32_t pid)
 {
-	struct vg_proc *p = pt->bucket[slot_of(pid)];
+	struct vg_proc *best = NULL;
 
-	while (p && p->pid != pid)
-		p = p->next;
-	return p;
+	for (struct vg_proc *p = pt->bucket[slot_of(pid)]; p; p = p->next) {
+		if (p->pid != pid)
+			continue;
+		if (!p->exit_ts)
+			return p;
+		if (!best || p->start_ns > best->start_ns)
+			best = p;
+	}
+	return best;
 }
 
 const struct vg_proc *vg_proctab_get(const struct vg_proctab *pt, uint32_t pid)
 {
 	return find(pt, pid);
+}
+
+/* Same process? Start times from /proc are only tick-precise; 0 is unknown. */
+static bool same_start(const struct vg_proctab *pt, const struct vg_proc *p, uint64_t start)
+{
+	uint64_t d;
+
+	if (!p->start_ns || !start)
+		return true;
+	d = p->start_ns > start ? p->start_ns - start : start - p->start_ns;
+	return d < (p->from_proc ? 2 * pt->tick_ns : 1);
+}
+
+/* The entry of process (pid, start), live or exited. */
+static struct vg_proc *find_exact(const struct vg_proctab *pt, uint32_t pid, uint64_t start)
+{
+	struct vg_proc *p = find(pt, pid);
+
+	/* the usual case, one entry for the pid, without a second walk */
+	if (!p || same_start(pt, p, start))
+		return p;
+	for (p = pt->bucket[slot_of(pid)]; p; p = p->next)
+		if (p->pid == pid && same_start(pt, p, start))
+			return p;
+	return NULL;
+}
+
+const struct vg_proc *vg_proctab_get_exact(const struct vg_proctab *pt, uint32_t pid,
+					   uint64_t start_ns)
+{
+	return find_exact(pt, pid, start_ns);
+}
+
+static void exit_queue_del(struct vg_proctab *pt, struct vg_proc *p)
+{
+	if (p->exit_prev)
+		p->exit_prev->exit_next = p->exit_next;
+	else
+		pt->exit_head = p->exit_next;
+	if (p->exit_next)
+		p->exit_next->exit_prev = p->exit_prev;
+	else
+		pt->exit_tail = p->exit_prev;
+	p->exit_prev = p->exit_next = NULL;
 }
 
 static void unlink_entry(struct vg_proctab *pt, struct vg_proc *victim)
@@ -102,19 +160,59 @@ static void unlink_entry(struct vg_proctab *pt, struct vg_proc *victim)
 	if (*pp)
 		*pp = victim->next;
 	pt->count--;
-	if (victim->exit_ts)
+	if (victim->exit_ts) {
+		exit_queue_del(pt, victim);
 		pt->exited--;
+	}
 	proc_free(victim);
 }
 
-/* A fresh entry for pid, replacing any older one (a reused pid). */
-static struct vg_proc *insert(struct vg_proctab *pt, uint32_t pid)
+/* Drop the oldest exited entry before its time (the table or the exited
+ * queue is full); its in-flight records, if any, then find no context. */
+static bool evict_exited(struct vg_proctab *pt)
 {
-	struct vg_proc *old = find(pt, pid), *p;
+	if (!pt->exit_head)
+		return false;
+	unlink_entry(pt, pt->exit_head);
+	pt->st.evicted++;
+	return true;
+}
 
-	if (old)
-		unlink_entry(pt, old);
-	if (pt->count >= pt->max) {
+static void mark_exited(struct vg_proctab *pt, struct vg_proc *p, uint64_t ts)
+{
+	if (p->exit_ts)
+		return;
+	if (pt->exited >= pt->max_exited)
+		evict_exited(pt); /* never p: not queued yet */
+	p->exit_ts = ts ? ts : 1;
+	p->exit_prev = pt->exit_tail;
+	if (pt->exit_tail)
+		pt->exit_tail->exit_next = p;
+	else
+		pt->exit_head = p;
+	pt->exit_tail = p;
+	if (++pt->exited > pt->st.exited_peak)
+		pt->st.exited_peak = pt->exited;
+}
+
+/*
+ * A fresh entry for process (pid, start). Another live entry of the pid is
+ * an older process whose exit was not seen (lost, or pid reuse before its
+ * exit record was read): it is marked exited, its records may be in
+ * flight. An entry for a process older than the live one is itself dead.
+ */
+static struct vg_proc *insert(struct vg_proctab *pt, uint32_t pid, uint64_t start)
+{
+	struct vg_proc *live = find(pt, pid), *p;
+	uint64_t dead_at = 0;
+
+	if (live && live->exit_ts)
+		live = NULL;
+	if (live && start && live->start_ns > start)
+		dead_at = live->start_ns; /* the new entry is the older process */
+	else if (live)
+		mark_exited(pt, live, start);
+	if (pt->count >= pt->max && !evict_exited(pt)) {
 		pt->st.full++;
 		return NULL;
 	}
@@ -122,10 +220,13 @@ static struct vg_proc *insert(struct vg_proctab *pt, uint32_t pid)
 	if (!p)
 		return NULL;
 	p->pid = pid;
+	p->start_ns = start;
 	p->loginuid = p->sessionid = (uint32_t)-1;
 	p->next = pt->bucket[slot_of(pid)];
 	pt->bucket[slot_of(pid)] = p;
 	pt->count++;
+	if (dead_at)
+		mark_exited(pt, p, dead_at);
 	return p;
 }
 
@@ -283,7 +384,7 @@ int vg_proctab_seed(struct vg_proctab *pt, const char *procfs)
 
 		if (!isdigit((unsigned char)de->d_name[0]) || *end || !pid)
 			continue;
-		p = insert(pt, (uint32_t)pid);
+		p = insert(pt, (uint32_t)pid, 0);
 		if (!p)
 			break;
 		if (read_proc(pt, p) < 0) {
@@ -299,64 +400,62 @@ int vg_proctab_seed(struct vg_proctab *pt, const char *procfs)
 
 /* --- events ----------------------------------------------------------------- */
 
-/* Same process? Start times from /proc are only tick-precise. */
-static bool same_start(const struct vg_proctab *pt, const struct vg_proc *p, uint64_t start)
+/* Drop what /proc said about another process that had the pid. */
+static void forget_strings(struct vg_proc *p)
 {
-	uint64_t d;
-
-	if (!p->start_ns || !start)
-		return true;
-	d = p->start_ns > start ? p->start_ns - start : start - p->start_ns;
-	return d < (p->from_proc ? 2 * pt->tick_ns : 1);
+	set_str(&p->exe, NULL, 0);
+	set_str(&p->cwd, NULL, 0);
+	set_args(p, NULL, 0, false);
+	p->tty[0] = '\0';
 }
 
-/* The entry for the event's process, creating it when unknown or stale. */
+/* The entry for the event's process, creating it when unknown. */
 static struct vg_proc *entry_for(struct vg_proctab *pt, const struct vg_task *t)
 {
-	struct vg_proc *p = find(pt, t->pid);
+	struct vg_proc *p = find_exact(pt, t->pid, t->start_ns);
 
-	if (p && same_start(pt, p, t->start_ns)) {
-		if (p->from_proc)
+	if (p) {
+		if (p->from_proc && t->start_ns)
 			p->start_ns = t->start_ns; /* adopt the precise value */
 		return p;
 	}
 	pt->st.misses++;
-	p = insert(pt, t->pid);
+	p = insert(pt, t->pid, t->start_ns);
 	if (!p)
 		return NULL;
-	/* Missed its fork/exec (before the agent, or lost): ask /proc, then
-	 * let the event's own task fields win, being the more recent. */
-	read_proc(pt, p);
+	/* Missed its fork/exec (before the agent, or lost): ask /proc, if the
+	 * process there is this one, then let the event's own task fields
+	 * win, being the more recent. */
+	if (read_proc(pt, p) == 0 && !same_start(pt, p, t->start_ns))
+		forget_strings(p);
 	set_task(p, t);
 	p->start_ns = t->start_ns;
 	return p;
 }
 
-static void mark_exited(struct vg_proctab *pt, struct vg_proc *p, uint64_t ts)
-{
-	if (!p->exit_ts) {
-		p->exit_ts = ts ? ts : 1;
-		pt->exited++;
-	}
-}
-
 const struct vg_proc *vg_proctab_apply(struct vg_proctab *pt, const struct vg_event *ev)
 {
+	const struct vg_task *t = ev->task;
 	struct vg_proc *p, *child;
 
-	if (!ev->task)
+	if (!t)
 		return NULL;
 	switch (ev->type) {
 	case VG_EV_PROC_FORK:
-		p = entry_for(pt, ev->task);
-		child = insert(pt, ev->fork->child_pid);
-		if (!child)
-			return p;
-		pt->st.created++;
-		p = find(pt, ev->task->pid); /* insert() may not move it, but be exact */
-		set_task(child, ev->task);
-		child->ppid = ev->task->pid;
+		entry_for(pt, t);
+		child = find_exact(pt, ev->fork->child_pid, ev->fork->child_start_ns);
+		if (!child || child->exit_ts) {
+			child = insert(pt, ev->fork->child_pid, ev->fork->child_start_ns);
+			if (!child)
+				return find_exact(pt, t->pid, t->start_ns);
+			pt->st.created++;
+		}
+		/* insert() may have evicted an exited parent: look it up again */
+		p = find_exact(pt, t->pid, t->start_ns);
+		set_task(child, t);
+		child->ppid = t->pid;
 		child->start_ns = ev->fork->child_start_ns;
+		child->from_proc = false;
 		if (p) {
 			memcpy(child->tty, p->tty, sizeof(child->tty));
 			set_str(&child->exe, p->exe, p->exe ? strlen(p->exe) : 0);
@@ -365,15 +464,15 @@ const struct vg_proc *vg_proctab_apply(struct vg_proctab *pt, const struct vg_ev
 		}
 		return p;
 	case VG_EV_PROC_EXEC:
-		p = find(pt, ev->task->pid);
-		if (!p || !same_start(pt, p, ev->task->start_ns)) {
-			p = insert(pt, ev->task->pid);
+		p = find_exact(pt, t->pid, t->start_ns);
+		if (!p) {
+			p = insert(pt, t->pid, t->start_ns);
 			if (!p)
 				return NULL;
 			pt->st.created++;
 		}
-		set_task(p, ev->task);
-		p->start_ns = ev->task->start_ns;
+		set_task(p, t);
+		p->start_ns = t->start_ns;
 		p->from_proc = false;
 		set_str(&p->exe, ev->exe.p, ev->exe.len);
 		set_str(&p->cwd, ev->cwd.p, ev->cwd.len);
@@ -382,17 +481,17 @@ const struct vg_proc *vg_proctab_apply(struct vg_proctab *pt, const struct vg_ev
 		p->tty[sizeof(p->tty) - 1] = '\0';
 		return p;
 	case VG_EV_PROC_EXIT:
-		p = find(pt, ev->task->pid);
-		if (!p || !same_start(pt, p, ev->task->start_ns))
-			return NULL; /* unknown, or the entry is another process's */
+		p = find_exact(pt, t->pid, t->start_ns);
+		if (!p)
+			return NULL; /* unknown, or the entries are other processes' */
 		mark_exited(pt, p, ev->ts_boot);
 		return p;
 	default:
-		p = entry_for(pt, ev->task);
+		p = entry_for(pt, t);
 		if (!p)
 			return NULL;
 		/* Credentials and comm change without exec (setuid, prctl). */
-		set_task(p, ev->task);
+		set_task(p, t);
 		if (ev->ret == 0 && ev->path.p &&
 		    (ev->type == VG_EV_SYS_chdir || ev->type == VG_EV_SYS_fchdir))
 			set_str(&p->cwd, ev->path.p, ev->path.len);
@@ -417,22 +516,13 @@ bool vg_proctab_descends(const struct vg_proctab *pt, uint32_t pid, uint32_t anc
 	return false;
 }
 
-void vg_proctab_reap(struct vg_proctab *pt, uint64_t now)
+void vg_proctab_reap(struct vg_proctab *pt, uint64_t horizon)
 {
-	if (!pt->exited)
-		return;
-	for (size_t i = 0; i < NBUCKETS; i++) {
-		struct vg_proc *p = pt->bucket[i];
-
-		while (p) {
-			struct vg_proc *n = p->next;
-
-			if (p->exit_ts && now > p->exit_ts + pt->grace_ns) {
-				unlink_entry(pt, p);
-				pt->st.reaped++;
-			}
-			p = n;
-		}
+	/* The queue is in the order entries were marked, which is nearly the
+	 * order of their exit times: stop at the first one still needed. */
+	while (pt->exit_head && horizon > pt->exit_head->exit_ts + pt->grace_ns) {
+		unlink_entry(pt, pt->exit_head);
+		pt->st.reaped++;
 	}
 }
 

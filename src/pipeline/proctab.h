@@ -2,12 +2,14 @@
 /*
  * The process table: what vigil knows of each live process (exe, argv,
  * cwd, parent, ids), seeded from /proc at start and kept current from the
- * exec/fork/exit events. Keyed by pid; an entry also records the process's
- * start time so that a reused pid is recognised as a new process.
+ * exec/fork/exit events. A process is (pid, start time): a reused pid is a
+ * new entry, and the exited process that had it keeps its own entry while
+ * its records may still be in flight.
  *
- * Bounded: at most `max` entries. Exited processes stay for a grace period
- * (their in-flight events still need context) and are then reaped.
- * Single-threaded: owned by the consumer loop.
+ * Bounded: at most `max` entries, of which at most max/8 exited ones.
+ * Exited processes stay until the caller's horizon (the time up to which
+ * every syscall record has been read) passes their exit by `grace_ns`;
+ * then they are reaped. Single-threaded: owned by the consumer loop.
  */
 #ifndef VIGIL_PROCTAB_H
 #define VIGIL_PROCTAB_H
@@ -32,6 +34,7 @@ struct vg_proc {
 	bool from_proc;	      /* seeded from /proc (not seen exec'ing) */
 	uint64_t exit_ts;     /* CLOCK_BOOTTIME ns of its exit; 0 while alive */
 	struct vg_proc *next; /* hash chain */
+	struct vg_proc *exit_prev, *exit_next; /* queue of exited entries */
 };
 
 struct vg_proctab_stats {
@@ -42,10 +45,12 @@ struct vg_proctab_stats {
 	uint64_t full;     /* inserts refused because the table was full */
 	uint64_t reaped;
 	uint64_t swept;	   /* marked exited by vg_proctab_sweep (their exit was lost) */
+	uint64_t evicted;  /* exited entries dropped before the horizon passed (table full) */
+	size_t exited_peak; /* most exited entries held at once */
 };
 
 /* NULL with errno set on failure. `max` bounds the entries (0: default 131072);
- * `grace_ns` is how long exited entries stay (0: default 5 s). */
+ * `grace_ns` is how long past the horizon exited entries stay (0: 5 s). */
 struct vg_proctab *vg_proctab_new(size_t max, uint64_t grace_ns);
 void vg_proctab_free(struct vg_proctab *pt);
 
@@ -53,8 +58,11 @@ void vg_proctab_free(struct vg_proctab *pt);
  * of entries added, or a negative errno if the directory cannot be read. */
 int vg_proctab_seed(struct vg_proctab *pt, const char *procfs);
 
-/* The entry for pid, or NULL. */
+/* The entry for pid: the live process, else the latest exited one; or NULL. */
 const struct vg_proc *vg_proctab_get(const struct vg_proctab *pt, uint32_t pid);
+/* The entry of process (pid, start_ns), live or exited; or NULL. */
+const struct vg_proc *vg_proctab_get_exact(const struct vg_proctab *pt, uint32_t pid,
+					   uint64_t start_ns);
 
 /*
  * Apply an event: exec replaces the image, fork adds the child, exit marks
@@ -67,8 +75,9 @@ const struct vg_proc *vg_proctab_apply(struct vg_proctab *pt, const struct vg_ev
 /* True if `pid` is `ancestor` or descends from it (walks up to 64 parents). */
 bool vg_proctab_descends(const struct vg_proctab *pt, uint32_t pid, uint32_t ancestor);
 
-/* Drop exited entries older than the grace period at time `now` (boot ns). */
-void vg_proctab_reap(struct vg_proctab *pt, uint64_t now);
+/* Drop the exited entries whose exit + grace_ns is before `horizon` (boot
+ * ns): the agent passes the time up to which the syscall ring is read. */
+void vg_proctab_reap(struct vg_proctab *pt, uint64_t horizon);
 
 /* Mark exited, at `now`, the live entries whose process is gone: catches
  * exits whose event was lost (full ring), so the table stays bounded by the

@@ -51,6 +51,15 @@ static const struct vg_field_desc fields[] = {
 	FD("proc.tty", VG_F_PROC_TTY, VG_FT_UINT, 0),
 	FD("proc.sid", VG_F_PROC_SID, VG_FT_UINT, 0),
 	FD("proc.is_container", VG_F_PROC_IS_CONTAINER, VG_FT_BOOL, 0),
+	/* Falco has no namespace fields; these are vigil's (inode numbers, as
+	 * /proc/PID/ns/NAME and `lsns` show them) */
+	FD("proc.pidns", VG_F_PROC_PIDNS, VG_FT_UINT, 0),
+	FD("proc.mntns", VG_F_PROC_MNTNS, VG_FT_UINT, 0),
+	FD("proc.netns", VG_F_PROC_NETNS, VG_FT_UINT, 0),
+	FD("proc.userns", VG_F_PROC_USERNS, VG_FT_UINT, 0),
+	FD("proc.utsns", VG_F_PROC_UTSNS, VG_FT_UINT, 0),
+	FD("proc.ipcns", VG_F_PROC_IPCNS, VG_FT_UINT, 0),
+	FD("proc.cgroupns", VG_F_PROC_CGROUPNS, VG_FT_UINT, 0),
 	FD("user.uid", VG_F_USER_UID, VG_FT_UINT, 0),
 	FD("user.name", VG_F_USER_NAME, VG_FT_STR, 0),
 	FD("user.loginuid", VG_F_USER_LOGINUID, VG_FT_INT, 0),
@@ -694,6 +703,20 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 	case VG_F_PROC_IS_CONTAINER:
 		return set_bool(o, (c->host_pidns && t->pid_ns != c->host_pidns) ||
 				       (c->host_mntns && t->mnt_ns != c->host_mntns));
+	case VG_F_PROC_PIDNS:
+		return set_uint(o, t->pid_ns);
+	case VG_F_PROC_MNTNS:
+		return t->mnt_ns ? set_uint(o, t->mnt_ns) : false; /* 0: an exiting task's */
+	case VG_F_PROC_NETNS:
+		return t->net_ns ? set_uint(o, t->net_ns) : false;
+	case VG_F_PROC_USERNS:
+		return set_uint(o, t->user_ns);
+	case VG_F_PROC_UTSNS:
+		return t->uts_ns ? set_uint(o, t->uts_ns) : false;
+	case VG_F_PROC_IPCNS:
+		return t->ipc_ns ? set_uint(o, t->ipc_ns) : false;
+	case VG_F_PROC_CGROUPNS:
+		return t->cgroup_ns ? set_uint(o, t->cgroup_ns) : false;
 	case VG_F_USER_UID:
 		return set_uint(o, t->euid);
 	case VG_F_USER_NAME:

@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,4 +330,151 @@ int copy_file(const char *from, const char *to)
 	if (out >= 0 && close(out))
 		rc = -1;
 	return rc;
+}
+
+json_t *ofield(json_t *alert, const char *name)
+{
+	return json_object_get(json_object_get(alert, "output_fields"), name);
+}
+
+const char *ostr(json_t *alert, const char *name)
+{
+	return json_string_value(ofield(alert, name));
+}
+
+long long oint(json_t *alert, const char *name)
+{
+	json_t *j = ofield(alert, name);
+
+	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
+}
+
+void cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[256];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+int mkdirs(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+int wait_exit(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* The container's first process: join, unshare, run fn (in a grandchild
+ * under a new pid namespace), tell the parent who runs it. */
+static int container_main(const char *cgroup, int ns, int (*fn)(void *), void *arg, int report)
+{
+	pid_t inner;
+	int rc;
+
+	if (cgroup) {
+		char procs[600];
+		int fd;
+
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+		fd = open(procs, O_WRONLY);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			return 10;
+		close(fd);
+	}
+	if (ns && unshare(ns))
+		return 11;
+	if (!(ns & CLONE_NEWPID)) {
+		inner = getpid();
+		if (write(report, &inner, sizeof(inner)) != sizeof(inner))
+			return 12;
+		close(report);
+		return fn(arg);
+	}
+	inner = fork();
+	if (inner < 0)
+		return 13;
+	if (inner == 0) {
+		close(report);
+		_exit(getpid() == 1 ? fn(arg) : 14);
+	}
+	if (write(report, &inner, sizeof(inner)) != sizeof(inner))
+		return 12;
+	close(report);
+	rc = wait_exit(inner);
+	return rc < 0 ? 15 : rc;
+}
+
+pid_t container_spawn(const char *cgroup, int ns, int (*fn)(void *), void *arg, pid_t *inner)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(container_main(cgroup, ns, fn, arg, p[1]));
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], inner, sizeof(*inner)) != sizeof(*inner)) {
+		close(p[0]);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+int group_agent_start(struct vigil_proc *v, const char *const *argv)
+{
+	if (vigil_start(v, argv, 60000) == 0)
+		return 0;
+	fprintf(stderr, "# vigil %s did not become ready: %s\n", argv[1], v->err ? v->err : "");
+	return -1;
+}
+
+int group_agent_end(struct vigil_proc *v, const char *tmpdir)
+{
+	char cmd[128];
+
+	if (v->err && getenv("VIGIL_IT_DEBUG"))
+		fprintf(stderr, "# agent stderr:\n%s\n", v->err);
+	vigil_free(v);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+bool alert_match(json_t *alert, void *want)
+{
+	struct alert_want *w = want;
+
+	return jstr(alert, "rule") && !strcmp(jstr(alert, "rule"), w->rule) &&
+	       (!w->pid || oint(alert, "proc.pid") == w->pid);
 }

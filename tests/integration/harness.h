@@ -54,10 +54,47 @@ void vigil_free(struct vigil_proc *v);
 /* Run vigil to completion with argv, collecting output; returns the wait status. */
 int vigil_run_to_end(struct vigil_proc *v, const char *const *argv, int timeout_ms);
 
+/* A test group's agent: vigil_start with a minute to get ready, saying why
+ * not on stderr. 0 or -1. */
+int group_agent_start(struct vigil_proc *v, const char *const *argv);
+/* Its end: stderr shown when VIGIL_IT_DEBUG is set, vigil stopped and freed,
+ * then `tmpdir` removed. 0 or -1. */
+int group_agent_end(struct vigil_proc *v, const char *tmpdir);
+
+/* An alert of `rule`, from process `pid` (0: any), for vigil_wait(). */
+struct alert_want {
+	const char *rule;
+	long long pid;
+};
+bool alert_match(json_t *alert, void *want);
+
 /* Dotted-path lookups into a JSON object ("proc.pid", "args.addr.port"). */
 json_t *jget(json_t *root, const char *path);
 const char *jstr(json_t *root, const char *path); /* NULL unless a string */
 long long jint(json_t *root, const char *path);	  /* LLONG_MIN unless an integer */
+
+/* An alert's output_fields entry (keys contain dots, "proc.pid": looked up
+ * whole); ostr: NULL unless a string; oint: -1 unless an integer. */
+json_t *ofield(json_t *alert, const char *name);
+const char *ostr(json_t *alert, const char *name);
+long long oint(json_t *alert, const char *name);
+
+/* Where cgroup v2 is mounted, "" if nowhere. */
+void cgroup2_mount(char *out, size_t size);
+/* mkdir -p. 0, or -1. */
+int mkdirs(const char *path);
+
+/*
+ * A "container" as BRIEF §5 has it: a child that moves into `cgroup` (its
+ * directory; NULL: stays where it is), unshares the namespaces in `ns`
+ * (CLONE_NEW*), and runs fn(arg) in a process of its own: with CLONE_NEWPID
+ * a grandchild, pid 1 inside. Returns the child to wait for, which exits
+ * with fn's result (>= 10: setting up failed), or -1; *inner gets the host
+ * pid of the process running fn, known before fn returns.
+ */
+pid_t container_spawn(const char *cgroup, int ns, int (*fn)(void *), void *arg, pid_t *inner);
+/* Wait for a child; its exit code, or -1 if it did not exit normally. */
+int wait_exit(pid_t pid);
 
 /* Copy a file (an executable: mode 0755). 0, or -1. */
 int copy_file(const char *from, const char *to);

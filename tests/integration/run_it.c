@@ -131,25 +131,15 @@ static int group_setup(void **state)
 	decoy_fd = listen_loopback(&decoy_port);
 	if (listen_fd < 0 || decoy_fd < 0 || write_rules())
 		return -1;
-	if (vigil_start(&agent, argv, 60000)) {
-		fprintf(stderr, "# vigil run did not become ready: %s\n", agent.err ? agent.err : "");
-		return -1;
-	}
-	return 0;
+	return group_agent_start(&agent, argv);
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	if (agent.err && getenv("VIGIL_IT_DEBUG"))
-		fprintf(stderr, "# agent stderr:\n%s\n", agent.err);
-	vigil_free(&agent);
 	close(listen_fd);
 	close(decoy_fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return group_agent_end(&agent, tmpdir);
 }
 
 /* --- children ------------------------------------------------------------------- */
@@ -218,37 +208,6 @@ static pid_t run_child(enum act a)
 	return pid;
 }
 
-/* output_fields keys contain dots ("proc.pid"): look them up whole. */
-static json_t *ofield(json_t *ev, const char *name)
-{
-	return json_object_get(json_object_get(ev, "output_fields"), name);
-}
-
-static const char *ostr(json_t *ev, const char *name)
-{
-	return json_string_value(ofield(ev, name));
-}
-
-static long long oint(json_t *ev, const char *name)
-{
-	json_t *j = ofield(ev, name);
-
-	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
-}
-
-struct want {
-	const char *rule;
-	long long pid;
-};
-
-static bool match_alert(json_t *ev, void *ctx)
-{
-	struct want *w = ctx;
-
-	return jstr(ev, "rule") && !strcmp(jstr(ev, "rule"), w->rule) &&
-	       (!w->pid || oint(ev, "proc.pid") == w->pid);
-}
-
 static bool alert_of_pid(json_t *ev, void *ctx)
 {
 	return oint(ev, "proc.pid") == *(long long *)ctx;
@@ -278,12 +237,12 @@ static void assert_falco_shape(json_t *ev)
 
 static void test_exec_alert(void **state)
 {
-	struct want w = { .rule = "IT exec" };
+	struct alert_want w = { .rule = "IT exec" };
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_EXEC);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	assert_string_equal(jstr(ev, "priority"), "Notice");
@@ -304,13 +263,13 @@ static void test_exec_alert(void **state)
 
 static void test_write_alert(void **state)
 {
-	struct want w = { .rule = "IT write under dir" };
+	struct alert_want w = { .rule = "IT write under dir" };
 	char path[160];
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_WRITE);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	snprintf(path, sizeof(path), "%s/w/written", tmpdir);
@@ -321,13 +280,13 @@ static void test_write_alert(void **state)
 
 static void test_connect_alert(void **state)
 {
-	struct want w = { .rule = "IT connect" };
+	struct alert_want w = { .rule = "IT connect" };
 	char want[64];
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_CONNECT);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	assert_int_equal(oint(ev, "fd.sport"), port);
@@ -347,10 +306,10 @@ static void test_observe_not_alerted(void **state)
 	/* An observe-mode rule never reaches the alert output. Prove the
 	 * agent has processed past the setuid: a later child's alert. */
 	{
-		struct want w = { .rule = "IT write under dir" };
+		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE);
-		assert_non_null(vigil_wait(&agent, match_alert, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_match, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 }
@@ -362,10 +321,10 @@ static void test_decoy_silent(void **state)
 	(void)state;
 	pid = run_child(ACT_DECOY);
 	{
-		struct want w = { .rule = "IT write under dir" };
+		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE); /* a marker after the decoy */
-		assert_non_null(vigil_wait(&agent, match_alert, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_match, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 	assert_int_equal(agent.bad_lines, 0);
@@ -440,85 +399,31 @@ static void test_text_output(void **state)
 
 /* --- containers ----------------------------------------------------------------------- */
 
-/* Where cgroup v2 is mounted ("" if nowhere). */
-static void cgroup2_mount(char *out, size_t size)
+static int write_file(void *path)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[1024], mnt[256];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
-			snprintf(out, size, "%s", mnt);
-			break;
-		}
-	if (f)
-		fclose(f);
+	return fd >= 0 ? 0 : 1;
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
-}
-
-/*
- * A "container" as BRIEF §5 has it: a child moved into a cgroup named the way
- * a runtime names it, then in new pid, mount, uts and net namespaces; its
- * first process (pid 1 inside) writes a file. Returns that process's host pid.
- */
+/* A child in `cgroup` and new pid, mount, uts and net namespaces; its first
+ * process (pid 1 inside) writes a file. Returns that process's host pid. */
 static pid_t run_in_container(const char *cgroup, const char *file)
 {
-	int *shared = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pid_t pid = fork(), inner;
-	int st;
+	pid_t pid, inner = 0;
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char procs[600];
-		int fd;
-
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
-		fd = open(procs, O_WRONLY);
-		if (fd < 0 || write(fd, "0", 1) != 1)
-			_exit(10);
-		close(fd);
-		if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET))
-			_exit(11);
-		inner = fork();
-		if (inner == 0) {
-			if (getpid() != 1)
-				_exit(12);
-			fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-			_exit(fd >= 0 ? 0 : 13);
-		}
-		*shared = inner; /* the host's pid of the container's pid 1 */
-		waitpid(inner, &st, 0);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 14);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	pid = *shared;
-	munmap(shared, sizeof(int));
-	return pid;
+	pid = container_spawn(cgroup, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET,
+			      write_file, (void *)file, &inner);
+	assert_true(pid > 0);
+	assert_int_equal(wait_exit(pid), 0);
+	return inner;
 }
 
 static void test_container_context(void **state)
 {
 	static const char hex[] = "c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef";
 	char mount[256], cg[800], kube[600], file[160];
-	struct want w = { .rule = "IT container write" };
+	struct alert_want w = { .rule = "IT container write" };
 	json_t *ev;
 
 	(void)state;
@@ -532,7 +437,7 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/docker", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
 	rmdir(cg);
 	assert_non_null(ev);
 	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
@@ -548,7 +453,7 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/kube", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
 	rmdir(cg);
 	rmdir(kube);
 	snprintf(kube, sizeof(kube), "%s/kubepods.slice/kubepods-besteffort.slice", mount);
@@ -561,10 +466,10 @@ static void test_container_context(void **state)
 
 	/* and this test's own processes are on the host */
 	{
-		struct want h = { .rule = "IT write under dir" };
+		struct alert_want h = { .rule = "IT write under dir" };
 
 		h.pid = run_child(ACT_WRITE);
-		ev = vigil_wait(&agent, match_alert, &h, WAIT_MS);
+		ev = vigil_wait(&agent, alert_match, &h, WAIT_MS);
 		assert_non_null(ev);
 		assert_string_equal(ostr(ev, "container.id"), "host");
 	}

@@ -306,27 +306,38 @@ static void test_exec_args(void **state)
 
 static void test_pid_reuse(void **state)
 {
-	struct vg_proctab *pt = vg_proctab_new(0, 0);
-	const struct vg_proc *p;
+	struct vg_proctab *pt = vg_proctab_new(0, 1000);
+	const struct vg_proc *p, *old;
 	struct vg_proctab_stats st;
+	struct vg_task t;
 
 	assert_non_null(pt);
-	p = ev_exec_simple(pt, FAKE, 1, 100, "/bin/old");
-	assert_non_null(p);
+	old = ev_exec_simple(pt, FAKE, 1, 100, "/bin/old");
+	assert_non_null(old);
 	assert_non_null(ev_exit(pt, FAKE, 100, 1000));
 	assert_int_equal(stats(pt).exited, 1);
 
-	/* same pid, another start time: a new process replaces the entry */
+	/* same pid, another start time: a new process, a new entry; the
+	 * exited one stays for its records still in flight */
 	p = ev_exec_simple(pt, FAKE, 1, 200, "/bin/new");
 	assert_non_null(p);
+	assert_ptr_not_equal(p, old);
 	assert_ptr_equal(vg_proctab_get(pt, FAKE), p);
+	assert_ptr_equal(vg_proctab_get_exact(pt, FAKE, 200), p);
+	assert_ptr_equal(vg_proctab_get_exact(pt, FAKE, 100), old);
 	assert_int_equal(p->start_ns, 200);
 	assert_int_equal(p->exit_ts, 0);
 	assert_string_equal(p->exe, "/bin/new");
+	assert_string_equal(old->exe, "/bin/old");
 	st = stats(pt);
 	assert_int_equal(st.created, 2);
-	assert_int_equal(st.exited, 0);
+	assert_int_equal(st.exited, 1);
 	assert_int_equal(st.live, 1);
+
+	/* a late record of the old process finds the old process */
+	unit_task(&t, FAKE, 1, 100, "old");
+	assert_ptr_equal(ev_sys(pt, VG_EV_SYS_openat, &t, 3, NULL), old);
+	assert_int_equal(stats(pt).misses, 0);
 
 	/* the same process exec'ing again keeps its entry */
 	p = ev_exec_simple(pt, FAKE, 1, 200, "/bin/newer");
@@ -334,11 +345,17 @@ static void test_pid_reuse(void **state)
 	assert_int_equal(stats(pt).created, 2);
 
 	/* an exit record of another incarnation does not touch it */
-	assert_null(ev_exit(pt, FAKE, 100, 2000));
+	ev_exit(pt, FAKE, 100, 2000);
 	assert_int_equal(p->exit_ts, 0);
+	assert_int_equal(stats(pt).exited, 1);
+	/* the old entry goes once the horizon passes its exit */
+	vg_proctab_reap(pt, 1000 + 1000 + 1);
+	assert_null(vg_proctab_get_exact(pt, FAKE, 100));
+	assert_ptr_equal(vg_proctab_get(pt, FAKE), p);
 	assert_int_equal(stats(pt).exited, 0);
 
-	/* a fork to a pid the table holds for another process replaces it */
+	/* a fork to a pid the table holds for a live process: that one's exit
+	 * was missed; it is kept as exited, the child gets its own entry */
 	ev_exec_simple(pt, FAKE + 1, 1, 50, "/bin/parent");
 	ev_fork(pt, FAKE + 1, 1, 50, FAKE, 300);
 	p = vg_proctab_get(pt, FAKE);
@@ -346,11 +363,13 @@ static void test_pid_reuse(void **state)
 	assert_int_equal(p->start_ns, 300);
 	assert_int_equal(p->ppid, FAKE + 1);
 	assert_string_equal(p->exe, "/bin/parent");
-	assert_int_equal(stats(pt).live, 2);
+	assert_int_equal(vg_proctab_get_exact(pt, FAKE, 200)->exit_ts, 300);
+	st = stats(pt);
+	assert_int_equal(st.live, 2);
+	assert_int_equal(st.exited, 1);
 
-	/* a syscall from a stale pid replaces the entry too */
+	/* a syscall from an unknown, newer process with the pid: likewise */
 	{
-		struct vg_task t;
 		uint64_t misses = stats(pt).misses;
 
 		unit_task(&t, FAKE, 77, 400, "other");
@@ -360,7 +379,45 @@ static void test_pid_reuse(void **state)
 		assert_int_equal(p->ppid, 77);
 		assert_null(p->exe);
 		assert_int_equal(stats(pt).misses, misses + 1);
+		assert_int_equal(vg_proctab_get_exact(pt, FAKE, 300)->exit_ts, 400);
 	}
+	/* and from an unknown process older than the live one: it is dead */
+	unit_task(&t, FAKE, 77, 350, "older");
+	p = ev_sys(pt, VG_EV_SYS_openat, &t, 3, NULL);
+	assert_non_null(p);
+	assert_int_equal(p->exit_ts, 400);
+	assert_int_equal(vg_proctab_get(pt, FAKE)->start_ns, 400);
+	assert_int_equal(vg_proctab_get(pt, FAKE)->exit_ts, 0);
+	st = stats(pt);
+	assert_int_equal(st.live, 2);
+	assert_int_equal(st.exited, 3);
+	assert_int_equal(st.exited_peak, 3);
+	vg_proctab_free(pt);
+}
+
+/* Exited entries are bounded (max/8) whatever the horizon does. */
+static void test_exited_bounded(void **state)
+{
+	struct vg_proctab *pt = vg_proctab_new(64, 1000);
+	struct vg_proctab_stats st;
+
+	assert_non_null(pt);
+	for (uint32_t i = 0; i < 40; i++) {
+		assert_non_null(ev_exec_simple(pt, FAKE - 100 + i, 1, 10 + i, "/bin/x"));
+		assert_non_null(ev_exit(pt, FAKE - 100 + i, 10 + i, 100 + i));
+	}
+	st = stats(pt);
+	assert_int_equal(st.exited, 8);
+	assert_int_equal(st.exited_peak, 8);
+	assert_int_equal(st.evicted, 32);
+	/* the newest stayed */
+	assert_non_null(vg_proctab_get(pt, FAKE - 100 + 39));
+	assert_null(vg_proctab_get(pt, FAKE - 100 + 31));
+	/* reaping goes in exit order and stops at the first entry still needed */
+	vg_proctab_reap(pt, 100 + 35 + 1000 + 1);
+	st = stats(pt);
+	assert_int_equal(st.exited, 4);
+	assert_int_equal(st.reaped, 4);
 	vg_proctab_free(pt);
 }
 
@@ -551,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_fork_exec_exit_from_self),
 		cmocka_unit_test(test_exec_args),
 		cmocka_unit_test(test_pid_reuse),
+		cmocka_unit_test(test_exited_bounded),
 		cmocka_unit_test(test_descends),
 		cmocka_unit_test(test_max_entries),
 		cmocka_unit_test(test_sweep_lost_exit),
