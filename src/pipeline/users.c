@@ -2,6 +2,7 @@
 /* /etc/passwd and /etc/group name lookups; see users.h. */
 #include "pipeline/users.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ struct idname {
 
 struct idfile {
 	char path[256];
-	struct timespec mtime;
+	struct stat st; /* of the file as last loaded; st_ino 0: not loaded */
 	struct idname *v; /* sorted by id */
 	size_t n;
 };
@@ -50,10 +51,11 @@ static void idfile_load(struct idfile *f)
 	struct stat st;
 
 	idfile_clear(f);
+	memset(&f->st, 0, sizeof(f->st));
 	if (!fp)
 		return;
 	if (fstat(fileno(fp), &st) == 0)
-		f->mtime = st.st_mtim;
+		f->st = st;
 	while (fgets(line, sizeof(line), fp)) {
 		char *name = line, *c1 = strchr(line, ':'), *c2, *end;
 		unsigned long id;
@@ -84,6 +86,14 @@ static void idfile_load(struct idfile *f)
 	qsort(f->v, f->n, sizeof(*f->v), cmp_id);
 }
 
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Reload when the file is another one (replaced by rename, as useradd and
+ * vipw do), or was written: size, mtime or ctime moved (ctime catches a
+ * write whose mtime was set back). */
 static void idfile_refresh(struct idfile *f)
 {
 	struct stat st;
@@ -91,9 +101,11 @@ static void idfile_refresh(struct idfile *f)
 	if (stat(f->path, &st) != 0) {
 		if (f->n)
 			idfile_clear(f);
+		memset(&f->st, 0, sizeof(f->st));
 		return;
 	}
-	if (st.st_mtim.tv_sec != f->mtime.tv_sec || st.st_mtim.tv_nsec != f->mtime.tv_nsec)
+	if (st.st_ino != f->st.st_ino || st.st_dev != f->st.st_dev || st.st_size != f->st.st_size ||
+	    !same_time(st.st_mtim, f->st.st_mtim) || !same_time(st.st_ctim, f->st.st_ctim))
 		idfile_load(f);
 }
 
@@ -119,6 +131,12 @@ void vg_users_free(struct vg_users *u)
 	free(u);
 }
 
+void vg_users_refresh(struct vg_users *u)
+{
+	idfile_refresh(&u->pw);
+	idfile_refresh(&u->gr);
+}
+
 static void maybe_refresh(struct vg_users *u)
 {
 	struct timespec now;
@@ -127,14 +145,15 @@ static void maybe_refresh(struct vg_users *u)
 	if (now.tv_sec == u->checked)
 		return;
 	u->checked = now.tv_sec;
-	idfile_refresh(&u->pw);
-	idfile_refresh(&u->gr);
+	vg_users_refresh(u);
 }
 
 static const char *lookup(struct idfile *f, uint32_t id)
 {
 	struct idname key = { .id = id }, *hit;
 
+	if (!f->n)
+		return NULL; /* f->v may be NULL: bsearch must not see it */
 	hit = bsearch(&key, f->v, f->n, sizeof(*f->v), cmp_id);
 	return hit ? hit->name : NULL;
 }

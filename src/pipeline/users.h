@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * uid -> user name and gid -> group name, from the host's /etc/passwd and
- * /etc/group (read directly: a static binary has no NSS). Reloaded when
- * either file's mtime changes, checked at most once a second.
+ * /etc/group (read directly: a static binary has no NSS). A file is
+ * reloaded when it changed (another inode, or its size, mtime or ctime
+ * moved), checked at most once a second by the lookups.
  */
 #ifndef VIGIL_USERS_H
 #define VIGIL_USERS_H
@@ -17,5 +18,7 @@ void vg_users_free(struct vg_users *u);
 /* Names, or NULL when unknown. Valid until the next lookup that reloads. */
 const char *vg_users_name(struct vg_users *u, uint32_t uid);
 const char *vg_users_group(struct vg_users *u, uint32_t gid);
+/* Check both files now (lookups do it at most once a second). */
+void vg_users_refresh(struct vg_users *u);
 
 #endif /* VIGIL_USERS_H */
