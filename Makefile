@@ -24,8 +24,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -I$(BUILD) -Iinclude -Ibpf
-# One static binary: libbpf, libelf, zlib and libzstd all ship .a files in Debian.
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml
+# One static binary: libbpf, libelf, zlib, libzstd, libyaml and jansson (the
+# docker API's answers) all ship .a files in Debian.
+LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -ljansson
 
 SRC_ALL  := $(sort $(wildcard src/*/*.c))
 SRC_MAIN := src/cli/main.c
@@ -147,7 +148,7 @@ $(BUILD)/fuzz/libvigil-fuzz.a: $(FUZZ_OBJ)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_events.h $(BUILD)/fuzz/libvigil-fuzz.a
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -D_GNU_SOURCE \
-		-Iinclude -Isrc -I$(BUILD) -o $@ $< $(BUILD)/fuzz/libvigil-fuzz.a -lyaml
+		-Iinclude -Isrc -I$(BUILD) -o $@ $< $(BUILD)/fuzz/libvigil-fuzz.a -lyaml -ljansson
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN)

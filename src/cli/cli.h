@@ -15,14 +15,15 @@ int cmd_rules(int argc, char **argv);
 struct vg_agent_opts;
 
 /* getopt codes of the options every agent command takes (--ringbuf,
- * --lifecycle-ringbuf, --duration, --stats, --stats-interval, -v), handled
- * by cli_agent_opt(). */
+ * --lifecycle-ringbuf, --docker-socket, --duration, --stats,
+ * --stats-interval, -v), handled by cli_agent_opt(). */
 enum {
 	CLI_OPT_RINGBUF = 300,
 	CLI_OPT_DURATION,
 	CLI_OPT_STATS,
 	CLI_OPT_STATS_INTERVAL,
 	CLI_OPT_LC_RINGBUF,
+	CLI_OPT_DOCKER_SOCKET,
 };
 
 /* Handle one of those options: 1 if it was one, 0 if not, -1 after

@@ -61,6 +61,13 @@ int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o)
 			return -1;
 		}
 		return 1;
+	case CLI_OPT_DOCKER_SOCKET:
+		if (strlen(arg) >= 108) {
+			vg_err("--docker-socket: '%s' is longer than a unix socket path can be", arg);
+			return -1;
+		}
+		o->docker_socket = arg;
+		return 1;
 	case CLI_OPT_DURATION:
 		o->duration_s = cli_parse_seconds(arg);
 		if (o->duration_s < 0) {

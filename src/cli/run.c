@@ -54,6 +54,8 @@ static void run_usage(FILE *f)
 		"      --filter WHERE     kernel (default) or user: where events are filtered\n"
 		"      --ringbuf SIZE     syscall ring buffer size, a power of two (default 8M)\n"
 		"      --lifecycle-ringbuf SIZE  exec/fork/exit ring buffer size (default 4M)\n"
+		"      --docker-socket PATH  docker API socket for container.name/image\n"
+		"                         (default /var/run/docker.sock; '' for none)\n"
 		"      --duration SECS    stop after SECS seconds\n"
 		"      --stats            print counters (kernel, rules) at exit\n"
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
@@ -218,6 +220,7 @@ int cmd_run(int argc, char **argv)
 		{ "control-file", required_argument, NULL, OPT_CONTROL },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
+		{ "docker-socket", required_argument, NULL, CLI_OPT_DOCKER_SOCKET },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },

@@ -16,6 +16,7 @@
  * quarter full, so this bounds the delay from event to output (and of stop
  * and --duration); it costs 20 wake-ups a second when idle. */
 #define POLL_MS 50
+#define DOCKER_SOCKET "/var/run/docker.sock"
 #define HOUSEKEEP_NS 1000000000ull
 #define SWEEP_NS (30 * HOUSEKEEP_NS)
 /* An exited process's entry stays until the syscall ring has been drained
@@ -74,10 +75,12 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 	if (stat("/proc/1/ns/mnt", &st) == 0 || stat("/proc/self/ns/mnt", &st) == 0)
 		a->host_mntns = st.st_ino;
 	a->containers = vg_containers_new(NULL);
-	if (!a->containers) {
+	a->runtime = vg_runtime_new(o->docker_socket ? o->docker_socket : DOCKER_SOCKET);
+	if (!a->containers || !a->runtime) {
 		vg_err("allocating the container cache: %s", strerror(errno));
 		return -ENOMEM;
 	}
+	vg_containers_set_runtime(a->containers, a->runtime);
 	a->procs = vg_proctab_new(0, EXIT_MARGIN_NS);
 	if (!a->procs) {
 		vg_err("allocating the process table: %s", strerror(errno));
@@ -193,6 +196,7 @@ int vg_agent_run(struct vg_agent *a)
 		/* cheap (a queue in exit order), so on every turn: keeps the
 		 * exited entries to those whose records may still be in flight */
 		vg_proctab_reap(a->procs, a->consumer.sys_drained);
+		vg_runtime_poll(a->runtime, now / 1000000000ull);
 		if (now - last_hk >= HOUSEKEEP_NS) {
 			report_losses(a);
 			last_hk = now;
@@ -222,6 +226,7 @@ static void print_stats(struct vg_agent *a)
 {
 	struct vg_kstats ks;
 	struct vg_proctab_stats ps;
+	struct vg_runtime_stats rs;
 
 	if (vg_loader_read_stats(&a->loader, &ks))
 		return;
@@ -251,6 +256,12 @@ static void print_stats(struct vg_agent *a)
 		(unsigned long long)ps.created, (unsigned long long)ps.misses,
 		(unsigned long long)ps.full, (unsigned long long)ps.swept,
 		(unsigned long long)ps.evicted, vg_proctab_mem(a->procs));
+	vg_runtime_stats(a->runtime, &rs);
+	if (rs.requests || rs.dropped)
+		vg_info("stats: container runtime: %llu lookups, %llu found, %llu failed, "
+			"%llu not queued",
+			(unsigned long long)rs.requests, (unsigned long long)rs.found,
+			(unsigned long long)rs.failed, (unsigned long long)rs.dropped);
 }
 
 void vg_agent_release(struct vg_agent *a)
@@ -265,6 +276,8 @@ void vg_agent_release(struct vg_agent *a)
 	a->procs = NULL;
 	vg_containers_free(a->containers);
 	a->containers = NULL;
+	vg_runtime_free(a->runtime);
+	a->runtime = NULL;
 	free(a->last_stats);
 	a->last_stats = NULL;
 }

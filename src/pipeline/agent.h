@@ -15,6 +15,7 @@
 #include "pipeline/consumer.h"
 #include "pipeline/containers.h"
 #include "pipeline/proctab.h"
+#include "pipeline/runtime.h"
 
 struct vg_agent;
 
@@ -40,6 +41,7 @@ struct vg_agent_opts {
 	struct vg_loader_opts load;
 	vg_agent_loss_fn on_loss; /* may be NULL */
 	vg_agent_tick_fn on_tick; /* may be NULL */
+	const char *docker_socket; /* docker API for container names; NULL: the default, "": none */
 	double duration_s;     /* 0: until SIGINT/SIGTERM */
 	const char *ready_msg; /* the "(...)" part of the ready line */
 	bool stats;	       /* print the counters at exit */
@@ -61,6 +63,7 @@ struct vg_agent {
 	uint64_t host_mntns; /* mount namespace inode of PID 1 */
 	bool sys_enabled[VG_EV_MAX]; /* what the kernel records: asked for + context */
 	struct vg_containers *containers; /* cgroup id -> container */
+	struct vg_runtime *runtime;	  /* container names and images (docker API) */
 };
 
 /* Load, attach and seed. 0 or a negative errno (already logged). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Container identity from cgroup v2 paths; see containers.h. */
 #include "pipeline/containers.h"
+#include "pipeline/runtime.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +25,7 @@ struct slot {
 struct vg_containers {
 	char mount[256];
 	int mount_fd;
+	struct vg_runtime *rt; /* not owned; NULL: no names */
 	struct slot cache[CACHE_SLOTS];
 };
 
@@ -220,4 +222,20 @@ const struct vg_cinfo *vg_containers_lookup(struct vg_containers *c, uint64_t id
 		s->id = 0; /* not resolved: try again next time rather than cache "host" */
 	}
 	return &s->info;
+}
+
+void vg_containers_set_runtime(struct vg_containers *c, struct vg_runtime *rt)
+{
+	c->rt = rt;
+}
+
+const struct vg_cmeta *vg_containers_meta(struct vg_containers *c, const struct vg_cinfo *ci)
+{
+	if (!c->rt || !ci->container)
+		return NULL;
+	/* docker's API (podman serves it too); an unknown runtime (cgroupfs
+	 * kubepods) may be docker: a miss is cached */
+	if (ci->runtime && strcmp(ci->runtime, "docker") && strcmp(ci->runtime, "podman"))
+		return NULL;
+	return vg_runtime_meta(c->rt, ci->full_id);
 }

@@ -41,4 +41,14 @@ const struct vg_cinfo *vg_containers_lookup(struct vg_containers *c, uint64_t cg
 /* The cgroup v2 mount point found, or "" when there is none. */
 const char *vg_containers_mount(const struct vg_containers *c);
 
+struct vg_runtime;
+struct vg_cmeta;
+
+/* Ask `rt` (owned by the caller, outliving c) for names and images. */
+void vg_containers_set_runtime(struct vg_containers *c, struct vg_runtime *rt);
+/* Name and image of the container `ci`, or NULL while unknown: not a
+ * container, a runtime vigil cannot ask (containerd and cri-o speak only
+ * CRI), or the answer not in yet (see runtime.h). Never blocks. */
+const struct vg_cmeta *vg_containers_meta(struct vg_containers *c, const struct vg_cinfo *ci);
+
 #endif /* VIGIL_CONTAINERS_H */

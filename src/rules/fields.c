@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "pipeline/flags.h"
+#include "pipeline/runtime.h"
 
 #define FD(n, id, t, fl) { n, id, t, fl }
 
@@ -68,6 +69,10 @@ static const struct vg_field_desc fields[] = {
 	FD("group.name", VG_F_GROUP_NAME, VG_FT_STR, 0),
 	FD("container.id", VG_F_CONTAINER_ID, VG_FT_STR, 0),
 	FD("container.full_id", VG_F_CONTAINER_FULL_ID, VG_FT_STR, 0),
+	FD("container.name", VG_F_CONTAINER_NAME, VG_FT_STR, 0),
+	FD("container.image", VG_F_CONTAINER_IMAGE, VG_FT_STR, 0),
+	FD("container.image.repository", VG_F_CONTAINER_IMAGE_REPOSITORY, VG_FT_STR, 0),
+	FD("container.image.tag", VG_F_CONTAINER_IMAGE_TAG, VG_FT_STR, 0),
 	FD("k8s.pod.uid", VG_F_K8S_POD_UID, VG_FT_STR, 0),
 	FD("fd.name", VG_F_FD_NAME, VG_FT_STR, 0),
 	FD("fd.nameraw", VG_F_FD_NAMERAW, VG_FT_STR, 0),
@@ -102,7 +107,6 @@ static const struct vg_field_desc fields[] = {
  * ending in '.' or '['). A typo is not in here and stays an error.
  */
 static const char *const unsupported[] = {
-	"container.name", "container.image", "container.image.repository", "container.image.tag",
 	"container.image.id", "container.privileged", "container.mounts", "container.mount.dest[",
 	"container.mount.source[", "container.start_ts", "container.type",
 	"k8s.", "proc.duration", "proc.sname", "proc.env", "proc.exe_ino.", "proc.exe_ino",
@@ -564,6 +568,41 @@ static bool evt_args(struct vg_evctx *c, struct vg_fval *o)
 	return set_str(o, c->evargs.buf, c->evargs.len);
 }
 
+/*
+ * container.name/image[.repository|.tag], from the runtime's API (never
+ * waited for: <NA> until the answer is in). Host processes are named
+ * "host", as Falco names them. "registry:5000/ns/app:1.2@sha256:..." has
+ * repository "registry:5000/ns/app" and tag "1.2".
+ */
+static bool container_meta(struct vg_evctx *c, enum vg_fid id, struct vg_fval *o)
+{
+	const struct vg_cinfo *ci =
+		c->containers ? vg_containers_lookup(c->containers, c->ev->task->cgroup_id) : NULL;
+	const struct vg_cmeta *m;
+	const char *img, *slash, *colon;
+	size_t len;
+
+	if (!ci || !ci->container)
+		return id == VG_F_CONTAINER_NAME ? set_cstr(o, "host") : false;
+	m = vg_containers_meta(c->containers, ci);
+	if (!m)
+		return false;
+	if (id == VG_F_CONTAINER_NAME)
+		return m->name[0] ? set_cstr(o, m->name) : false;
+	img = m->image;
+	if (!img[0])
+		return false;
+	if (id == VG_F_CONTAINER_IMAGE)
+		return set_cstr(o, img);
+	len = strcspn(img, "@"); /* without the digest */
+	slash = memrchr(img, '/', len);
+	colon = memchr(slash ? slash : img, ':', len - (size_t)((slash ? slash : img) - img));
+	if (id == VG_F_CONTAINER_IMAGE_REPOSITORY)
+		return set_str(o, img, colon ? (size_t)(colon - img) : len);
+	return colon && colon + 1 < img + len ? set_str(o, colon + 1, len - (size_t)(colon + 1 - img))
+					      : false;
+}
+
 static unsigned tty_nr(const struct vg_proc *p)
 {
 	unsigned n;
@@ -745,6 +784,11 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 			return set_cstr(o, "host");
 		return set_cstr(o, f->d->id == VG_F_CONTAINER_ID ? ci->id : ci->full_id);
 	}
+	case VG_F_CONTAINER_NAME:
+	case VG_F_CONTAINER_IMAGE:
+	case VG_F_CONTAINER_IMAGE_REPOSITORY:
+	case VG_F_CONTAINER_IMAGE_TAG:
+		return container_meta(c, f->d->id, o);
 	case VG_F_FD_NAME:
 		return fd_name(c, o);
 	case VG_F_FD_NAMERAW: {

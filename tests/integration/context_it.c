@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,12 +36,137 @@
 static char tmpdir[64], rules_path[128], true_copy[128], launcher[128], mycomm[32];
 static struct vigil_proc agent;
 
-/* --- fixtures ------------------------------------------------------------------ */
-
 static void path_in(char *out, size_t size, const char *name)
 {
 	snprintf(out, size, "%s/%s", tmpdir, name);
 }
+
+/* Containers the fake docker API knows, and one it does not. */
+#define KNOWN_ID "d0c4e7000000a11ce0000000000000000000000000000000000000000000beef"
+#define UNKNOWN_ID "d0c4e7000000b0b000000000000000000000000000000000000000000000beef"
+
+/* --- a fake docker API ---------------------------------------------------------- */
+
+/*
+ * Answers GET /containers/<id>/json on a unix socket as docker does (HTTP/1.0,
+ * then close): canned JSON for KNOWN_ID, 404 otherwise. While `hold` is set
+ * answers wait, so a test can show that vigil's alerts do not.
+ */
+static struct fake_docker {
+	char path[100];
+	int lfd;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool hold;
+	int known, unknown; /* requests received for each */
+	char last[160];	    /* the last request line */
+} docker = { .lfd = -1, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void docker_answer(int fd)
+{
+	static const char ok[] =
+		"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
+		"{\"Id\":\"" KNOWN_ID "\",\"Name\":\"/vigil-ctx-web\",\"State\":{\"Running\":true},"
+		"\"Config\":{\"Hostname\":\"d0c4e7000000\",\"Image\":\"registry.local:5000/web/nginx:1.25-alpine\","
+		"\"Env\":[\"PATH=/usr/bin\"]}}";
+	static const char nf[] = "HTTP/1.0 404 Not Found\r\nContent-Type: application/json\r\n\r\n"
+				 "{\"message\":\"No such container\"}";
+	char req[4096];
+	size_t n = 0;
+	bool known;
+
+	while (n < sizeof(req) - 1) {
+		ssize_t r = read(fd, req + n, sizeof(req) - 1 - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		req[n] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	req[n] = '\0';
+	req[strcspn(req, "\r")] = '\0';
+	known = strstr(req, "/containers/" KNOWN_ID "/json") != NULL;
+	pthread_mutex_lock(&docker.mu);
+	snprintf(docker.last, sizeof(docker.last), "%.150s", req);
+	if (known)
+		docker.known++;
+	else
+		docker.unknown++;
+	pthread_cond_broadcast(&docker.cv);
+	while (docker.hold)
+		pthread_cond_wait(&docker.cv, &docker.mu);
+	pthread_mutex_unlock(&docker.mu);
+	if (write(fd, known ? ok : nf, known ? sizeof(ok) - 1 : sizeof(nf) - 1) < 0)
+		return;
+}
+
+static void *docker_main(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	while ((fd = accept(docker.lfd, NULL, NULL)) >= 0) {
+		docker_answer(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static int docker_start(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	path_in(docker.path, sizeof(docker.path), "docker.sock");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", docker.path);
+	docker.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (docker.lfd < 0 || bind(docker.lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(docker.lfd, 16))
+		return -1;
+	return pthread_create(&docker.thread, NULL, docker_main, NULL) ? -1 : 0;
+}
+
+static void docker_stop(void)
+{
+	if (docker.lfd < 0)
+		return;
+	pthread_mutex_lock(&docker.mu);
+	docker.hold = false;
+	pthread_cond_broadcast(&docker.cv);
+	pthread_mutex_unlock(&docker.mu);
+	shutdown(docker.lfd, SHUT_RDWR); /* accept() returns */
+	pthread_join(docker.thread, NULL);
+	close(docker.lfd);
+	docker.lfd = -1;
+}
+
+/* Wait up to WAIT_MS for *count to reach n. */
+static bool docker_wait(const int *count, int n)
+{
+	struct timespec deadline;
+	bool ok;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += WAIT_MS / 1000;
+	pthread_mutex_lock(&docker.mu);
+	while (*count < n && pthread_cond_timedwait(&docker.cv, &docker.mu, &deadline) == 0)
+		;
+	ok = *count >= n;
+	pthread_mutex_unlock(&docker.mu);
+	return ok;
+}
+
+static void docker_hold(bool on)
+{
+	pthread_mutex_lock(&docker.mu);
+	docker.hold = on;
+	pthread_cond_broadcast(&docker.cv);
+	pthread_mutex_unlock(&docker.mu);
+}
+
+/* --- fixtures ------------------------------------------------------------------ */
 
 static int write_rules(void)
 {
@@ -60,14 +188,23 @@ static int write_rules(void)
 		"  output: \"userns uid=%%user.uid gid=%%group.gid name=%%user.name"
 		" userns=%%proc.userns\"\n"
 		"  priority: NOTICE\n"
-		"  tags: [T1611]\n",
-		tmpdir, tmpdir);
+		"  tags: [T1611]\n"
+		"- rule: CTX container\n"
+		"  desc: open below the container test's dir from a container\n"
+		"  condition: evt.type in (open, openat) and fd.name startswith %s/c/"
+		" and container.id != host\n"
+		"  output: \"container %%container.id name=%%container.name image=%%container.image"
+		" repo=%%container.image.repository tag=%%container.image.tag\"\n"
+		"  priority: NOTICE\n"
+		"  tags: [T1610]\n",
+		tmpdir, tmpdir, tmpdir);
 	return fclose(f);
 }
 
 static int group_setup(void **state)
 {
-	const char *argv[] = { "vigil", "run", "--rules", rules_path, NULL };
+	const char *argv[] = { "vigil", "run", "--rules", rules_path, "--docker-socket", docker.path,
+			       NULL };
 	static const char *const dirs[] = { "flood", "ns", "userns", "c" };
 	char path[160], self[PATH_MAX];
 	ssize_t n;
@@ -97,13 +234,19 @@ static int group_setup(void **state)
 		return -1;
 	fclose(f);
 	mycomm[strcspn(mycomm, "\n")] = '\0';
+	if (docker_start())
+		return -1;
 	return group_agent_start(&agent, argv);
 }
 
 static int group_teardown(void **state)
 {
+	int rc;
+
 	(void)state;
-	return group_agent_end(&agent, tmpdir);
+	rc = group_agent_end(&agent, tmpdir);
+	docker_stop();
+	return rc;
 }
 
 /* The number after `key` on the first stderr line starting with `line`. */
@@ -422,6 +565,88 @@ static void test_userns_host_uid(void **state)
 	assert_int_equal(oint(ev, "proc.userns"), userns);
 }
 
+/* --- container names ---------------------------------------------------------------- */
+
+static int write_file(void *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	return fd >= 0 ? 0 : 1;
+}
+
+/* One process in docker's cgroup for container `id` (new pid, mount, uts,
+ * net namespaces) writes below TMP/c/; returns its alert. The cgroup is
+ * made for it and removed after. */
+static json_t *container_alert(const char *mount, const char *id)
+{
+	char cg[400], file[160];
+	struct alert_want w = { .rule = "CTX container" };
+	pid_t pid, inner = 0;
+	json_t *ev;
+
+	snprintf(cg, sizeof(cg), "%s/docker-%s.scope", mount, id);
+	assert_int_equal(mkdirs(cg), 0);
+	path_in(file, sizeof(file), "c/file");
+	pid = container_spawn(cg, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET, write_file,
+			      file, &inner);
+	assert_true(pid > 0);
+	assert_int_equal(wait_exit(pid), 0);
+	w.pid = inner;
+	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	/* only now: vigil finds the container from the cgroup's path */
+	rmdir(cg);
+	assert_non_null(ev);
+	assert_int_equal(strncmp(ostr(ev, "container.id"), id, 12), 0);
+	return ev;
+}
+
+/*
+ * container.name and container.image come from the docker API, asked in
+ * the background: while the API has not answered, alerts go out with
+ * <NA>; once it has, they carry the name and image. A container the API
+ * does not know is asked about once, not on every event.
+ */
+static void test_docker_metadata(void **state)
+{
+	char mount[256], want[160];
+	json_t *ev = NULL;
+
+	(void)state;
+	cgroup2_mount(mount, sizeof(mount));
+	if (!mount[0]) {
+		print_message("# no cgroup v2 mount: container context not testable here\n");
+		skip();
+	}
+	docker_hold(true);
+	ev = container_alert(mount, KNOWN_ID);
+	/* out while the API holds its answer: the event path did not wait */
+	assert_null(ostr(ev, "container.name"));
+	assert_null(ostr(ev, "container.image"));
+	assert_true(docker_wait(&docker.known, 1));
+	snprintf(want, sizeof(want), "GET /containers/%s/json HTTP/1.0", KNOWN_ID);
+	assert_string_equal(docker.last, want);
+	docker_hold(false);
+	/* the answer reaches the cache within a loop turn of the agent */
+	for (int i = 0; i < 50; i++) {
+		ev = container_alert(mount, KNOWN_ID);
+		if (ostr(ev, "container.name"))
+			break;
+	}
+	assert_string_equal(ostr(ev, "container.name"), "vigil-ctx-web");
+	assert_string_equal(ostr(ev, "container.image"), "registry.local:5000/web/nginx:1.25-alpine");
+	assert_string_equal(ostr(ev, "container.image.repository"), "registry.local:5000/web/nginx");
+	assert_string_equal(ostr(ev, "container.image.tag"), "1.25-alpine");
+	assert_int_equal(docker.known, 1); /* cached */
+
+	/* unknown to the API: <NA>, asked once */
+	ev = container_alert(mount, UNKNOWN_ID);
+	assert_null(ostr(ev, "container.name"));
+	assert_true(docker_wait(&docker.unknown, 1));
+	for (int i = 0; i < 3; i++)
+		assert_null(ostr(container_alert(mount, UNKNOWN_ID), "container.name"));
+	assert_int_equal(docker.unknown, 1);
+}
+
 /* --- main ------------------------------------------------------------------------------ */
 
 /* ctx-launcher --helper spawn N EXE: fork and exec EXE N times, one by one. */
@@ -453,6 +678,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lifecycle_under_flood),
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_userns_host_uid),
+		cmocka_unit_test(test_docker_metadata),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--helper"))
