@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "agentbench"
+#include "bench.h"
 #include "bench.skel.h"
 
 enum cfg { CFG_NONE, CFG_FLOOR, CFG_KERNEL, CFG_USER, CFG_AUDITD, CFG_MAX };
@@ -73,21 +75,6 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "agentbench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 /* ---- workloads, run in a child pinned to the last CPU ---- */
 
 static void do_open(long n)
@@ -96,22 +83,8 @@ static void do_open(long n)
 		int fd = open(BENCH_FILE, O_RDONLY);
 
 		if (fd < 0)
-			die("open");
+			bench_die("open");
 		close(fd);
-	}
-}
-
-static void do_exec(long n)
-{
-	for (long i = 0; i < n; i++) {
-		pid_t p = fork();
-
-		if (p == 0) {
-			execl("/bin/true", "true", (char *)NULL);
-			_exit(127);
-		}
-		if (p < 0 || waitpid(p, NULL, 0) < 0)
-			die("fork+exec");
 	}
 }
 
@@ -124,7 +97,7 @@ static void do_connect(long n)
 		int s = socket(AF_INET, SOCK_STREAM, 0);
 
 		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)))
-			die("connect");
+			bench_die("connect");
 		close(s);
 	}
 }
@@ -137,17 +110,17 @@ static double run_workload(enum wl w)
 	pid_t p;
 
 	if (pipe(fds))
-		die("pipe");
+		bench_die("pipe");
 	p = fork();
 	if (p == 0) {
 		double t0;
 
-		pin(last_cpu);
+		bench_pin(last_cpu);
 		t0 = now_ns();
 		if (w == WL_OPEN)
 			do_open(wl_iters[w]);
 		else if (w == WL_EXEC)
-			do_exec(wl_iters[w]);
+			bench_fork_exec_true(wl_iters[w]);
 		else
 			do_connect(wl_iters[w]);
 		ns = (now_ns() - t0) / wl_iters[w];
@@ -179,11 +152,11 @@ static pid_t start_listener(void)
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 4096) ||
 	    getsockname(s, (struct sockaddr *)&sa, &len))
-		die("listener");
+		bench_die("listener");
 	listen_port = ntohs(sa.sin_port);
 	p = fork();
 	if (p == 0) {
-		pin(0);
+		bench_pin(0);
 		for (;;) {
 			int c = accept(s, NULL, NULL);
 
@@ -196,36 +169,6 @@ static pid_t start_listener(void)
 }
 
 /* ---- agent accounting ---- */
-
-/* CPU time of every thread of pid, in seconds (schedstat: ns on CPU). */
-static double proc_cpu_s(pid_t pid)
-{
-	char path[64];
-	struct dirent *d;
-	double total = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((d = readdir(dir))) {
-		char p2[320];
-		unsigned long long ns = 0;
-		FILE *f;
-
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(p2, sizeof(p2), "/proc/%d/task/%s/schedstat", pid, d->d_name);
-		f = fopen(p2, "r");
-		if (f && fscanf(f, "%llu", &ns) == 1)
-			total += ns / 1e9;
-		if (f)
-			fclose(f);
-	}
-	closedir(dir);
-	return total;
-}
 
 static double proc_hwm_kib(pid_t pid)
 {
@@ -244,69 +187,21 @@ static double proc_hwm_kib(pid_t pid)
 	return kib;
 }
 
-struct agent {
-	pid_t pid;
-	int err_fd;
-	char err[1 << 16];
-	size_t errlen;
-};
-
-static void agent_read_err(struct agent *a)
-{
-	ssize_t n;
-
-	while (a->errlen < sizeof(a->err) - 1 &&
-	       (n = read(a->err_fd, a->err + a->errlen, sizeof(a->err) - 1 - a->errlen)) > 0)
-		a->errlen += (size_t)n;
-	a->err[a->errlen] = '\0';
-}
-
 /* Start vigil with the extra arguments, pinned to CPU 0; wait for its ready
  * line on stderr. */
-static void vigil_start(struct agent *a, const char *bin, const char *const *extra)
+static void vigil_start(struct bench_agent *a, const char *bin, const char *const *extra)
 {
-	const char *argv[16] = { bin, "run", "--output-file", "/dev/null", "--stats" };
-	int errp[2], k = 5;
-
-	for (int i = 0; extra[i]; i++)
-		argv[k++] = extra[i];
-	argv[k] = NULL;
-	if (pipe(errp))
-		die("pipe");
-	a->errlen = 0;
-	a->pid = fork();
-	if (a->pid == 0) {
-		dup2(errp[1], 2);
-		close(errp[0]);
-		pin(0);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(errp[1]);
-	a->err_fd = errp[0];
-	while (!strstr(a->err, "vigil: ready")) {
-		ssize_t n = read(a->err_fd, a->err + a->errlen, sizeof(a->err) - 1 - a->errlen);
-
-		if (n <= 0) {
-			fprintf(stderr, "agentbench: vigil did not start:\n%s\n", a->err);
-			exit(1);
-		}
-		a->errlen += (size_t)n;
-		a->err[a->errlen] = '\0';
-	}
+	bench_agent_start(a, bin, extra, 0);
 }
 
 /* Stop vigil; fill records, bytes and losses from its --stats lines. */
-static void vigil_stop(struct agent *a, struct sample *s)
+static void vigil_stop(struct bench_agent *a, struct sample *s)
 {
 	unsigned long long rec = 0, bytes = 0, lost = 0;
 	const char *p;
 
 	s->rss_kib = proc_hwm_kib(a->pid);
-	kill(a->pid, SIGTERM);
-	agent_read_err(a);
-	waitpid(a->pid, NULL, 0);
-	close(a->err_fd);
+	bench_agent_stop(a);
 	p = strstr(a->err, "stats: records ");
 	if (!p || sscanf(p, "stats: records %llu (%llu bytes), malformed %*u, lost %llu", &rec,
 			  &bytes, &lost) != 3) {
@@ -339,7 +234,7 @@ static const char *const audit_rules[] = {
 	"-a always,exit -F arch=b64 -S connect",
 };
 
-static void auditd_start(struct agent *a)
+static void auditd_start(struct bench_agent *a)
 {
 	char cmd[512];
 	FILE *f;
@@ -347,7 +242,7 @@ static void auditd_start(struct agent *a)
 	mkdir(AUDIT_DIR, 0700);
 	f = fopen(AUDIT_DIR "/auditd.conf", "w");
 	if (!f)
-		die("auditd.conf");
+		bench_die("auditd.conf");
 	fprintf(f, "log_file = %s/audit.log\nlog_format = RAW\nflush = INCREMENTAL_ASYNC\n"
 		   "freq = 50\nmax_log_file = 8192\nmax_log_file_action = ROTATE\n"
 		   "num_logs = 2\ndisk_full_action = IGNORE\ndisk_error_action = IGNORE\n"
@@ -362,7 +257,7 @@ static void auditd_start(struct agent *a)
 
 		dup2(null, 1);
 		dup2(null, 2);
-		pin(0);
+		bench_pin(0);
 		execl("/usr/sbin/auditd", "auditd", "-n", "-c", AUDIT_DIR, (char *)NULL);
 		_exit(127);
 	}
@@ -391,7 +286,7 @@ static void auditd_start(struct agent *a)
 	sh("auditctl -b 8192 -e 1 >/dev/null");
 }
 
-static void auditd_stop(struct agent *a, struct sample *s)
+static void auditd_stop(struct bench_agent *a, struct sample *s)
 {
 	struct stat st;
 	char line[4096];
@@ -450,7 +345,7 @@ static void measure(struct bench_bpf *sk, const char *vigil, enum cfg c, enum wl
 	static const char *const user[] = { "--filter", "user", NULL };
 	static const char *const none[] = { NULL };
 	struct bpf_link *links[4] = { 0 };
-	struct agent a = { 0 };
+	struct bench_agent a = { 0 };
 	double cpu0 = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -462,7 +357,7 @@ static void measure(struct bench_bpf *sk, const char *vigil, enum cfg c, enum wl
 		links[3] = bpf_program__attach(sk->progs.empty_exit);
 		for (int i = 0; i < 4; i++)
 			if (!links[i])
-				die("attaching the empty programs");
+				bench_die("attaching the empty programs");
 		break;
 	case CFG_KERNEL:
 	case CFG_USER:
@@ -475,10 +370,10 @@ static void measure(struct bench_bpf *sk, const char *vigil, enum cfg c, enum wl
 		break;
 	}
 	if (a.pid)
-		cpu0 = proc_cpu_s(a.pid);
+		cpu0 = bench_cpu_s(a.pid);
 	s->ns_op = run_workload(w);
 	if (a.pid)
-		s->cpu_s = proc_cpu_s(a.pid) - cpu0;
+		s->cpu_s = bench_cpu_s(a.pid) - cpu0;
 	if (c == CFG_KERNEL || c == CFG_USER)
 		vigil_stop(&a, s);
 	else if (c == CFG_AUDITD)
@@ -547,18 +442,18 @@ static void worst_case(const char *vigil)
 				    "  priority: NOTICE\n";
 	const char *const extra[] = { "--rules", "/tmp/vigil-agentbench-rules.yaml", NULL };
 	struct sample s = { 0 };
-	struct agent a = { 0 };
+	struct bench_agent a = { 0 };
 	double cpu0, t0, secs;
 	FILE *f = fopen("/tmp/vigil-agentbench-rules.yaml", "w");
 
 	if (!f || fputs(rules, f) < 0 || fclose(f))
-		die("writing the worst-case rule");
+		bench_die("writing the worst-case rule");
 	vigil_start(&a, vigil, extra);
-	cpu0 = proc_cpu_s(a.pid);
+	cpu0 = bench_cpu_s(a.pid);
 	t0 = now_ns();
 	s.ns_op = run_workload(WL_OPEN);
 	secs = (now_ns() - t0) / 1e9;
-	s.cpu_s = proc_cpu_s(a.pid) - cpu0;
+	s.cpu_s = bench_cpu_s(a.pid) - cpu0;
 	vigil_stop(&a, &s);
 	printf("\nworst case: a rule matching every open, %ld opens flat out, default ring\n",
 	       wl_iters[WL_OPEN]);
@@ -592,10 +487,10 @@ int main(int argc, char **argv)
 		mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 	sk = bench_bpf__open_and_load();
 	if (!sk)
-		die("loading the empty programs");
+		bench_die("loading the empty programs");
 	fd = open(BENCH_FILE, O_CREAT | O_WRONLY, 0644);
 	if (fd < 0)
-		die(BENCH_FILE);
+		bench_die(BENCH_FILE);
 	close(fd);
 	last_cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	auditd_ok = auditd_probe();

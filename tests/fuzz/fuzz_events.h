@@ -14,74 +14,32 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../synth.h"
 #include "common/strbuf.h"
 #include "pipeline/event.h"
 #include "pipeline/proctab.h"
 #include "rules/ruleset.h"
 
 #define FZ_NEV 4
-#define FZ_REC 4096
 
-struct fz_rec {
-	union {
-		struct vg_hdr hdr;
-		struct vg_sys_event sys;
-		struct vg_exec_event exec;
-		struct vg_fork_event fork;
-		unsigned char bytes[FZ_REC];
-	};
-	size_t len;
-};
-
-static struct fz_rec fz_recs[FZ_NEV];
+static struct synth_rec fz_recs[FZ_NEV];
 static struct vg_event fz_ev[FZ_NEV];
 static const struct vg_proc *fz_proc[FZ_NEV];
 static struct vg_proctab *fz_pt;
 static struct vg_evctx fz_ctx;
 
-static void fz_init(struct fz_rec *r, unsigned type, size_t fixed)
-{
-	memset(r, 0, sizeof(*r));
-	r->hdr.type = (__u16)type;
-	r->hdr.ts = 1000000000ull;
-	r->len = fixed;
-	r->hdr.size = (__u32)fixed;
-}
-
-static struct vg_str fz_data(struct fz_rec *r, const void *p, size_t n)
-{
-	struct vg_str s = { .off = (__u16)r->len, .len = (__u16)n };
-
-	memcpy(r->bytes + r->len, p, n);
-	r->bytes[r->len + n] = '\0';
-	r->len += n + 1;
-	r->hdr.size = (__u32)r->len;
-	return s;
-}
-
-static void fz_task(struct vg_task *t, __u32 pid, __u32 ppid, __u64 start, const char *comm)
-{
-	memset(t, 0, sizeof(*t));
-	t->pid = t->tid = t->vpid = pid;
-	t->ppid = ppid;
-	t->uid = t->gid = t->euid = t->egid = 1000;
-	t->loginuid = 1000;
-	t->start_ns = start;
-	strncpy(t->comm, comm, sizeof(t->comm) - 1);
-}
-
-static void fz_exec(struct fz_rec *r, __u32 pid, __u32 ppid, __u64 start, const char *exe,
+static void fz_exec(struct synth_rec *r, __u32 pid, __u32 ppid, __u64 start, const char *exe,
 		    const char *argv, size_t argv_len)
 {
-	fz_init(r, VG_EV_PROC_EXEC, sizeof(struct vg_exec_event));
-	fz_task(&r->exec.task, pid, ppid, start, strrchr(exe, '/') + 1);
-	r->exec.str[VG_EXEC_FILENAME] = fz_data(r, exe, strlen(exe));
-	r->exec.str[VG_EXEC_EXE] = fz_data(r, exe, strlen(exe));
-	r->exec.str[VG_EXEC_ARGS] = fz_data(r, argv, argv_len);
-	r->exec.str[VG_EXEC_CWD] = fz_data(r, "/root", 5);
+	synth_init(r, VG_EV_PROC_EXEC, sizeof(struct vg_exec_event));
+	synth_task(&r->exec.task, pid, ppid, start, strrchr(exe, '/') + 1);
+	r->exec.str[VG_EXEC_FILENAME] = synth_data(r, exe, strlen(exe));
+	r->exec.str[VG_EXEC_EXE] = synth_data(r, exe, strlen(exe));
+	r->exec.str[VG_EXEC_ARGS] = synth_data(r, argv, argv_len);
+	r->exec.str[VG_EXEC_CWD] = synth_data(r, "/root", 5);
 }
 
-static void fz_apply(struct fz_rec *r, struct vg_event *ev, const struct vg_proc **proc)
+static void fz_apply(struct synth_rec *r, struct vg_event *ev, const struct vg_proc **proc)
 {
 	if (vg_decode(r->bytes, r->len, ev))
 		abort();
@@ -90,7 +48,7 @@ static void fz_apply(struct fz_rec *r, struct vg_event *ev, const struct vg_proc
 
 static void fz_setup(void)
 {
-	struct fz_rec tmp;
+	struct synth_rec tmp;
 	struct vg_event ev;
 	const struct vg_proc *p;
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(443) };
@@ -110,36 +68,36 @@ static void fz_setup(void)
 	fz_apply(&fz_recs[0], &fz_ev[0], &fz_proc[0]);
 
 	/* openat(AT_FDCWD, "/etc/shadow", O_RDONLY) = 3 */
-	fz_init(&fz_recs[1], VG_EV_SYS_openat, sizeof(struct vg_sys_event));
+	synth_init(&fz_recs[1], VG_EV_SYS_openat, sizeof(struct vg_sys_event));
 	fz_recs[1].sys.path_slot = 0xffff;
-	fz_task(&fz_recs[1].sys.task, base + 2, base + 1, 300, "cat");
+	synth_task(&fz_recs[1].sys.task, base + 2, base + 1, 300, "cat");
 	fz_recs[1].sys.ret = 3;
 	fz_recs[1].sys.args[0] = (__u64)(__s64)AT_FDCWD;
-	fz_recs[1].sys.str[0] = fz_data(&fz_recs[1], "/etc/shadow", 11);
-	fz_recs[1].sys.str[1] = fz_data(&fz_recs[1], "/etc/shadow", 11);
+	fz_recs[1].sys.str[0] = synth_data(&fz_recs[1], "/etc/shadow", 11);
+	fz_recs[1].sys.str[1] = synth_data(&fz_recs[1], "/etc/shadow", 11);
 	fz_recs[1].sys.nstr = 2;
 	fz_recs[1].sys.path_slot = 1;
 	fz_apply(&fz_recs[1], &fz_ev[1], &fz_proc[1]);
 
 	/* openat("out", O_WRONLY|O_CREAT, 0755) = -EACCES */
-	fz_init(&fz_recs[2], VG_EV_SYS_openat, sizeof(struct vg_sys_event));
+	synth_init(&fz_recs[2], VG_EV_SYS_openat, sizeof(struct vg_sys_event));
 	fz_recs[2].sys.path_slot = 0xffff;
-	fz_task(&fz_recs[2].sys.task, base + 2, base + 1, 300, "cat");
+	synth_task(&fz_recs[2].sys.task, base + 2, base + 1, 300, "cat");
 	fz_recs[2].sys.ret = -13;
 	fz_recs[2].sys.args[2] = O_WRONLY | O_CREAT;
 	fz_recs[2].sys.args[3] = 0755;
-	fz_recs[2].sys.str[0] = fz_data(&fz_recs[2], "out", 3);
+	fz_recs[2].sys.str[0] = synth_data(&fz_recs[2], "out", 3);
 	fz_recs[2].sys.nstr = 1;
 	fz_apply(&fz_recs[2], &fz_ev[2], &fz_proc[2]);
 
 	/* connect(5, 10.1.2.3:443) from 192.168.1.10:40000 */
 	inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
-	fz_init(&fz_recs[3], VG_EV_SYS_connect, sizeof(struct vg_sys_event));
+	synth_init(&fz_recs[3], VG_EV_SYS_connect, sizeof(struct vg_sys_event));
 	fz_recs[3].sys.path_slot = 0xffff;
-	fz_task(&fz_recs[3].sys.task, base + 2, base + 1, 300, "cat");
+	synth_task(&fz_recs[3].sys.task, base + 2, base + 1, 300, "cat");
 	fz_recs[3].sys.args[0] = 5;
 	fz_recs[3].sys.args[2] = sizeof(sin);
-	fz_recs[3].sys.str[0] = fz_data(&fz_recs[3], &sin, sizeof(sin));
+	fz_recs[3].sys.str[0] = synth_data(&fz_recs[3], &sin, sizeof(sin));
 	fz_recs[3].sys.nstr = 1;
 	fz_recs[3].sys.sock.family = AF_INET;
 	fz_recs[3].sys.sock.proto = IPPROTO_TCP;

@@ -25,7 +25,7 @@
 		assert_memory_equal((v).p, s, sizeof(s) - 1);                                      \
 	} while (0)
 
-static struct unit_rec rec; /* large: keep it off the stack */
+static struct synth_rec rec; /* large: keep it off the stack */
 
 static int decode(struct vg_event *ev)
 {

@@ -32,7 +32,7 @@
 #define P1 (FAKE + 1) /* bash, child of P0 */
 #define P2 (FAKE + 2) /* cat, child of P1: every event below is its */
 
-static struct unit_rec rec;
+static struct synth_rec rec;
 static struct vg_event ev;
 static const struct vg_proc *proc;
 static struct vg_proctab *PT;

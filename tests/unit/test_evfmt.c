@@ -25,7 +25,7 @@
 #include "pipeline/proctab.h"
 #include "unit.h"
 
-static struct unit_rec rec;
+static struct synth_rec rec;
 static struct vg_event ev;
 
 static void decode(void)

@@ -24,7 +24,7 @@
 
 #define FAKE 0x7ffffff0u /* first fake pid */
 
-static struct unit_rec rec;
+static struct synth_rec rec;
 
 static const struct vg_proc *apply(struct vg_proctab *pt)
 {

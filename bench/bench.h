@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Helpers of the benchmarks that run the agent: start `vigil run` and wait
+ * for its ready line, stop it and keep what it said on stderr (its --stats
+ * lines), read a process's CPU time. Header-only: each benchmark is one
+ * program. Define BENCH_NAME (the prefix of error lines) before including.
+ */
+#ifndef VIGIL_BENCH_H
+#define VIGIL_BENCH_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct bench_agent {
+	pid_t pid;
+	int err_fd;
+	char err[1 << 16]; /* its stderr, NUL-terminated */
+	size_t errlen;
+};
+
+static inline void bench_die(const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", BENCH_NAME, what, strerror(errno));
+	exit(1);
+}
+
+static inline void bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* `bin run --output-file /dev/null --stats EXTRA...`, pinned to `cpu` (-1:
+ * anywhere); returns once it said it is ready. */
+static inline void bench_agent_start(struct bench_agent *a, const char *bin, const char *const *extra,
+			      int cpu)
+{
+	const char *argv[16] = { bin, "run", "--output-file", "/dev/null", "--stats" };
+	int errp[2], k = 5;
+
+	for (int i = 0; extra && extra[i] && k < 15; i++)
+		argv[k++] = extra[i];
+	argv[k] = NULL;
+	if (pipe(errp))
+		bench_die("pipe");
+	a->errlen = 0;
+	a->err[0] = '\0';
+	a->pid = fork();
+	if (a->pid == 0) {
+		dup2(errp[1], 2);
+		close(errp[0]);
+		if (cpu >= 0)
+			bench_pin(cpu);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(errp[1]);
+	a->err_fd = errp[0];
+	while (!strstr(a->err, "vigil: ready")) {
+		ssize_t n = read(a->err_fd, a->err + a->errlen, sizeof(a->err) - 1 - a->errlen);
+
+		if (n <= 0) {
+			fprintf(stderr, "%s: vigil did not start:\n%s\n", BENCH_NAME, a->err);
+			exit(1);
+		}
+		a->errlen += (size_t)n;
+		a->err[a->errlen] = '\0';
+	}
+}
+
+/* SIGTERM, then keep the rest of its stderr and reap it. */
+static inline void bench_agent_stop(struct bench_agent *a)
+{
+	ssize_t n;
+
+	kill(a->pid, SIGTERM);
+	while (a->errlen < sizeof(a->err) - 1 &&
+	       (n = read(a->err_fd, a->err + a->errlen, sizeof(a->err) - 1 - a->errlen)) > 0)
+		a->errlen += (size_t)n;
+	a->err[a->errlen] = '\0';
+	waitpid(a->pid, NULL, 0);
+	close(a->err_fd);
+}
+
+/* The number after `key` on the agent's stderr line containing `line`; -1. */
+static inline long long bench_stat(const struct bench_agent *a, const char *line, const char *key)
+{
+	const char *l = strstr(a->err, line), *k;
+
+	if (!l)
+		return -1;
+	k = strstr(l, key);
+	if (!k || memchr(l, '\n', (size_t)(k - l)))
+		return -1;
+	return strtoll(k + strlen(key), NULL, 10);
+}
+
+/* n fork+exec of /bin/true, one after the other. */
+static inline void bench_fork_exec_true(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		if (p < 0 || waitpid(p, NULL, 0) < 0)
+			bench_die("fork+exec");
+	}
+}
+
+/* CPU time of every thread of pid, in seconds (schedstat: ns on CPU). */
+static inline double bench_cpu_s(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	double total = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		char p2[400];
+		unsigned long long ns = 0;
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "%s/%s/schedstat", path, d->d_name);
+		f = fopen(p2, "r");
+		if (f && fscanf(f, "%llu", &ns) == 1)
+			total += (double)ns / 1e9;
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	return total;
+}
+
+#endif /* VIGIL_BENCH_H */
