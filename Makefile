@@ -44,7 +44,7 @@ SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c))
-BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench
+BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
 all: $(BUILD)/vigil
@@ -190,6 +190,7 @@ bench:
 	$(BUILD)/bench/rulebench 500
 	$(BUILD)/bench/tpbench $(BUILD)/vigil
 	$(BUILD)/bench/agentbench $(BUILD)/vigil
+	$(BUILD)/bench/killbench $(BUILD)/vigil
 
 format:
 	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)

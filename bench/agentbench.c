@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "bench.skel.h"
 
 enum cfg { CFG_NONE, CFG_FLOOR, CFG_KERNEL, CFG_USER, CFG_AUDITD, CFG_MAX };
@@ -71,15 +72,6 @@ static double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
 }
 
 static void die(const char *what)
@@ -142,7 +134,7 @@ static double run_workload(enum wl w)
 	if (p == 0) {
 		double t0;
 
-		pin(last_cpu);
+		bench_pin(last_cpu);
 		t0 = now_ns();
 		if (w == WL_OPEN)
 			do_open(wl_iters[w]);
@@ -183,7 +175,7 @@ static pid_t start_listener(void)
 	listen_port = ntohs(sa.sin_port);
 	p = fork();
 	if (p == 0) {
-		pin(0);
+		bench_pin(0);
 		for (;;) {
 			int c = accept(s, NULL, NULL);
 
@@ -278,7 +270,7 @@ static void vigil_start(struct agent *a, const char *bin, const char *const *ext
 	if (a->pid == 0) {
 		dup2(errp[1], 2);
 		close(errp[0]);
-		pin(0);
+		bench_pin(0);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -362,7 +354,7 @@ static void auditd_start(struct agent *a)
 
 		dup2(null, 1);
 		dup2(null, 2);
-		pin(0);
+		bench_pin(0);
 		execl("/usr/sbin/auditd", "auditd", "-n", "-c", AUDIT_DIR, (char *)NULL);
 		_exit(127);
 	}

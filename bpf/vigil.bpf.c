@@ -142,12 +142,12 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		misc_inc(VG_MISC_COMPAT);
 		return 0;
 	}
-	/* an LSM hook decided something during this syscall: report it */
-	if (lsm_active) {
+	/* the entry stage or an LSM hook decided during this syscall: report it */
+	if (lsm_active || entry_stage) {
 		tid = task->pid;
-		pend = bpf_map_lookup_elem(&lsm_pending, &tid);
+		pend = bpf_map_lookup_elem(&pending, &tid);
 		if (pend && pend->ev != conf->ev) {
-			bpf_map_delete_elem(&lsm_pending, &tid); /* from an untraced call */
+			bpf_map_delete_elem(&pending, &tid); /* from an untraced call */
 			pend = NULL;
 		}
 	}
@@ -192,7 +192,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	if (pend) {
 		e->enf_rule = pend->rule + 1;
 		e->hdr.flags |= pend->flags;
-		bpf_map_delete_elem(&lsm_pending, &tid);
+		bpf_map_delete_elem(&pending, &tid);
 	/* enforcement first: a record it acted on always reaches user space */
 	} else if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
 		if (cnt)
@@ -200,6 +200,57 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	emit(e, size, conf->ev);
+	return 0;
+}
+
+/*
+ * The entry stage of enforcement: a kill rule whose whole condition is
+ * known at the syscall's entry (identity, arguments, path arguments) kills
+ * there, before the syscall runs; it still runs to completion, and the task
+ * dies on its way back to user space. What needs the result or a path the
+ * kernel resolves is decided at sys_exit. Attached only when kill rules
+ * are loaded (src/loader/loader.c).
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_sc_conf *conf;
+	struct vg_enforce *t;
+	struct vg_scratch *s;
+	struct vg_sys_event *e;
+	struct vg_pending p = {};
+	__u32 nr = (__u32)id, ev, tid;
+	__u16 v;
+
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || !conf->ev)
+		return 0;
+	ev = conf->ev;
+	t = bpf_map_lookup_elem(&enforce, &ev);
+	if (!t || !t->nentry || is_self(task) ||
+	    (task->thread_info.status & VG_TS_COMPAT))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	e->ret = -1; /* not known yet: RET atoms read as unknown here */
+	e->nr = nr;
+	e->enf_rule = 0;
+	sys_args(regs, e->args);
+	sys_record(s, task, conf, NULL);
+	s->early = VG_STAGE_ENTRY;
+	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
+	v = enforce_sys(s, task, ev);
+	s->early = VG_STAGE_FULL;
+	if (!v)
+		return 0;
+	p.rule = e->enf_rule - 1;
+	p.ev = (__u16)ev;
+	p.flags = v | VG_F_AT_ENTRY;
+	tid = task->pid;
+	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
 }
 
@@ -280,7 +331,7 @@ static __always_inline int lsm_decide(struct file *f)
 			  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW
 							: VG_F_DENIED;
 		tid = task->pid;
-		bpf_map_update_elem(&lsm_pending, &tid, &p, BPF_ANY);
+		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 		if (p.flags != VG_F_DENIED)
 			return 0;
 		misc_inc(VG_MISC_DENIALS);

@@ -65,8 +65,11 @@ struct {
 
 /* LSM-BPF hooks are attached (set by user space after the feature probe). */
 const volatile __u8 lsm_active = 0;
+/* The sys_enter stage runs (kill rules are loaded). */
+const volatile __u8 entry_stage = 0;
 
-/* An LSM hook's verdict, per thread, until the syscall's exit reports it. */
+/* A verdict reached before the syscall's exit (at its entry, or in an LSM
+ * hook), per thread, until the sys_exit program reports it. */
 struct vg_pending {
 	__u16 rule;
 	__u16 ev;
@@ -79,7 +82,7 @@ struct {
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct vg_pending);
-} lsm_pending SEC(".maps");
+} pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -55,6 +55,13 @@ struct {
 
 enum { VG_T_FALSE = 0, VG_T_TRUE = 1, VG_T_UNKNOWN = 2 };
 
+/* What the record in the scratch holds when atoms are evaluated. */
+enum {
+	VG_STAGE_FULL = 0,  /* a finished sys_exit record */
+	VG_STAGE_EARLY = 1, /* sys_exit before the build: args, ret, comm, uids */
+	VG_STAGE_ENTRY = 2, /* sys_enter: everything but the result and what it resolves */
+};
+
 static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 {
 	switch (op) {
@@ -113,7 +120,24 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	if (!s || !a)
 		return VG_T_UNKNOWN;
 	e = (void *)s->rec;
-	if (s->early) {
+	if (s->early == VG_STAGE_ENTRY) {
+		/* At the syscall's entry: no return value, no socket yet, and
+		 * no resolved path, so fd.name is known only for calls whose
+		 * fd.name is their path argument at exit too. */
+		switch (a->kind) {
+		case VG_A_PATH_IN:
+			if (a->arg == VG_APATH_FD && !s->raw_path)
+				return VG_T_UNKNOWN;
+			break;
+		case VG_A_RET:
+		case VG_A_LPORT:
+		case VG_A_RPORT:
+		case VG_A_SOCKFAM:
+			return VG_T_UNKNOWN;
+		default:
+			break;
+		}
+	} else if (s->early == VG_STAGE_EARLY) {
 		/* Only the arguments, return value, comm and uids are in the
 		 * record yet; a path set of exact entries can still be ruled
 		 * out from the file's last component. */
@@ -275,9 +299,9 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 		s->have_base = bpf_probe_read_kernel_str(s->bkey.name, sizeof(s->bkey.name), name) > 0 &&
 			       !s->bkey.name[VG_FBASE_MAX - 1];
 	}
-	s->early = 1;
+	s->early = VG_STAGE_EARLY;
 	r = filter_pass(s, ev);
-	s->early = 0;
+	s->early = VG_STAGE_FULL;
 	return r;
 }
 

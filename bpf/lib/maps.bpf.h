@@ -83,9 +83,10 @@ struct vg_cursor {
 struct vg_scratch {
 	struct vg_cursor cur;
 	struct vg_base_key bkey; /* the early stage's base-name lookup key */
-	__u8 early;	/* the filter runs before the record is built */
+	__u8 early;	/* VG_STAGE_*: what the record holds yet */
 	__u8 have_base; /* bkey.name holds the open file's last component */
-	__u8 pad[6];
+	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
+	__u8 pad[5];
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];
 };

@@ -144,6 +144,10 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 			continue;
 		r->matches++;
 		al.action = verdict(r, ev);
+		if (al.action != VG_ALERT_NONE)
+			al.decided_at = ev->flags & VG_F_AT_ENTRY ? "syscall entry"
+					: ev->flags & VG_F_DENIED ? "lsm hook"
+								   : "syscall exit";
 		/* enforce is the mode only of what the kernel acted on */
 		al.mode = r->mode < rn->mc.cap ? r->mode : rn->mc.cap;
 		if (al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED) {

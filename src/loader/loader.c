@@ -180,6 +180,14 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		l->skel->rodata->lsm_active = o->lsm;
 		l->lsm = o->lsm;
 	}
+	/* The sys_enter stage costs every syscall a program run: only with
+	 * kill rules to decide there. */
+	{
+		bool entry = o->kfilter && o->kfilter->nentry;
+
+		bpf_program__set_autoload(l->skel->progs.vg_sys_enter, entry);
+		l->skel->rodata->entry_stage = entry;
+	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));

@@ -720,7 +720,7 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 			     struct strbuf *why)
 {
 	memset(kf->enf, 0, sizeof(kf->enf));
-	kf->nenforce = 0;
+	kf->nenforce = kf->nentry = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct vg_rule *r = rs->rules[i];
 		__u8 action = VG_ENF_KILL;
@@ -752,6 +752,8 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 
 				cl->natoms = d.c[c].natoms;
 				cl->action = action;
+				t->nentry += action != VG_ENF_DENY;
+				kf->nentry += action != VG_ENF_DENY;
 				cl->rule = (__u16)i;
 				memcpy(cl->atoms, d.c[c].atoms, sizeof(cl->atoms));
 			}

@@ -146,6 +146,41 @@ static void test_kill(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "output_fields"),
 							      "fd.name")),
 			    marked);
+	/* fd.name is the path the kernel resolves: decided at the exit */
+	assert_string_equal(jstr(ev, "decided_at"), "syscall exit");
+	stop(&v);
+}
+
+/* A rule decided by what the syscall's entry shows (comm, open flags)
+ * kills there: the open itself still completes (the file is created), the
+ * write after it never happens. */
+static void test_kill_at_entry(void **state)
+{
+	struct vigil_proc v;
+	struct victim_result r;
+	struct stat st;
+	json_t *ev;
+
+	char script[256];
+
+	(void)state;
+	start(&v, NULL);
+	/* a victim that only writes (the read of run_victim() kills first) */
+	unlink(after);
+	snprintf(script, sizeof(script), "echo after > %s", after);
+	r.pid = fork();
+	if (r.pid == 0) {
+		execl(victim, comm, "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(r.pid, &r.status, 0);
+	assert_true(killed_by_sigkill(r.status));
+	assert_int_equal(stat(after, &st), 0); /* the open ran to completion */
+	assert_int_equal(st.st_size, 0);       /* the write never happened */
+	ev = wait_alert(&v, "kill victim write", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "killed");
+	assert_string_equal(jstr(ev, "decided_at"), "syscall entry");
 	stop(&v);
 }
 
@@ -351,8 +386,15 @@ static int setup(void **state)
 		"  priority: CRITICAL\n"
 		"  tags: [T1005]\n"
 		"  mode: enforce\n"
-		"  action: kill\n",
-		marked, comm);
+		"  action: kill\n"
+		"- rule: kill victim write\n"
+		"  desc: the test's victim opens a file for writing\n"
+		"  condition: evt.type in (open, openat) and evt.is_open_write = true and proc.name = %s\n"
+		"  output: \"%%proc.name writes %%fd.name\"\n"
+		"  priority: CRITICAL\n"
+		"  tags: [T1565]\n"
+		"  mode: enforce\n",
+		marked, comm, comm);
 	return fclose(f);
 }
 
@@ -368,7 +410,8 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_kill, test_teardown),	     cmocka_unit_test_teardown(test_shadow, test_teardown),
+		cmocka_unit_test_teardown(test_kill, test_teardown),
+		cmocka_unit_test_teardown(test_kill_at_entry, test_teardown),	     cmocka_unit_test_teardown(test_shadow, test_teardown),
 		cmocka_unit_test_teardown(test_never_kill, test_teardown),   cmocka_unit_test_teardown(test_rate_limit, test_teardown),
 		cmocka_unit_test_teardown(test_runtime_mode, test_teardown), cmocka_unit_test_teardown(test_check_rejects, test_teardown),
 		cmocka_unit_test_teardown(test_deny_without_lsm, test_teardown),
