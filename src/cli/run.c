@@ -62,6 +62,9 @@ static void run_usage(FILE *f)
 		"                         mode (default 20; 0: no limit)\n"
 		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
 		"                         re-read when it changes (never above --mode)\n"
+		"      --pin              pin programs, maps and links in " VG_PIN_DIR ": probes\n"
+		"                         and enforcement go on if vigil dies; a later --pin\n"
+		"                         run takes them over ('vigil unpin' removes them)\n"
 		"  SIGUSR1 lowers the mode cap one step, SIGUSR2 raises it back one step.\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
@@ -204,7 +207,8 @@ static void print_rule_stats(const struct run *rn)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL };
+	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL,
+	       OPT_PIN };
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -215,6 +219,7 @@ int cmd_run(int argc, char **argv)
 		{ "never-kill", required_argument, NULL, OPT_NEVER_KILL },
 		{ "max-kills", required_argument, NULL, OPT_MAX_KILLS },
 		{ "control-file", required_argument, NULL, OPT_CONTROL },
+		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
@@ -272,6 +277,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_CONTROL:
 			rn.mc.control_file = optarg;
+			break;
+		case OPT_PIN:
+			o.load.pin = true;
 			break;
 		case 'o':
 			if (!strcmp(optarg, "json"))
@@ -400,6 +408,9 @@ int cmd_run(int argc, char **argv)
 		rn.ctx.host_pidns = agent.host_pidns;
 		rn.ctx.host_mntns = agent.host_mntns;
 		rn.ctx.containers = agent.containers;
+		if (agent.loader.took_over)
+			vg_info("took over the programs and maps a previous vigil pinned in %s",
+				VG_PIN_DIR);
 		if (kf.nenforce)
 			vg_info("%zu rule%s enforced in the kernel (mode cap %s)", kf.nenforce,
 				kf.nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.cap));
@@ -410,6 +421,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (err)
 		rc = VG_EXIT_RUNTIME;
+	if (!err && o.load.pin)
+		vg_info("the programs stay attached (pinned in %s); 'vigil unpin' detaches them",
+			VG_PIN_DIR);
 	if (o.stats)
 		print_rule_stats(&rn);
 	vg_agent_release(&agent);

@@ -9,9 +9,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -136,6 +142,163 @@ fail:
 	return -errno;
 }
 
+/* ---- --pin: keep the programs attached without us --------------------- */
+
+/* bpffs at /sys/fs/bpf, mounted if nobody has. */
+static int bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+		vg_err("mounting bpffs at /sys/fs/bpf: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Internal maps (.rodata, .bss, .kconfig) belong to one load: never pinned. */
+static bool map_pinnable(const struct bpf_map *m)
+{
+	return !strchr(bpf_map__name(m), '.');
+}
+
+static bool pins_exist(void)
+{
+	struct stat st;
+
+	return stat(VG_PIN_DIR "/links", &st) == 0;
+}
+
+/* Detach and remove every pinned link not in `keep` (NULL: all). */
+static int unpin_links(const struct vigil_bpf *keep)
+{
+	DIR *d = opendir(VG_PIN_DIR "/links");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct bpf_link *old;
+		bool kept = false;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (keep) {
+			struct bpf_program *p;
+
+			bpf_object__for_each_program(p, keep->obj)
+				kept |= bpf_program__autoload(p) && !strcmp(bpf_program__name(p), de->d_name);
+		}
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), VG_PIN_DIR "/links/%s", de->d_name);
+		old = bpf_link__open(path);
+		if (old) {
+			bpf_link__unpin(old);
+			bpf_link__destroy(old);
+		} else {
+			unlink(path);
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Attach every loaded program with its link pinned. A previous vigil's
+ * pinned link for the same program is replaced right after the new one is
+ * attached: for that moment both run (events may be seen twice), never
+ * neither (no moment without enforcement).
+ */
+static int attach_pinned(struct vg_loader *l)
+{
+	struct bpf_program *p;
+	int err;
+
+	if (mkdir(VG_PIN_DIR "/links", 0700) && errno != EEXIST)
+		return -errno;
+	bpf_object__for_each_program(p, l->skel->obj) {
+		char path[PATH_MAX];
+		struct bpf_link *link, *old;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		link = bpf_program__attach(p);
+		if (!link) {
+			err = -errno;
+			vg_err("attaching %s: %s", bpf_program__name(p), strerror(-err));
+			return err;
+		}
+		snprintf(path, sizeof(path), VG_PIN_DIR "/links/%s", bpf_program__name(p));
+		old = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
+		if (old) {
+			bpf_link__unpin(old);
+			bpf_link__destroy(old);
+			l->took_over = true;
+		}
+		err = bpf_link__pin(link, path);
+		if (err) {
+			vg_err("pinning %s: %s", path, strerror(-err));
+			bpf_link__destroy(link);
+			return err;
+		}
+		l->links[l->nlinks++] = link;
+	}
+	/* programs a previous vigil attached that this one does not load */
+	unpin_links(l->skel);
+	return 0;
+}
+
+/* Empty a hash map a previous vigil filled (its set ids mean other sets now). */
+static void map_clear(struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	char key[512], next[512];
+
+	if (bpf_map__key_size(m) > sizeof(key))
+		return;
+	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(key, next, bpf_map__key_size(m));
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+int vg_loader_unpin(void)
+{
+	DIR *d;
+	struct dirent *de;
+	int err, n;
+
+	err = bpffs_ensure();
+	if (err)
+		return err;
+	n = unpin_links(NULL);
+	if (n < 0)
+		return n;
+	d = opendir(VG_PIN_DIR "/maps");
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), VG_PIN_DIR "/maps/%s", de->d_name);
+		if (unlink(path) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	rmdir(VG_PIN_DIR "/links");
+	rmdir(VG_PIN_DIR "/maps");
+	rmdir(VG_PIN_DIR);
+	return n;
+}
+
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
 {
 	int fd = bpf_map__fd(l->skel->maps.enf_conf);
@@ -193,11 +356,60 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));
 		goto fail;
 	}
+	if (pins_exist() && !o->pin) {
+		vg_err("a previous 'vigil run --pin' left its programs attached (%s): take them "
+		       "over with --pin, or remove them with 'vigil unpin'",
+		       VG_PIN_DIR);
+		err = -EEXIST;
+		goto fail;
+	}
+	if (o->pin) {
+		struct bpf_map *m;
+		char path[PATH_MAX];
+
+		err = bpffs_ensure();
+		if (err)
+			goto fail;
+		if ((mkdir(VG_PIN_DIR, 0700) && errno != EEXIST) ||
+		    (mkdir(VG_PIN_DIR "/maps", 0700) && errno != EEXIST)) {
+			err = -errno;
+			vg_err("creating %s: %s", VG_PIN_DIR, strerror(-err));
+			goto fail;
+		}
+		/* libbpf reuses a compatible pinned map and pins the others */
+		bpf_object__for_each_map(m, l->skel->obj) {
+			if (!map_pinnable(m))
+				continue;
+			snprintf(path, sizeof(path), VG_PIN_DIR "/maps/%s", bpf_map__name(m));
+			bpf_map__set_pin_path(m, path);
+		}
+	}
 	err = vigil_bpf__load(l->skel);
+	if (err && o->pin && pins_exist()) {
+		vg_err("loading against the pinned maps in %s failed (a different --ringbuf, or "
+		       "another vigil version?): 'vigil unpin' first",
+		       VG_PIN_DIR);
+		goto fail;
+	}
 	if (err) {
 		vg_err("loading BPF programs: %s (is this kernel built with BTF, and are we root?)",
 		       strerror(-err));
 		goto fail;
+	}
+	if (o->pin) {
+		/* a previous vigil's tables: shadow mode while they are
+		 * rewritten, its sets emptied */
+		vg_loader_set_cap(l, 0);
+		map_clear(l->skel->maps.comm_sets);
+		map_clear(l->skel->maps.path_sets);
+		map_clear(l->skel->maps.path_bases);
+		map_clear(l->skel->maps.never_kill);
+		map_clear(l->skel->maps.pending);
+		for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
+			struct vg_enforce none = { 0 };
+
+			bpf_map_update_elem(bpf_map__fd(l->skel->maps.enforce), &ev, &none, BPF_ANY);
+		}
 	}
 	err = fill_filters(l, o->kfilter);
 	if (err)
@@ -209,10 +421,16 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	err = fill_sc_table(l, o->sys_enabled);
 	if (err)
 		goto fail;
-	err = vigil_bpf__attach(l->skel);
-	if (err) {
-		vg_err("attaching BPF programs: %s", strerror(-err));
-		goto fail;
+	if (o->pin) {
+		err = attach_pinned(l);
+		if (err)
+			goto fail;
+	} else {
+		err = vigil_bpf__attach(l->skel);
+		if (err) {
+			vg_err("attaching BPF programs: %s", strerror(-err));
+			goto fail;
+		}
 	}
 	return 0;
 fail:
@@ -224,6 +442,10 @@ void vg_loader_stop(struct vg_loader *l)
 {
 	if (!l)
 		return;
+	/* pinned links stay attached after this: the pins hold them */
+	for (size_t i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	l->nlinks = 0;
 	vigil_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

@@ -120,11 +120,16 @@ static void stop(struct vigil_proc *v)
 	running = NULL;
 }
 
+static void unpin_all(void);
+
 static int test_teardown(void **state)
 {
 	(void)state;
 	if (running)
 		stop(running);
+	/* never leave pinned programs behind, whatever failed */
+	if (access("/sys/fs/bpf/vigil", F_OK) == 0)
+		unpin_all();
 	return 0;
 }
 
@@ -282,6 +287,103 @@ static void test_runtime_mode(void **state)
 	stop(&v);
 }
 
+#define PIN_DIR "/sys/fs/bpf/vigil"
+
+/* The id of the link pinned for program `prog`, or -1. */
+static long pinned_link_id(const char *prog)
+{
+	char cmd[256];
+	long id = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool -j link show pinned " PIN_DIR "/links/%s 2>/dev/null", prog);
+	p = popen(cmd, "r");
+	if (p) {
+		char buf[4096];
+		size_t n = fread(buf, 1, sizeof(buf) - 1, p);
+		json_t *j;
+
+		buf[n] = '\0';
+		j = json_loads(buf, 0, NULL);
+		if (j && json_integer_value(json_object_get(j, "id")))
+			id = (long)json_integer_value(json_object_get(j, "id"));
+		json_decref(j);
+		pclose(p);
+	}
+	return id;
+}
+
+static bool link_exists(long id)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "bpftool link show id %ld >/dev/null 2>&1", id);
+	return system(cmd) == 0;
+}
+
+static void unpin_all(void)
+{
+	const char *argv[] = { "vigil", "unpin", NULL };
+	struct vigil_proc u = { 0 };
+
+	vigil_run_to_end(&u, argv, 20000);
+	vigil_free(&u);
+}
+
+/* --pin: enforcement outlives a SIGKILLed agent; a second --pin agent takes
+ * the programs over (the old links are gone, not doubled) and reads what
+ * the kernel recorded while no agent ran; `vigil unpin` detaches it all. */
+static void test_pin(void **state)
+{
+	const char *extra[] = { "--pin", NULL };
+	struct vigil_proc v;
+	struct victim_result r;
+	long first, second;
+	json_t *ev;
+	int st;
+
+	(void)state;
+	unpin_all();
+	start(&v, extra);
+	first = pinned_link_id("vg_sys_exit");
+	assert_true(first > 0);
+	kill(v.pid, SIGKILL);
+	waitpid(v.pid, &st, 0);
+	v.status = st;
+	stop(&v);
+	/* no agent: the kernel still kills */
+	r = run_victim();
+	assert_true(killed_by_sigkill(r.status));
+	assert_false(r.wrote_after);
+	assert_true(link_exists(first));
+	/* without --pin, vigil refuses to attach twice */
+	{
+		const char *argv[] = { "vigil", "trace", "--duration", "1", NULL };
+		struct vigil_proc t = { 0 };
+
+		st = vigil_run_to_end(&t, argv, 20000);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+		assert_non_null(strstr(t.err, "vigil unpin"));
+		vigil_free(&t);
+	}
+	start(&v, extra);
+	assert_true(wait_stderr(&v, "took over the programs"));
+	second = pinned_link_id("vg_sys_exit");
+	assert_true(second > 0 && second != first);
+	assert_false(link_exists(first));
+	/* the kill the kernel made while no agent ran, read from the ring */
+	ev = wait_alert(&v, "kill victim", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "killed");
+	stop(&v);
+	unpin_all();
+	assert_int_equal(access(PIN_DIR, F_OK), -1);
+	assert_false(link_exists(second));
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+}
+
 /* Rules with action deny on a kernel without LSM-BPF (this host): reported
  * as would-deny, or killed with `fallback: kill`. */
 static void test_deny_without_lsm(void **state)
@@ -415,6 +517,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_never_kill, test_teardown),   cmocka_unit_test_teardown(test_rate_limit, test_teardown),
 		cmocka_unit_test_teardown(test_runtime_mode, test_teardown), cmocka_unit_test_teardown(test_check_rejects, test_teardown),
 		cmocka_unit_test_teardown(test_deny_without_lsm, test_teardown),
+		cmocka_unit_test_teardown(test_pin, test_teardown),
 	};
 
 	if (geteuid() != 0) {
