@@ -149,6 +149,18 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 
 			if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
 				return VG_T_UNKNOWN;
+			if (ks->have_base == VG_BASE_UNREAD) {
+				struct file *f = (struct file *)ks->early_file;
+				const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+				__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
+				/* a name that fills the key may be longer: no decision */
+				ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name),
+									  name) > 0 &&
+						!ks->bkey.name[VG_FBASE_MAX - 1];
+				if (!ks->have_base)
+					return VG_T_UNKNOWN;
+			}
 			ks->bkey.set = a->set;
 			if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
 				return VG_T_UNKNOWN; /* the whole path decides */
@@ -290,15 +302,9 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
 	e->task.euid = cred->euid.val;
 	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
-	s->have_base = 0;
-	if (f) {
-		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-
-		__builtin_memset(s->bkey.name, 0, sizeof(s->bkey.name));
-		/* a name that fills the key may be longer: no early decision */
-		s->have_base = bpf_probe_read_kernel_str(s->bkey.name, sizeof(s->bkey.name), name) > 0 &&
-			       !s->bkey.name[VG_FBASE_MAX - 1];
-	}
+	/* the file's name is read by the first atom that needs it */
+	s->have_base = f ? VG_BASE_UNREAD : 0;
+	s->early_file = (__u64)f;
 	s->early = VG_STAGE_EARLY;
 	r = filter_pass(s, ev);
 	s->early = VG_STAGE_FULL;

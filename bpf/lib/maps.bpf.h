@@ -80,13 +80,16 @@ struct vg_cursor {
 	struct vg_str str[VG_NSTR];
 };
 
+#define VG_BASE_UNREAD 2
+
 struct vg_scratch {
 	struct vg_cursor cur;
 	struct vg_base_key bkey; /* the early stage's base-name lookup key */
 	__u8 early;	/* VG_STAGE_*: what the record holds yet */
-	__u8 have_base; /* bkey.name holds the open file's last component */
+	__u8 have_base; /* bkey.name holds early_file's last component (VG_BASE_UNREAD: not yet) */
 	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
 	__u8 pad[5];
+	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];
 };
