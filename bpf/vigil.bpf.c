@@ -190,7 +190,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	}
 	size = sys_record(s, task, conf, f);
 	if (pend) {
-		e->enf_rule = pend->rule + 1;
+		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
 		bpf_map_delete_elem(&pending, &tid);
 	/* enforcement first: a record it acted on always reaches user space */
@@ -220,14 +220,15 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
-	__u32 nr = (__u32)id, ev, tid;
+	__u32 nr = (__u32)id, ev, tid, key;
 	__u16 v;
 
 	conf = bpf_map_lookup_elem(&sc_table, &nr);
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
-	t = bpf_map_lookup_elem(&enforce, &ev);
+	key = table_key(ev);
+	t = bpf_map_lookup_elem(&enforce, &key);
 	if (!t || !t->nentry || is_self(task) ||
 	    (task->thread_info.status & VG_TS_COMPAT))
 		return 0;
@@ -246,7 +247,7 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	s->early = VG_STAGE_FULL;
 	if (!v)
 		return 0;
-	p.rule = e->enf_rule - 1;
+	p.enf = e->enf_rule;
 	p.ev = (__u16)ev;
 	p.flags = v | VG_F_AT_ENTRY;
 	tid = task->pid;
@@ -274,7 +275,7 @@ static __always_inline int lsm_decide(struct file *f)
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
-	__u32 nr, ev, c, i, tid;
+	__u32 nr, ev, c, i, tid, key;
 	int any = 0;
 
 	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
@@ -287,7 +288,8 @@ static __always_inline int lsm_decide(struct file *f)
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
-	t = bpf_map_lookup_elem(&enforce, &ev);
+	key = table_key(ev);
+	t = bpf_map_lookup_elem(&enforce, &key);
 	if (!t || !t->nclauses)
 		return 0;
 	for (c = 0; c < VG_FCLAUSES; c++)
@@ -325,7 +327,7 @@ static __always_inline int lsm_decide(struct file *f)
 		}
 		if (!all)
 			continue;
-		p.rule = cl->rule;
+		p.enf = (cl->rule + 1) | ((table_gen & 1) << 15);
 		p.ev = (__u16)ev;
 		p.flags = enf_spared(task) ? VG_F_ENF_SPARED
 			  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW

@@ -26,7 +26,7 @@ const volatile __u32 host_mntns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_EV_MAX);
+	__uint(max_entries, 2 * VG_EV_MAX); /* two halves: table_gen */
 	__type(key, __u32);
 	__type(value, struct vg_filter);
 } filters SEC(".maps");
@@ -256,7 +256,8 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
  */
 static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
-	struct vg_filter *f = bpf_map_lookup_elem(&filters, &ev);
+	__u32 key = table_key(ev);
+	struct vg_filter *f = bpf_map_lookup_elem(&filters, &key);
 	__u32 c, i;
 
 	if (!f || f->pass_all)
@@ -290,7 +291,8 @@ static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 static __always_inline int filter_early(struct vg_scratch *s, struct task_struct *task, __u32 ev,
 					struct file *f)
 {
-	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &ev);
+	__u32 key = table_key(ev);
+	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &key);
 	struct vg_sys_event *e = (void *)s->rec;
 	const struct cred *cred = task->cred;
 	int r;

@@ -16,6 +16,19 @@
 
 /* tgid of the agent itself: its own syscalls are never recorded. */
 const volatile __u32 vigil_tgid = 0;
+/*
+ * Which half of the double-buffered rule tables (filters, enforce) is live:
+ * user space fills the other half, then flips this, so a rules reload
+ * swaps every table at once. In .bss: user space writes it in place.
+ */
+volatile __u32 table_gen = 0;
+
+/* Key of event id `ev` in the live half of a double-buffered table. */
+static __always_inline __u32 table_key(__u32 ev)
+{
+	return ev + (table_gen & 1) * VG_EV_MAX;
+}
+
 /* Wake the consumer only once this much is waiting in the ring (set to a
  * quarter of the ring by user space, which otherwise polls on a timer). */
 const volatile __u64 wakeup_bytes = 1;

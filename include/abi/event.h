@@ -150,7 +150,8 @@ struct vg_sys_event {
 	__u16 nstr;
 	struct vg_str str[VG_NSTR]; /* user strings in argument order, then the resolved path */
 	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
-	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0 */
+	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0;
+				     * bit 15: the table generation (which ruleset) */
 	struct vg_sock sock;
 	/* string data follows */
 };

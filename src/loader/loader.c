@@ -78,8 +78,26 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 	return 0;
 }
 
-/* The kernel filter tables; without a kfilter every event id passes. */
-static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
+/*
+ * The rule tables are double-buffered (bpf/lib/maps.bpf.h, table_gen): a
+ * generation's filters and enforce clauses live at ev + gen * VG_EV_MAX,
+ * and its set ids are offset by SET_BASE(gen), so that a reload fills one
+ * generation while the other runs, then flips.
+ */
+#define SET_GEN_BIT 0x40000000u
+#define SET_BASE(gen) ((gen) ? SET_GEN_BIT : 0)
+
+/* Atoms name sets by id: move them into generation `gen`'s range. */
+static void atoms_rebase(struct vg_atom *a, int n, __u32 gen)
+{
+	for (int i = 0; i < n && i < VG_FATOMS; i++)
+		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN)
+			a[i].set += SET_BASE(gen);
+}
+
+/* The kernel filter tables of generation `gen`; without a kfilter every
+ * event id passes. */
+static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 gen)
 {
 	int ffd = bpf_map__fd(l->skel->maps.filters);
 	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
@@ -89,24 +107,35 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
 	__u8 one = 1;
 
 	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
-		const struct vg_filter *f = kf ? &kf->f[ev] : &pass;
+		struct vg_filter f = kf ? kf->f[ev] : pass;
+		__u32 key = ev + gen * VG_EV_MAX;
 
-		if (bpf_map_update_elem(ffd, &ev, f, BPF_ANY))
+		for (int c = 0; c < f.nclauses && c < VG_FCLAUSES; c++)
+			atoms_rebase(f.clauses[c].atoms, f.clauses[c].natoms, gen);
+		if (bpf_map_update_elem(ffd, &key, &f, BPF_ANY))
 			goto fail;
 	}
-	for (size_t i = 0; kf && i < kf->ncomms; i++)
-		if (bpf_map_update_elem(cfd, &kf->comms[i], &one, BPF_ANY))
+	for (size_t i = 0; kf && i < kf->ncomms; i++) {
+		struct vg_comm_key k = kf->comms[i];
+
+		k.set += SET_BASE(gen);
+		if (bpf_map_update_elem(cfd, &k, &one, BPF_ANY))
 			goto fail;
-	for (size_t i = 0; kf && i < kf->nbases; i++)
-		if (bpf_map_update_elem(bfd, &kf->bases[i], &one, BPF_ANY))
+	}
+	for (size_t i = 0; kf && i < kf->nbases; i++) {
+		struct vg_base_key k = kf->bases[i];
+
+		k.set += SET_BASE(gen);
+		if (bpf_map_update_elem(bfd, &k, &one, BPF_ANY))
 			goto fail;
+	}
 	for (size_t i = 0; kf && i < kf->npaths; i++) {
 		const struct vg_kpath *p = &kf->paths[i];
 		struct vg_path_key k;
 		struct vg_path_val v = { .len = p->len, .exact = p->exact };
 
 		memset(&k, 0, sizeof(k));
-		k.set = htonl(p->set);
+		k.set = htonl(p->set + SET_BASE(gen));
 		memcpy(k.path, p->path, p->len);
 		/* exact entries include the NUL, so they match only whole paths */
 		k.prefixlen = 32 + 8 * (p->len + (p->exact ? 1 : 0));
@@ -119,18 +148,38 @@ fail:
 	return -errno;
 }
 
+/* Enforcement tables of generation `gen`. */
+static int fill_enforce_tables(struct vg_loader *l, const struct vg_kfilter *kf, __u32 gen)
+{
+	int efd = bpf_map__fd(l->skel->maps.enforce);
+
+	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
+		struct vg_enforce t = { 0 };
+		__u32 key = ev + gen * VG_EV_MAX;
+
+		if (kf)
+			t = kf->enf[ev];
+		for (int c = 0; c < t.nclauses && c < VG_FCLAUSES; c++)
+			atoms_rebase(t.clauses[c].atoms, t.clauses[c].natoms, gen);
+		if (bpf_map_update_elem(efd, &key, &t, BPF_ANY)) {
+			vg_err("filling the enforcement tables: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 /* Enforcement tables, the never-kill set and the global mode. */
 static int fill_enforce(struct vg_loader *l, const struct vg_loader_opts *o)
 {
-	int efd = bpf_map__fd(l->skel->maps.enforce), nfd = bpf_map__fd(l->skel->maps.never_kill);
+	int nfd = bpf_map__fd(l->skel->maps.never_kill);
 	struct vg_enf_conf conf = { .cap = o->enf_cap, .max_per_sec = o->max_kills_per_sec };
 	__u32 zero = 0;
 	__u8 one = 1;
+	int err = fill_enforce_tables(l, o->kfilter, 0);
 
-	for (__u32 ev = 0; o->kfilter && ev < VG_EV_MAX; ev++)
-		if (o->kfilter->enf[ev].nclauses &&
-		    bpf_map_update_elem(efd, &ev, &o->kfilter->enf[ev], BPF_ANY))
-			goto fail;
+	if (err)
+		return err;
 	for (size_t i = 0; i < o->nnever_kill; i++)
 		if (bpf_map_update_elem(nfd, &o->never_kill[i], &one, BPF_ANY))
 			goto fail;
@@ -299,6 +348,81 @@ int vg_loader_unpin(void)
 	return n;
 }
 
+/* Delete the set entries of generation `gen` from the three set maps. */
+static void sets_drop_gen(struct vg_loader *l, __u32 gen)
+{
+	struct bpf_map *maps[] = { l->skel->maps.comm_sets, l->skel->maps.path_bases,
+				   l->skel->maps.path_sets };
+
+	for (size_t m = 0; m < 3; m++) {
+		int fd = bpf_map__fd(maps[m]);
+		bool trie = maps[m] == l->skel->maps.path_sets;
+		union {
+			struct vg_comm_key c;
+			struct vg_base_key b;
+			struct vg_path_key p;
+		} key, next;
+		void *prev = NULL;
+
+		/* collect-then-delete would need memory; deleting the current
+		 * key and restarting from the beginning is simple and bounded */
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			__u32 set = trie ? ntohl(next.p.set) : next.c.set;
+
+			key = next;
+			if ((set & SET_GEN_BIT) == SET_BASE(gen)) {
+				bpf_map_delete_elem(fd, &key);
+				prev = NULL;
+			} else {
+				prev = &key;
+			}
+		}
+	}
+}
+
+int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)
+{
+	__u32 cur = l->skel->bss->table_gen & 1, next = !cur;
+	int fd = bpf_map__fd(l->skel->maps.sc_table), err;
+
+	/* the idle generation: emptied, filled */
+	sets_drop_gen(l, next);
+	err = fill_filters(l, kf, next);
+	if (!err)
+		err = fill_enforce_tables(l, kf, next);
+	if (err)
+		return err;
+	/* syscalls the new rules need are switched on before the flip (the
+	 * live filter drops what its rules do not name); the others after */
+	for (size_t i = 0; i < vg_sc_count(); i++) {
+		const struct vg_sc_desc *d = vg_sc_at(i);
+		struct vg_sc_conf conf;
+		__u32 key = (__u32)d->nr;
+
+		if (!sys_enabled[d->ev] || d->nr < 0 || d->nr >= VG_NR_MAX)
+			continue;
+		vg_sc_conf_fill(d, &conf);
+		if (bpf_map_update_elem(fd, &key, &conf, BPF_ANY))
+			return -errno;
+	}
+	__atomic_store_n(&l->skel->bss->table_gen, next, __ATOMIC_SEQ_CST);
+	l->nsyscalls = 0;
+	for (size_t i = 0; i < vg_sc_count(); i++) {
+		const struct vg_sc_desc *d = vg_sc_at(i);
+		struct vg_sc_conf off = { 0 };
+		__u32 key = (__u32)d->nr;
+
+		if (d->nr < 0 || d->nr >= VG_NR_MAX)
+			continue;
+		if (sys_enabled[d->ev])
+			l->nsyscalls++;
+		else
+			bpf_map_update_elem(fd, &key, &off, BPF_ANY);
+	}
+	sets_drop_gen(l, cur);
+	return 0;
+}
+
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
 {
 	int fd = bpf_map__fd(l->skel->maps.enf_conf);
@@ -405,13 +529,8 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.path_bases);
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
-		for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
-			struct vg_enforce none = { 0 };
-
-			bpf_map_update_elem(bpf_map__fd(l->skel->maps.enforce), &ev, &none, BPF_ANY);
-		}
 	}
-	err = fill_filters(l, o->kfilter);
+	err = fill_filters(l, o->kfilter, 0);
 	if (err)
 		goto fail;
 	err = fill_enforce(l, o);

@@ -53,6 +53,14 @@ void vg_loader_stop(struct vg_loader *l);
  * pins were removed, or a negative errno. */
 int vg_loader_unpin(void);
 
+/*
+ * Replace the rule tables (kernel filter, enforcement, traced syscalls)
+ * with kf's and sys_enabled's, atomically for the programs: the idle half
+ * of the double-buffered tables is filled, then one 4-byte store makes it
+ * live. 0 or negative errno (the running tables are then untouched).
+ */
+int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled);
+
 /* Change the global mode the kernel enforces under (at run time). 0 or
  * negative errno. */
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap);

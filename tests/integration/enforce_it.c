@@ -287,6 +287,49 @@ static void test_runtime_mode(void **state)
 	stop(&v);
 }
 
+/* SIGHUP reloads the rules: the kernel's tables change with them (a rule
+ * raised to enforce starts killing), and a broken file changes nothing. */
+static void test_reload(void **state)
+{
+	char path[160];
+	const char *argv[] = { "vigil", "run", "--rules", path, "--ringbuf", "1M", NULL };
+	const char *modes[] = { "alert", "enforce" };
+	struct vigil_proc v = { 0 };
+	struct victim_result r;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/reload.yaml", tmpdir);
+	for (int i = 0; i < 3; i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		if (i < 2)
+			fprintf(f,
+				"- rule: reload victim\n  desc: x\n  priority: CRITICAL\n  output: x\n"
+				"  mode: %s\n  condition: evt.type in (open, openat) and fd.name = %s "
+				"and proc.name = %s\n",
+				modes[i], marked, comm);
+		else
+			fputs("- rule: broken\n  condition: (\n", f);
+		fclose(f);
+		if (i == 0) {
+			running = &v;
+			assert_int_equal(vigil_start(&v, argv, 60000), 0);
+			r = run_victim();
+			assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+			continue;
+		}
+		kill(v.pid, SIGHUP);
+		assert_true(wait_stderr(&v, i == 1 ? "rules reloaded: 1 rules"
+						   : "the running rules stay in place"));
+		/* enforce since the first reload, still after the broken one */
+		r = run_victim();
+		assert_true(killed_by_sigkill(r.status));
+		assert_non_null(wait_alert(&v, "reload victim", r.pid));
+	}
+	stop(&v);
+}
+
 #define PIN_DIR "/sys/fs/bpf/vigil"
 
 /* The id of the link pinned for program `prog`, or -1. */
@@ -518,6 +561,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_runtime_mode, test_teardown), cmocka_unit_test_teardown(test_check_rejects, test_teardown),
 		cmocka_unit_test_teardown(test_deny_without_lsm, test_teardown),
 		cmocka_unit_test_teardown(test_pin, test_teardown),
+		cmocka_unit_test_teardown(test_reload, test_teardown),
 	};
 
 	if (geteuid() != 0) {
