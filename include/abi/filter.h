@@ -133,7 +133,7 @@ struct vg_eclause {
 
 struct vg_enforce {
 	__u8 nclauses;
-	__u8 nentry; /* clauses the sys_enter stage may decide (kill, report) */
+	__u8 nentry; /* clauses the sys_enter stage can decide (kill, report) */
 	__u8 pad[6];
 	struct vg_eclause clauses[VG_FCLAUSES];
 };

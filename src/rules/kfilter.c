@@ -716,6 +716,23 @@ int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 	return 0;
 }
 
+/* Can the sys_enter stage decide this clause? Not with the result, the
+ * socket, or a path the kernel resolves at exit (bpf/lib/filter.bpf.h,
+ * VG_STAGE_ENTRY, reads those as unknown). */
+static bool entry_decidable(const struct vg_fclause *c, const struct vg_sc_desc *sc)
+{
+	bool resolves = sc->post == VG_POST_FD_RET || sc->post == VG_POST_FD_ARG0;
+
+	for (int i = 0; i < c->natoms; i++) {
+		const struct vg_atom *a = &c->atoms[i];
+
+		if (a->kind == VG_A_RET || a->kind == VG_A_LPORT || a->kind == VG_A_RPORT ||
+		    a->kind == VG_A_SOCKFAM || (a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD && resolves))
+			return false;
+	}
+	return true;
+}
+
 int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool lsm,
 			     struct strbuf *why)
 {
@@ -752,8 +769,10 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 
 				cl->natoms = d.c[c].natoms;
 				cl->action = action;
-				t->nentry += action != VG_ENF_DENY;
-				kf->nentry += action != VG_ENF_DENY;
+				if (action != VG_ENF_DENY && entry_decidable(&d.c[c], vg_sc_by_ev(ev))) {
+					t->nentry++;
+					kf->nentry++;
+				}
 				cl->rule = (__u16)i;
 				memcpy(cl->atoms, d.c[c].atoms, sizeof(cl->atoms));
 			}
