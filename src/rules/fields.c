@@ -385,6 +385,10 @@ static bool sock_tuple(const struct vg_event *ev, struct tuple *t)
 	if (ev->type == VG_EV_SYS_bind && !t->local.family)
 		vg_addr_from_sockaddr(ev->argstr[1], &t->local);
 	t->local_is_server = ev->type != VG_EV_SYS_connect;
+	/* A duplicated socket does not say which end it is: the end with the
+	 * lower port is the server's (the other one's is ephemeral). */
+	if (ev->type == VG_EV_SYS_dup || ev->type == VG_EV_SYS_dup2 || ev->type == VG_EV_SYS_dup3)
+		t->local_is_server = !t->remote.port || t->local.port <= t->remote.port;
 	return t->local.family || t->remote.family;
 }
 

@@ -99,25 +99,38 @@ static void ev_openat(int64_t ret, uint64_t flags, const char *name, const char 
 	decode_apply();
 }
 
+/* The kernel's view of a TCP socket from local:lport to remote:rport. */
+static void sock_tcp(int family, const char *local, unsigned lport, const char *remote,
+		     unsigned rport)
+{
+	rec.sys.sock.family = (__u16)family;
+	rec.sys.sock.type = SOCK_STREAM;
+	rec.sys.sock.proto = IPPROTO_TCP;
+	rec.sys.sock.lport = (__u16)lport;
+	rec.sys.sock.rport = (__u16)rport;
+	inet_pton(family, local, rec.sys.sock.laddr);
+	inet_pton(family, remote, rec.sys.sock.raddr);
+}
+
+/* connect(fd, addr) = 0 by cat; the socket filled by the caller */
+static void sys_connect(int fd, const void *addr, size_t addrlen)
+{
+	unit_sys_init(&rec, VG_EV_SYS_connect);
+	task_cat(&rec.sys.task);
+	rec.sys.ret = 0;
+	rec.sys.args[0] = (__u64)fd;
+	rec.sys.args[2] = addrlen;
+	unit_sys_str(&rec, 0, addr, addrlen);
+}
+
 /* connect(5, {10.1.2.3:443}) = 0 from 192.168.1.10:40000, TCP */
 static void ev_connect4(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(443) };
 
 	inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
-	unit_sys_init(&rec, VG_EV_SYS_connect);
-	task_cat(&rec.sys.task);
-	rec.sys.ret = 0;
-	rec.sys.args[0] = 5;
-	rec.sys.args[2] = sizeof(sin);
-	unit_sys_str(&rec, 0, &sin, sizeof(sin));
-	rec.sys.sock.family = AF_INET;
-	rec.sys.sock.type = SOCK_STREAM;
-	rec.sys.sock.proto = IPPROTO_TCP;
-	rec.sys.sock.lport = 40000;
-	rec.sys.sock.rport = 443;
-	inet_pton(AF_INET, "192.168.1.10", rec.sys.sock.laddr);
-	inet_pton(AF_INET, "10.1.2.3", rec.sys.sock.raddr);
+	sys_connect(5, &sin, sizeof(sin));
+	sock_tcp(AF_INET, "192.168.1.10", 40000, "10.1.2.3", 443);
 	decode_apply();
 }
 
@@ -127,19 +140,21 @@ static void ev_connect6(void)
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(8443) };
 
 	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
-	unit_sys_init(&rec, VG_EV_SYS_connect);
+	sys_connect(6, &sin6, sizeof(sin6));
+	sock_tcp(AF_INET6, "2001:db8::2", 50000, "2001:db8::1", 8443);
+	decode_apply();
+}
+
+/* dup2(oldfd, newfd) = newfd; oldfd a TCP socket to 10.1.2.3:4444 unless sock is false */
+static void ev_dup2(int oldfd, int newfd, bool sock)
+{
+	unit_sys_init(&rec, VG_EV_SYS_dup2);
 	task_cat(&rec.sys.task);
-	rec.sys.ret = 0;
-	rec.sys.args[0] = 6;
-	rec.sys.args[2] = sizeof(sin6);
-	unit_sys_str(&rec, 0, &sin6, sizeof(sin6));
-	rec.sys.sock.family = AF_INET6;
-	rec.sys.sock.type = SOCK_STREAM;
-	rec.sys.sock.proto = IPPROTO_TCP;
-	rec.sys.sock.lport = 50000;
-	rec.sys.sock.rport = 8443;
-	inet_pton(AF_INET6, "2001:db8::2", rec.sys.sock.laddr);
-	inet_pton(AF_INET6, "2001:db8::1", rec.sys.sock.raddr);
+	rec.sys.ret = newfd;
+	rec.sys.args[0] = (__u64)oldfd;
+	rec.sys.args[1] = (__u64)newfd;
+	if (sock)
+		sock_tcp(AF_INET, "192.168.1.10", 40000, "10.1.2.3", 4444);
 	decode_apply();
 }
 
@@ -254,6 +269,28 @@ static char *render(const char *output)
 	strbuf_release(&sb);
 	vg_ruleset_free(rs);
 	return buf;
+}
+
+/* --- events with a socket behind an fd argument ------------------------------------------------ */
+
+static void test_dup_socket(void **state)
+{
+	const char *shell = "evt.type in (dup, dup2, dup3) and evt.rawres in (0, 1, 2) and "
+			    "fd.typechar in (4, 6)";
+
+	ev_dup2(5, 0, true);
+	T(shell);
+	T("fd.type = ipv4 and fd.sip = 10.1.2.3 and fd.sport = 4444 and fd.l4proto = tcp");
+	T("evt.arg.oldfd = 5 and evt.arg.newfd = 0 and fd.num = 5");
+	/* the end with the ephemeral port is the client */
+	assert_string_equal(render("%fd.name"), "192.168.1.10:40000->10.1.2.3:4444");
+	T("fd.cip = 192.168.1.10 and fd.cport = 40000 and fd.lport = 40000 and fd.rport = 4444");
+	ev_dup2(5, 3, true); /* not onto stdio */
+	F(shell);
+	ev_dup2(5, 1, false); /* a file or pipe: no tuple */
+	F(shell);
+	F("fd.typechar exists");
+	ev_read_shadow();
 }
 
 /* --- string operators ------------------------------------------------------------------ */
@@ -846,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_numeric),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_ip_fields),
+		cmocka_unit_test(test_dup_socket),
 		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_evt_type),
 		cmocka_unit_test(test_logic),
