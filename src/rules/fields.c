@@ -459,6 +459,29 @@ static bool is_file_event(const struct vg_event *ev)
 	return ev->exec || (ev->sc && !is_sock_event(ev) && (ev->path.p || path_arg(ev)));
 }
 
+/*
+ * capset's sets under Falco's argument names (cap_effective, cap_permitted,
+ * cap_inheritable). The kernel copied the caller's two
+ * __user_cap_data_struct {effective, permitted, inheritable} (__u32 each,
+ * low then high 32 capabilities) into ext[0..2].
+ */
+static bool capset_set(const struct vg_event *ev, const char *name, uint64_t *out)
+{
+	static const char *const names[] = { "cap_effective", "cap_permitted", "cap_inheritable" };
+	uint32_t w[6];
+
+	if (ev->type != VG_EV_SYS_capset || (ev->flags & VG_F_READ_ERR))
+		return false;
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(name, names[i]))
+			continue;
+		memcpy(w, ev->ext, sizeof(w));
+		*out = (uint64_t)w[i] | (uint64_t)w[3 + i] << 32;
+		return true;
+	}
+	return false;
+}
+
 /* evt.arg.NAME / evt.arg[N], rendered as `vigil trace` shows it. */
 static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval *o)
 {
@@ -478,6 +501,12 @@ static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval 
 	if (!ev->sc)
 		return false;
 	if (f->argname) {
+		uint64_t caps;
+
+		if (capset_set(ev, f->argname, &caps)) {
+			vg_caps_render(&c->argval, caps);
+			return set_str(o, c->argval.buf, c->argval.len);
+		}
 		if (!strcmp(f->argname, "res") ||
 		    (!strcmp(f->argname, "fd") && ev->sc->post == VG_POST_FD_RET)) {
 			strbuf_addf(&c->argval, "%" PRId64, ev->ret);

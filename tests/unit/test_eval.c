@@ -158,6 +158,19 @@ static void ev_dup2(int oldfd, int newfd, bool sock)
 	decode_apply();
 }
 
+/* capset(hdr, data) = ret with the sets a caller passes (64 bits each) */
+static void ev_capset(int64_t ret, uint64_t eff, uint64_t perm, uint64_t inh)
+{
+	uint32_t w[6] = { (uint32_t)eff,	 (uint32_t)perm,	 (uint32_t)inh,
+			  (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) };
+
+	unit_sys_init(&rec, VG_EV_SYS_capset);
+	task_cat(&rec.sys.task);
+	rec.sys.ret = ret;
+	memcpy(rec.sys.ext, w, sizeof(w));
+	decode_apply();
+}
+
 /* The default event: cat reads /etc/shadow. */
 static void ev_read_shadow(void)
 {
@@ -291,6 +304,21 @@ static void test_dup_socket(void **state)
 	F(shell);
 	F("fd.typechar exists");
 	ev_read_shadow();
+}
+
+static void test_capset_sets(void **state)
+{
+	/* CAP_NET_RAW (13), CAP_SYS_ADMIN (21); CAP_BPF (39) in the high word */
+	ev_capset(0, 1ull << 21 | 1ull << 13 | 1ull << 39, 1ull << 21 | 1ull << 13 | 1ull << 39, 0);
+	T("evt.type = capset and evt.arg.cap_effective contains CAP_SYS_ADMIN");
+	T("evt.arg.cap_permitted contains CAP_BPF and evt.arg.cap_inheritable = ''");
+	F("evt.arg.cap_effective contains CAP_SYS_MODULE");
+	assert_string_equal(render("%evt.arg.cap_effective"), "CAP_NET_RAW CAP_SYS_ADMIN CAP_BPF");
+	assert_string_equal(render("%evt.arg.cap_bogus"), "<NA>");
+	ev_capset(0, 1ull << 63, 0, 0); /* a bit without a name */
+	assert_string_equal(render("%evt.arg.cap_effective"), "CAP_63");
+	ev_read_shadow(); /* another event: no sets */
+	assert_string_equal(render("%evt.arg.cap_effective"), "<NA>");
 }
 
 /* --- string operators ------------------------------------------------------------------ */
@@ -884,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_ip_fields),
 		cmocka_unit_test(test_dup_socket),
+		cmocka_unit_test(test_capset_sets),
 		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_evt_type),
 		cmocka_unit_test(test_logic),
