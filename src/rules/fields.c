@@ -30,6 +30,9 @@ static const struct vg_field_desc fields[] = {
 	FD("evt.is_open_read", VG_F_EVT_IS_OPEN_READ, VG_FT_BOOL, 0),
 	FD("evt.is_open_write", VG_F_EVT_IS_OPEN_WRITE, VG_FT_BOOL, 0),
 	FD("evt.is_open_exec", VG_F_EVT_IS_OPEN_EXEC, VG_FT_BOOL, 0),
+	/* vigil's own: the process a kill, tkill, tgkill or ptrace aims at */
+	FD("evt.target.name", VG_F_EVT_TARGET_NAME, VG_FT_STR, 0),
+	FD("evt.target.exepath", VG_F_EVT_TARGET_EXEPATH, VG_FT_STR, 0),
 	FD("proc.name", VG_F_PROC_NAME, VG_FT_STR, 0),
 	FD("proc.exe", VG_F_PROC_EXE, VG_FT_STR, 0),
 	FD("proc.exepath", VG_F_PROC_EXEPATH, VG_FT_STR, 0),
@@ -52,6 +55,7 @@ static const struct vg_field_desc fields[] = {
 	FD("proc.sid", VG_F_PROC_SID, VG_FT_UINT, 0),
 	FD("proc.is_container", VG_F_PROC_IS_CONTAINER, VG_FT_BOOL, 0),
 	FD("user.uid", VG_F_USER_UID, VG_FT_UINT, 0),
+	FD("user.ruid", VG_F_USER_RUID, VG_FT_UINT, 0), /* vigil's own: the real uid */
 	FD("user.name", VG_F_USER_NAME, VG_FT_STR, 0),
 	FD("user.loginuid", VG_F_USER_LOGINUID, VG_FT_INT, 0),
 	FD("user.loginname", VG_F_USER_LOGINNAME, VG_FT_STR, 0),
@@ -558,6 +562,26 @@ static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval 
 	return set_str(o, c->argval.buf, c->argval.len);
 }
 
+/* The process a kill, tkill, tgkill or ptrace aims at: its first pid
+ * argument, looked up when the caller is in the host's pid namespace (the
+ * process table's pids are the host's). */
+static const struct vg_proc *target_proc(const struct vg_evctx *c)
+{
+	const struct vg_event *ev = c->ev;
+
+	if (!ev->sc || !c->procs || (c->host_pidns && ev->task->pid_ns != c->host_pidns))
+		return NULL;
+	for (int i = 0; i < 6; i++) {
+		if (ev->sc->args[i].type == VG_AT_PID) {
+			int32_t pid = (int32_t)ev->args[i];
+
+			/* 0, -1 and -pgid name groups of processes, not one */
+			return pid > 0 ? vg_proctab_get(c->procs, (uint32_t)pid) : NULL;
+		}
+	}
+	return NULL;
+}
+
 static bool evt_args(struct vg_evctx *c, struct vg_fval *o)
 {
 	const struct vg_event *ev = c->ev;
@@ -642,6 +666,11 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 		return evt_arg(c, f, o);
 	case VG_F_EVT_ARGS:
 		return evt_args(c, o);
+	case VG_F_EVT_TARGET_NAME:
+		return proc_name(target_proc(c), o);
+	case VG_F_EVT_TARGET_EXEPATH:
+		a = target_proc(c);
+		return a ? set_cstr(o, a->exe) : false;
 	case VG_F_EVT_IS_OPEN_READ:
 	case VG_F_EVT_IS_OPEN_WRITE:
 	case VG_F_EVT_IS_OPEN_EXEC:
@@ -729,6 +758,8 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 				       (c->host_mntns && t->mnt_ns != c->host_mntns));
 	case VG_F_USER_UID:
 		return set_uint(o, t->euid);
+	case VG_F_USER_RUID:
+		return set_uint(o, t->uid);
 	case VG_F_USER_NAME:
 		return c->users ? set_cstr(o, vg_users_name(c->users, t->euid)) : false;
 	case VG_F_USER_LOGINUID:

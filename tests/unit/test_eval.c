@@ -171,6 +171,16 @@ static void ev_capset(int64_t ret, uint64_t eff, uint64_t perm, uint64_t inh)
 	decode_apply();
 }
 
+/* kill(pid, sig) = 0 by cat */
+static void ev_kill(int32_t pid, int sig)
+{
+	unit_sys_init(&rec, VG_EV_SYS_kill);
+	task_cat(&rec.sys.task);
+	rec.sys.args[0] = (__u64)(int64_t)pid;
+	rec.sys.args[1] = (__u64)sig;
+	decode_apply();
+}
+
 /* The default event: cat reads /etc/shadow. */
 static void ev_read_shadow(void)
 {
@@ -319,6 +329,35 @@ static void test_capset_sets(void **state)
 	assert_string_equal(render("%evt.arg.cap_effective"), "CAP_63");
 	ev_read_shadow(); /* another event: no sets */
 	assert_string_equal(render("%evt.arg.cap_effective"), "<NA>");
+}
+
+static void test_target_process(void **state)
+{
+	ev_kill((int32_t)P0, 15);
+	T("evt.type = kill and evt.target.name = sshd and evt.target.exepath = /usr/sbin/sshd");
+	T("evt.arg.sig = SIGTERM");
+	ev_kill(-(int32_t)P0, 15); /* a process group: no one process */
+	F("evt.target.name exists");
+	ev_kill(1, 15); /* not in the table */
+	F("evt.target.name exists");
+	/* a caller in another pid namespace names pids of its own */
+	C.host_pidns = rec.sys.task.pid_ns + 1;
+	ev_kill((int32_t)P0, 15);
+	F("evt.target.name exists");
+	C.host_pidns = 0;
+	ev_read_shadow(); /* not aimed at a process */
+	F("evt.target.name exists");
+}
+
+static void test_real_uid(void **state)
+{
+	/* a setuid-root program run by uid 1000 */
+	unit_sys_init(&rec, VG_EV_SYS_setuid);
+	task_cat(&rec.sys.task);
+	rec.sys.task.uid = 1000;
+	decode_apply();
+	T("user.uid = 0 and user.ruid = 1000");
+	ev_read_shadow();
 }
 
 /* --- string operators ------------------------------------------------------------------ */
@@ -913,6 +952,8 @@ int main(void)
 		cmocka_unit_test(test_ip_fields),
 		cmocka_unit_test(test_dup_socket),
 		cmocka_unit_test(test_capset_sets),
+		cmocka_unit_test(test_target_process),
+		cmocka_unit_test(test_real_uid),
 		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_evt_type),
 		cmocka_unit_test(test_logic),
