@@ -309,10 +309,12 @@ static bool proc_name(const struct vg_proc *p, struct vg_fval *o)
 
 static bool proc_exe(const struct vg_proc *p, struct vg_fval *o)
 {
-	/* Falco's proc.exe is argv[0] as the process was started */
+	/* Falco's proc.exe is argv[0] as the process was started. An exec seen
+	 * with an empty argv[0] (the kernel turns argc 0 into one "") shows "";
+	 * an empty command line read from /proc (kernel threads) shows comm. */
 	if (!p)
 		return false;
-	if (p->args && p->args_len)
+	if (p->args && (p->args_len || !p->from_proc))
 		return set_str(o, p->args, strnlen(p->args, p->args_len));
 	return set_cstr(o, p->comm);
 }

@@ -349,6 +349,17 @@ static void test_target_process(void **state)
 	F("evt.target.name exists");
 }
 
+static void test_empty_argv0(void **state)
+{
+	/* execve(path, {NULL}, envp): the kernel passes one empty argument */
+	ev_exec(P2, P1, 300, "/usr/bin/pkexec", "", 1, "/home/u");
+	T("proc.exe = '' and proc.args = '' and proc.name = pkexec");
+	assert_string_equal(render("[%proc.exe] %proc.cmdline"), "[] pkexec");
+	ev_exec_cat();
+	T("proc.exe = cat");
+	ev_read_shadow();
+}
+
 static void test_real_uid(void **state)
 {
 	/* a setuid-root program run by uid 1000 */
@@ -954,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_capset_sets),
 		cmocka_unit_test(test_target_process),
 		cmocka_unit_test(test_real_uid),
+		cmocka_unit_test(test_empty_argv0),
 		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_evt_type),
 		cmocka_unit_test(test_logic),
