@@ -43,7 +43,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 INTEG_BIN := $(BUILD)/tests/integration \
-	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c))
+	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
+	$(BUILD)/tests/integration-attacks
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
@@ -119,6 +120,15 @@ $(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
+
+# The attack-simulation suite (tests/attacks/): a scenario per bundled rule.
+ATTACK_SRC := $(wildcard tests/attacks/*.c)
+$(BUILD)/tests/integration-attacks: $(ATTACK_SRC) tests/attacks/attacks.h tests/integration/harness.c \
+		tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $(ATTACK_SRC) tests/integration/harness.c \
+		-lcmocka -ljansson
 
 # --- fuzzing ------------------------------------------------------------------
 # libFuzzer targets for the rule loader and the condition parser, built with
