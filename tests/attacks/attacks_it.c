@@ -273,19 +273,6 @@ static void check_status(const struct scenario *s, int st)
 		fail_msg("scenario for '%s' could not run (exit code %d)", s->rule, code);
 }
 
-struct want {
-	const char *rule;
-	long long pid;
-};
-
-static bool match_alert(json_t *ev, void *ctx)
-{
-	const struct want *w = ctx;
-	const char *rule = jstr(ev, "rule");
-
-	return rule && !strcmp(rule, w->rule) && alert_int(ev, "proc.pid") == w->pid;
-}
-
 /* "T1234" or "T1234.567" */
 static bool is_technique(const char *t)
 {
@@ -328,7 +315,7 @@ static void check_alert(const struct scenario *s, json_t *ev)
 static void run_scenario(void **state)
 {
 	const struct scenario *s = *state;
-	struct want w = { .rule = s->rule };
+	struct alert_want w = { .rule = s->rule };
 	json_t *ev;
 	int st = 0;
 
@@ -343,7 +330,7 @@ static void run_scenario(void **state)
 		w.pid = run_on_host(s, &st);
 	}
 	check_status(s, st);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	if (!ev)
 		fail_msg("no alert '%s' for pid %lld within %d ms", s->rule, w.pid, WAIT_MS);
 	check_alert(s, ev);

@@ -354,6 +354,14 @@ long long alert_int(json_t *alert, const char *name)
 	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
 }
 
+bool alert_matches(json_t *alert, void *want)
+{
+	const struct alert_want *w = want;
+	const char *rule = jstr(alert, "rule");
+
+	return rule && !strcmp(rule, w->rule) && (!w->pid || alert_int(alert, "proc.pid") == w->pid);
+}
+
 int listen_tcp(const char *ip, unsigned short port, unsigned short *out)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };

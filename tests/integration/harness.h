@@ -72,6 +72,14 @@ json_t *alert_field(json_t *alert, const char *name);
 const char *alert_str(json_t *alert, const char *name); /* NULL unless a string */
 long long alert_int(json_t *alert, const char *name);	/* -1 unless an integer */
 
+/* An event_pred for vigil_wait/vigil_count: the alert of rule `rule` about
+ * process `pid` (any process when pid is 0). */
+struct alert_want {
+	const char *rule;
+	long long pid;
+};
+bool alert_matches(json_t *alert, void *want);
+
 /* --- fixtures ------------------------------------------------------------------ */
 
 /* A TCP listener on ip:port (port 0: any free one), its port in *out.

@@ -202,19 +202,6 @@ static pid_t run_child(enum act a)
 	return pid;
 }
 
-struct want {
-	const char *rule;
-	long long pid;
-};
-
-static bool match_alert(json_t *ev, void *ctx)
-{
-	struct want *w = ctx;
-
-	return jstr(ev, "rule") && !strcmp(jstr(ev, "rule"), w->rule) &&
-	       (!w->pid || alert_int(ev, "proc.pid") == w->pid);
-}
-
 static bool alert_of_pid(json_t *ev, void *ctx)
 {
 	return alert_int(ev, "proc.pid") == *(long long *)ctx;
@@ -244,12 +231,12 @@ static void assert_falco_shape(json_t *ev)
 
 static void test_exec_alert(void **state)
 {
-	struct want w = { .rule = "IT exec" };
+	struct alert_want w = { .rule = "IT exec" };
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_EXEC);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	assert_string_equal(jstr(ev, "priority"), "Notice");
@@ -270,13 +257,13 @@ static void test_exec_alert(void **state)
 
 static void test_write_alert(void **state)
 {
-	struct want w = { .rule = "IT write under dir" };
+	struct alert_want w = { .rule = "IT write under dir" };
 	char path[160];
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_WRITE);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	snprintf(path, sizeof(path), "%s/w/written", tmpdir);
@@ -287,13 +274,13 @@ static void test_write_alert(void **state)
 
 static void test_connect_alert(void **state)
 {
-	struct want w = { .rule = "IT connect" };
+	struct alert_want w = { .rule = "IT connect" };
 	char want[64];
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_CONNECT);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	assert_int_equal(alert_int(ev, "fd.sport"), port);
@@ -313,10 +300,10 @@ static void test_observe_not_alerted(void **state)
 	/* An observe-mode rule never reaches the alert output. Prove the
 	 * agent has processed past the setuid: a later child's alert. */
 	{
-		struct want w = { .rule = "IT write under dir" };
+		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE);
-		assert_non_null(vigil_wait(&agent, match_alert, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_matches, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 }
@@ -328,10 +315,10 @@ static void test_decoy_silent(void **state)
 	(void)state;
 	pid = run_child(ACT_DECOY);
 	{
-		struct want w = { .rule = "IT write under dir" };
+		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE); /* a marker after the decoy */
-		assert_non_null(vigil_wait(&agent, match_alert, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_matches, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 	assert_int_equal(agent.bad_lines, 0);
@@ -430,7 +417,7 @@ static void test_container_context(void **state)
 {
 	static const char hex[] = "c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef";
 	char mount[256], cg[800], kube[600], file[160];
-	struct want w = { .rule = "IT container write" };
+	struct alert_want w = { .rule = "IT container write" };
 	json_t *ev;
 
 	(void)state;
@@ -444,7 +431,7 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/docker", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	rmdir(cg);
 	assert_non_null(ev);
 	assert_string_equal(alert_str(ev, "container.id"), "c0ffee00dead");
@@ -460,7 +447,7 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/kube", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	rmdir(cg);
 	rmdir(kube);
 	snprintf(kube, sizeof(kube), "%s/kubepods.slice/kubepods-besteffort.slice", mount);
@@ -473,10 +460,10 @@ static void test_container_context(void **state)
 
 	/* and this test's own processes are on the host */
 	{
-		struct want h = { .rule = "IT write under dir" };
+		struct alert_want h = { .rule = "IT write under dir" };
 
 		h.pid = run_child(ACT_WRITE);
-		ev = vigil_wait(&agent, match_alert, &h, WAIT_MS);
+		ev = vigil_wait(&agent, alert_matches, &h, WAIT_MS);
 		assert_non_null(ev);
 		assert_string_equal(alert_str(ev, "container.id"), "host");
 	}
