@@ -22,6 +22,11 @@ struct attack_env {
 	char container_id[13];
 	char rootdev[64];    /* the root filesystem's block device */
 	unsigned short port; /* a loopback listener on 127.0.0.1 */
+	/* This host's address off loopback, standing in for a remote host (the
+	 * outbound rules spare loopback), with listeners on far_port (any free
+	 * one), 4444 and 3333; "" when the host has no such address. */
+	char far_ip[16];
+	unsigned short far_port;
 	pid_t vigil_pid;
 	int host_netns;	     /* an fd on the host's network namespace */
 	int suid_ok;	     /* setuid programs run with their owner's uid below dir */

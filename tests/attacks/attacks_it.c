@@ -10,9 +10,13 @@
  * (and the several rules one behaviour may raise) do not disturb a scenario.
  * Each wait has a deadline; nothing sleeps blindly.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,7 +40,7 @@
 
 struct attack_env env = { .host_netns = -1 };
 static struct vigil_proc agent;
-static int listeners[3] = { -1, -1, -1 };
+static int listeners[4] = { -1, -1, -1, -1 };
 
 /* --- fixtures ------------------------------------------------------------------ */
 
@@ -87,6 +91,22 @@ static void root_device(char *out, size_t size)
 	}
 	if (f)
 		fclose(f);
+}
+
+/* This host's first IPv4 address off loopback. */
+static void far_address(char *out, size_t size)
+{
+	struct ifaddrs *all, *i;
+
+	out[0] = '\0';
+	if (getifaddrs(&all))
+		return;
+	for (i = all; i && !out[0]; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && i->ifa_flags & IFF_UP &&
+		    !(i->ifa_flags & IFF_LOOPBACK))
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
+				  (socklen_t)size);
+	freeifaddrs(all);
 }
 
 /* A home directory with the secrets attackers look for (fake ones). */
@@ -176,12 +196,18 @@ static int group_setup(void **state)
 	root_device(env.rootdev, sizeof(env.rootdev));
 	env.host_netns = open("/proc/self/ns/net", O_RDONLY); /* inherited by containers */
 	listeners[0] = listen_tcp("127.0.0.1", 0, &env.port);
-	/* stand-ins for remote hosts on fixed ports; if another run holds them,
-	 * connections go to its listeners, or are refused: attempts all the same */
-	listeners[1] = listen_tcp("127.86.0.1", 4444, NULL);
-	listeners[2] = listen_tcp("127.86.0.1", 3333, NULL);
 	if (listeners[0] < 0 || env.host_netns < 0)
 		return -1;
+	/* the stand-in remote host; if another run or a service holds the fixed
+	 * ports, connections go there or are refused: attempts all the same */
+	far_address(env.far_ip, sizeof(env.far_ip));
+	if (env.far_ip[0]) {
+		listeners[1] = listen_tcp(env.far_ip, 0, &env.far_port);
+		listeners[2] = listen_tcp(env.far_ip, 4444, NULL);
+		listeners[3] = listen_tcp(env.far_ip, 3333, NULL);
+		if (listeners[1] < 0)
+			env.far_ip[0] = '\0';
+	}
 	if (vigil_start(&agent, argv, 60000)) {
 		fprintf(stderr, "# vigil run did not become ready: %s\n", agent.err ? agent.err : "");
 		return -1;
@@ -199,7 +225,7 @@ static int group_teardown(void **state)
 	if (agent.err && getenv("VIGIL_IT_DEBUG"))
 		fprintf(stderr, "# agent stderr:\n%s\n", agent.err);
 	vigil_free(&agent);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (listeners[i] >= 0)
 			close(listeners[i]);
 	if (env.host_netns >= 0)

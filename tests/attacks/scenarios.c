@@ -427,24 +427,37 @@ static int reverse_shell(const struct scenario *s)
 	return 127;
 }
 
-static int bash_dev_tcp(const struct scenario *s)
+/* bash's /dev/tcp to the stand-in remote host, by a copy of bash named
+ * `name` (or bash itself when name is NULL) */
+static int dev_tcp(const char *name, unsigned short port)
 {
 	char script[128];
 
-	snprintf(script, sizeof(script), "exec 5<>/dev/tcp/127.0.0.1/%u", env.port);
+	if (!env.far_ip[0])
+		return SC_SKIP;
+	snprintf(script, sizeof(script), "exec 5<>/dev/tcp/%s/%u", env.far_ip, port);
+	if (name)
+		return run_named_shell(name, script);
 	execl("/bin/bash", "bash", "-c", script, (char *)NULL);
 	return 127;
+}
+
+static int bash_dev_tcp(const struct scenario *s)
+{
+	return dev_tcp(NULL, env.far_port);
 }
 
 static int python_connect(const struct scenario *s)
 {
 	char code[160];
 
-	snprintf(code, sizeof(code),
-		 "import socket; socket.create_connection(('127.0.0.1', %u)).close()", env.port);
+	if (!env.far_ip[0])
+		return SC_SKIP;
+	snprintf(code, sizeof(code), "import socket; socket.create_connection(('%s', %u)).close()",
+		 env.far_ip, env.far_port);
 	execl("/usr/bin/python3", "python3", "-c", code, (char *)NULL);
-	snprintf(code, sizeof(code), "use IO::Socket::INET; IO::Socket::INET->new('127.0.0.1:%u')",
-		 env.port);
+	snprintf(code, sizeof(code), "use IO::Socket::INET; IO::Socket::INET->new('%s:%u')",
+		 env.far_ip, env.far_port);
 	execl("/usr/bin/perl", "perl", "-e", code, (char *)NULL);
 	return 127;
 }
@@ -471,25 +484,21 @@ static int system_user_session(const struct scenario *s)
 
 /* --- lateral movement and C2 ------------------------------------------------------------ */
 
-/* 127.86.0.1 stands in for a remote host; the runner listens on the ports. */
-#define FAR_HOST "127.86.0.1"
-
 static int ssh_to_port_4444(const struct scenario *s)
 {
-	return run_named_shell("ssh", "exec 5<>/dev/tcp/" FAR_HOST "/4444");
+	return dev_tcp("ssh", 4444);
 }
 
 static int connect_mining_pool(const struct scenario *s)
 {
-	return connect_to(FAR_HOST, 3333) < 0 ? SC_FAIL(26) : 0;
+	if (!env.far_ip[0])
+		return SC_SKIP;
+	return connect_to(env.far_ip, 3333) < 0 ? SC_FAIL(26) : 0;
 }
 
 static int silent_program_connects(const struct scenario *s)
 {
-	char script[128];
-
-	snprintf(script, sizeof(script), "exec 5<>/dev/tcp/127.0.0.1/%u", env.port);
-	return run_named_shell("cat", script);
+	return dev_tcp("cat", env.far_port);
 }
 
 /* --- kernel, modules, BPF, ptrace --------------------------------------------------------- */
@@ -642,7 +651,7 @@ static int packet_socket(const struct scenario *s)
  * these connects fail (ENETUNREACH) after the kernel saw them. */
 static int connect_k8s_api(const struct scenario *s)
 {
-	return connect_to("127.0.0.1", 6443) < 0 ? SC_FAIL(40) : 0;
+	return connect_to("10.96.0.1", 443) < 0 ? SC_FAIL(40) : 0; /* kubeadm's service IP */
 }
 
 static int connect_metadata(const struct scenario *s)
@@ -783,7 +792,7 @@ const struct scenario scenarios[] = {
 	TOOL("SSH client run in a container", IN_CONTAINER, "ssh", "-p", "22", "root@10.0.0.1"),
 	HOST("SSH connection to non-standard port", ssh_to_port_4444),
 	HOST("Connection to mining pool port", connect_mining_pool),
-	TOOL("Cryptocurrency miner started", 0, "xmrig", "-o", "stratum+tcp://127.86.0.1:3333", "-u",
+	TOOL("Cryptocurrency miner started", 0, "xmrig", "-o", "stratum+tcp://192.0.2.1:3333", "-u",
 	     "wallet"),
 	HOST("Network connection by program that makes none", silent_program_connects),
 	/* tampering with vigil */
