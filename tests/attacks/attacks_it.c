@@ -362,29 +362,44 @@ static void run_scenario(void **state)
 	check_alert(s, ev);
 }
 
-/* Every bundled rule has a scenario here, and every scenario names a rule. */
+/* Every bundled rule has a scenario here, and a row in docs/RULES.md (when
+ * run from the source tree); every scenario names a rule. */
 static void test_every_rule_has_a_scenario(void **state)
 {
 	const char *argv[] = { "vigil", "rules", "list", "--json", NULL };
 	struct vigil_proc v = { 0 };
 	size_t missing = 0, found = 0;
+	char *doc = NULL, row[160];
+	size_t doclen = 0;
+	FILE *f = fopen("docs/RULES.md", "r");
 	int st;
 
 	(void)state;
+	if (f) {
+		getdelim(&doc, &doclen, '\0', f);
+		fclose(f);
+	}
 	st = vigil_run_to_end(&v, argv, 30000);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	for (size_t i = 0; i < v.nev; i++) {
 		const char *rule = jstr(v.ev[i], "rule");
 		bool have = false;
 
-		for (size_t k = 0; rule && k < nscenarios; k++)
+		assert_non_null(rule);
+		for (size_t k = 0; k < nscenarios; k++)
 			have |= !strcmp(scenarios[k].rule, rule);
 		if (!have) {
-			print_message("# no scenario for rule '%s'\n", rule ? rule : "?");
+			print_message("# no scenario for rule '%s'\n", rule);
+			missing++;
+		}
+		snprintf(row, sizeof(row), "| %s |", rule);
+		if (doc && !strstr(doc, row)) {
+			print_message("# rule '%s' is not in docs/RULES.md\n", rule);
 			missing++;
 		}
 		found += have;
 	}
+	free(doc);
 	vigil_free(&v);
 	assert_int_equal(missing, 0);
 	assert_int_equal(found, nscenarios); /* and no scenario for a rule that is gone */
@@ -406,7 +421,7 @@ int main(void)
 		tests[i].test_func = run_scenario;
 		tests[i].initial_state = (void *)&scenarios[i];
 	}
-	tests[nscenarios].name = "every bundled rule has a scenario";
+	tests[nscenarios].name = "every bundled rule has a scenario and a row in docs/RULES.md";
 	tests[nscenarios].test_func = test_every_rule_has_a_scenario;
 	r = _cmocka_run_group_tests("attacks", tests, nscenarios + 1, group_setup, group_teardown);
 	free(tests);
