@@ -42,8 +42,10 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SUITES   := attacks benign
 INTEG_BIN := $(BUILD)/tests/integration \
-	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c))
+	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
+	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES))
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
@@ -119,6 +121,19 @@ $(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
+
+# Integration suites with a folder of their own, built from every .c there
+# plus the harness: tests/attacks/ (a scenario per bundled rule) and
+# tests/benign/ (ordinary work that must stay quiet).
+define suite
+$(BUILD)/tests/integration-$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) \
+		tests/integration/harness.c tests/integration/harness.h
+	@mkdir -p $$(@D)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/integration -o $$@ $(wildcard tests/$(1)/*.c) \
+		tests/integration/harness.c -lcmocka -ljansson
+endef
+$(foreach s,$(SUITES),$(eval $(call suite,$(s))))
 
 # --- fuzzing ------------------------------------------------------------------
 # libFuzzer targets for the rule loader and the condition parser, built with

@@ -2,14 +2,21 @@
 /* Integration-test harness; see harness.h. */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,4 +335,127 @@ int copy_file(const char *from, const char *to)
 	if (out >= 0 && close(out))
 		rc = -1;
 	return rc;
+}
+
+json_t *alert_field(json_t *alert, const char *name)
+{
+	return json_object_get(json_object_get(alert, "output_fields"), name);
+}
+
+const char *alert_str(json_t *alert, const char *name)
+{
+	return json_string_value(alert_field(alert, name));
+}
+
+long long alert_int(json_t *alert, const char *name)
+{
+	json_t *j = alert_field(alert, name);
+
+	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
+}
+
+bool alert_matches(json_t *alert, void *want)
+{
+	const struct alert_want *w = want;
+	const char *rule = jstr(alert, "rule");
+
+	return rule && !strcmp(rule, w->rule) && (!w->pid || alert_int(alert, "proc.pid") == w->pid);
+}
+
+int listen_tcp(const char *ip, unsigned short port, unsigned short *out)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(s, 64) || getsockname(s, (struct sockaddr *)&sin, &len)) {
+		close(s);
+		return -1;
+	}
+	if (out)
+		*out = ntohs(sin.sin_port);
+	return s;
+}
+
+int mkdirs(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+void cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[256];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* The container's first process: pid 1 of its namespace. */
+static void container_child(const char *cgroup, int (*fn)(void *), void *arg, pid_t *inner)
+{
+	char procs[600];
+	pid_t pid;
+	int fd, st;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	fd = open(procs, O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(120);
+	close(fd);
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET))
+		_exit(121);
+	/* as unshare(1) does: mounts made inside stay inside */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		_exit(122);
+	pid = fork();
+	if (pid == 0)
+		_exit(getpid() == 1 ? fn(arg) : 123);
+	if (pid < 0)
+		_exit(124);
+	*inner = pid;
+	if (waitpid(pid, &st, 0) != pid)
+		_exit(125);
+	/* hand the inner status up: exit code, or the signal as 128 + n */
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+pid_t container_run(const char *cgroup, int (*fn)(void *), void *arg, int *status)
+{
+	pid_t *shared = mmap(NULL, sizeof(pid_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			     -1, 0);
+	pid_t pid, inner;
+
+	if (shared == MAP_FAILED)
+		return -1;
+	*shared = -1;
+	pid = fork();
+	if (pid == 0)
+		container_child(cgroup, fn, arg, shared);
+	if (pid < 0 || waitpid(pid, status, 0) != pid)
+		*shared = -1;
+	inner = *shared;
+	munmap(shared, sizeof(pid_t));
+	return inner;
 }

@@ -65,4 +65,39 @@ int copy_file(const char *from, const char *to);
 /* Milliseconds of the monotonic clock. */
 long long now_ms(void);
 
+/* --- alerts ------------------------------------------------------------------ */
+
+/* An alert's output_fields entry (keys hold dots: "proc.pid"). */
+json_t *alert_field(json_t *alert, const char *name);
+const char *alert_str(json_t *alert, const char *name); /* NULL unless a string */
+long long alert_int(json_t *alert, const char *name);	/* -1 unless an integer */
+
+/* An event_pred for vigil_wait/vigil_count: the alert of rule `rule` about
+ * process `pid` (any process when pid is 0). */
+struct alert_want {
+	const char *rule;
+	long long pid;
+};
+bool alert_matches(json_t *alert, void *want);
+
+/* --- fixtures ------------------------------------------------------------------ */
+
+/* A TCP listener on ip:port (port 0: any free one), its port in *out.
+ * Returns the socket, or -1. */
+int listen_tcp(const char *ip, unsigned short port, unsigned short *out);
+/* mkdir -p. 0 or -1. */
+int mkdirs(const char *path);
+/* Where cgroup v2 is mounted, or "" when it is not. */
+void cgroup2_mount(char *out, size_t size);
+
+/*
+ * A test "container" (BRIEF §5): fork a child that joins `cgroup` (a
+ * directory under the cgroup2 mount, named as a runtime names one), enters
+ * new pid, mount, uts and net namespaces and forks the container's pid 1,
+ * which runs fn(arg) and exits with its return value. Returns the host pid
+ * of that pid 1 (or -1 when the container could not be set up) and stores
+ * its wait status in *status.
+ */
+pid_t container_run(const char *cgroup, int (*fn)(void *), void *arg, int *status);
+
 #endif /* VIGIL_TEST_HARNESS_H */

@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,20 +35,6 @@ static int listen_fd = -1, decoy_fd = -1;
 static unsigned short port, decoy_port;
 
 /* --- fixtures ------------------------------------------------------------------ */
-
-static int listen_loopback(unsigned short *out)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) || listen(s, 16) ||
-	    getsockname(s, (struct sockaddr *)&sin, &len))
-		return -1;
-	*out = ntohs(sin.sin_port);
-	return s;
-}
 
 static int write_rules(void)
 {
@@ -127,8 +111,8 @@ static int group_setup(void **state)
 	snprintf(rules_path, sizeof(rules_path), "%s/rules.yaml", tmpdir);
 	if (copy_file("/bin/true", exe_copy))
 		return -1;
-	listen_fd = listen_loopback(&port);
-	decoy_fd = listen_loopback(&decoy_port);
+	listen_fd = listen_tcp("127.0.0.1", 0, &port);
+	decoy_fd = listen_tcp("127.0.0.1", 0, &decoy_port);
 	if (listen_fd < 0 || decoy_fd < 0 || write_rules())
 		return -1;
 	if (vigil_start(&agent, argv, 60000)) {
@@ -218,40 +202,9 @@ static pid_t run_child(enum act a)
 	return pid;
 }
 
-/* output_fields keys contain dots ("proc.pid"): look them up whole. */
-static json_t *ofield(json_t *ev, const char *name)
-{
-	return json_object_get(json_object_get(ev, "output_fields"), name);
-}
-
-static const char *ostr(json_t *ev, const char *name)
-{
-	return json_string_value(ofield(ev, name));
-}
-
-static long long oint(json_t *ev, const char *name)
-{
-	json_t *j = ofield(ev, name);
-
-	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
-}
-
-struct want {
-	const char *rule;
-	long long pid;
-};
-
-static bool match_alert(json_t *ev, void *ctx)
-{
-	struct want *w = ctx;
-
-	return jstr(ev, "rule") && !strcmp(jstr(ev, "rule"), w->rule) &&
-	       (!w->pid || oint(ev, "proc.pid") == w->pid);
-}
-
 static bool alert_of_pid(json_t *ev, void *ctx)
 {
-	return oint(ev, "proc.pid") == *(long long *)ctx;
+	return alert_int(ev, "proc.pid") == *(long long *)ctx;
 }
 
 /* The common Falco keys every alert carries. */
@@ -278,22 +231,22 @@ static void assert_falco_shape(json_t *ev)
 
 static void test_exec_alert(void **state)
 {
-	struct want w = { .rule = "IT exec" };
+	struct alert_want w = { .rule = "IT exec" };
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_EXEC);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	assert_string_equal(jstr(ev, "priority"), "Notice");
-	assert_string_equal(ostr(ev, "proc.exepath"), exe_copy);
-	assert_string_equal(ostr(ev, "proc.args"), "--flag two words");
+	assert_string_equal(alert_str(ev, "proc.exepath"), exe_copy);
+	assert_string_equal(alert_str(ev, "proc.args"), "--flag two words");
 	{
 		char want[256];
 
 		snprintf(want, sizeof(want), "exec %s args=--flag two words parent=%s", exe_copy,
-			 ostr(ev, "proc.pname"));
+			 alert_str(ev, "proc.pname"));
 		assert_string_equal(jstr(ev, "output"), want);
 	}
 	assert_string_equal(json_string_value(json_array_get(json_object_get(ev, "tags"), 0)),
@@ -304,35 +257,35 @@ static void test_exec_alert(void **state)
 
 static void test_write_alert(void **state)
 {
-	struct want w = { .rule = "IT write under dir" };
+	struct alert_want w = { .rule = "IT write under dir" };
 	char path[160];
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_WRITE);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	snprintf(path, sizeof(path), "%s/w/written", tmpdir);
-	assert_string_equal(ostr(ev, "fd.name"), path);
-	assert_string_equal(ostr(ev, "evt.arg.flags"), "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(alert_str(ev, "fd.name"), path);
+	assert_string_equal(alert_str(ev, "evt.arg.flags"), "O_WRONLY|O_CREAT|O_TRUNC");
 	assert_string_equal(jstr(ev, "priority"), "Warning");
 }
 
 static void test_connect_alert(void **state)
 {
-	struct want w = { .rule = "IT connect" };
+	struct alert_want w = { .rule = "IT connect" };
 	char want[64];
 	json_t *ev;
 
 	(void)state;
 	w.pid = run_child(ACT_CONNECT);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
-	assert_int_equal(oint(ev, "fd.sport"), port);
+	assert_int_equal(alert_int(ev, "fd.sport"), port);
 	snprintf(want, sizeof(want), "->127.0.0.1:%u", port);
-	assert_non_null(strstr(ostr(ev, "fd.name"), want));
+	assert_non_null(strstr(alert_str(ev, "fd.name"), want));
 	/* an alert-mode rule: no enforcement verdict (tests/integration/enforce_it.c
 	 * has those) */
 	assert_string_equal(jstr(ev, "action"), "none");
@@ -347,10 +300,10 @@ static void test_observe_not_alerted(void **state)
 	/* An observe-mode rule never reaches the alert output. Prove the
 	 * agent has processed past the setuid: a later child's alert. */
 	{
-		struct want w = { .rule = "IT write under dir" };
+		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE);
-		assert_non_null(vigil_wait(&agent, match_alert, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_matches, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 }
@@ -362,10 +315,10 @@ static void test_decoy_silent(void **state)
 	(void)state;
 	pid = run_child(ACT_DECOY);
 	{
-		struct want w = { .rule = "IT write under dir" };
+		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE); /* a marker after the decoy */
-		assert_non_null(vigil_wait(&agent, match_alert, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_matches, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 	assert_int_equal(agent.bad_lines, 0);
@@ -440,77 +393,23 @@ static void test_text_output(void **state)
 
 /* --- containers ----------------------------------------------------------------------- */
 
-/* Where cgroup v2 is mounted ("" if nowhere). */
-static void cgroup2_mount(char *out, size_t size)
+/* The container's pid 1 writes a file. */
+static int write_file(void *arg)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[1024], mnt[256];
+	int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
-			snprintf(out, size, "%s", mnt);
-			break;
-		}
-	if (f)
-		fclose(f);
+	return fd >= 0 ? 0 : 13;
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
-}
-
-/*
- * A "container" as BRIEF §5 has it: a child moved into a cgroup named the way
- * a runtime names it, then in new pid, mount, uts and net namespaces; its
- * first process (pid 1 inside) writes a file. Returns that process's host pid.
- */
+/* Runs write_file(file) in a container (harness.h); returns its host pid. */
 static pid_t run_in_container(const char *cgroup, const char *file)
 {
-	int *shared = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pid_t pid = fork(), inner;
 	int st;
+	pid_t pid = container_run(cgroup, write_file, (void *)file, &st);
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char procs[600];
-		int fd;
-
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
-		fd = open(procs, O_WRONLY);
-		if (fd < 0 || write(fd, "0", 1) != 1)
-			_exit(10);
-		close(fd);
-		if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET))
-			_exit(11);
-		inner = fork();
-		if (inner == 0) {
-			if (getpid() != 1)
-				_exit(12);
-			fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-			_exit(fd >= 0 ? 0 : 13);
-		}
-		*shared = inner; /* the host's pid of the container's pid 1 */
-		waitpid(inner, &st, 0);
-		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 14);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(pid > 0);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	pid = *shared;
-	munmap(shared, sizeof(int));
 	return pid;
 }
 
@@ -518,7 +417,7 @@ static void test_container_context(void **state)
 {
 	static const char hex[] = "c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef";
 	char mount[256], cg[800], kube[600], file[160];
-	struct want w = { .rule = "IT container write" };
+	struct alert_want w = { .rule = "IT container write" };
 	json_t *ev;
 
 	(void)state;
@@ -532,12 +431,12 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/docker", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	rmdir(cg);
 	assert_non_null(ev);
-	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
-	assert_string_equal(ostr(ev, "fd.name"), file);
-	assert_null(ostr(ev, "k8s.pod.uid")); /* not a pod: <NA>, JSON null */
+	assert_string_equal(alert_str(ev, "container.id"), "c0ffee00dead");
+	assert_string_equal(alert_str(ev, "fd.name"), file);
+	assert_null(alert_str(ev, "k8s.pod.uid")); /* not a pod: <NA>, JSON null */
 
 	/* a Kubernetes pod's container (kubelet's systemd driver, containerd) */
 	snprintf(kube, sizeof(kube),
@@ -548,7 +447,7 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/kube", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, match_alert, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	rmdir(cg);
 	rmdir(kube);
 	snprintf(kube, sizeof(kube), "%s/kubepods.slice/kubepods-besteffort.slice", mount);
@@ -556,17 +455,17 @@ static void test_container_context(void **state)
 	snprintf(kube, sizeof(kube), "%s/kubepods.slice", mount);
 	rmdir(kube);
 	assert_non_null(ev);
-	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
-	assert_string_equal(ostr(ev, "k8s.pod.uid"), "4a5b6c7d-1111-2222-3333-444455556666");
+	assert_string_equal(alert_str(ev, "container.id"), "c0ffee00dead");
+	assert_string_equal(alert_str(ev, "k8s.pod.uid"), "4a5b6c7d-1111-2222-3333-444455556666");
 
 	/* and this test's own processes are on the host */
 	{
-		struct want h = { .rule = "IT write under dir" };
+		struct alert_want h = { .rule = "IT write under dir" };
 
 		h.pid = run_child(ACT_WRITE);
-		ev = vigil_wait(&agent, match_alert, &h, WAIT_MS);
+		ev = vigil_wait(&agent, alert_matches, &h, WAIT_MS);
 		assert_non_null(ev);
-		assert_string_equal(ostr(ev, "container.id"), "host");
+		assert_string_equal(alert_str(ev, "container.id"), "host");
 	}
 }
 
