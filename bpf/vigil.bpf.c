@@ -67,13 +67,46 @@ static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, 
  * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
  * and the path of `f` (or the socket behind it). Returns the size.
  */
+/* String slots the arguments of `conf` take; the resolved path comes next. */
+static __always_inline __u32 arg_slots(struct vg_sc_conf *conf)
+{
+	__u32 n = 0;
+
+	for (int i = 0; i < 6; i++)
+		n += conf->karg[i] == VG_KARG_USTR || conf->karg[i] == VG_KARG_SOCKADDR;
+	return n;
+}
+
+/*
+ * The middle stage of the filter, for calls whose fd.name the kernel
+ * resolves: the path first (the walk is the one cost the early stage could
+ * not avoid), then the filter on arguments, identity and that path, before
+ * the rest of the record is built. 0 when no rule can match.
+ */
+static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *conf, struct file *f)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	int r;
+
+	cursor_reset(s, sizeof(*e));
+	rec_put_path_at(s, (__u64)__builtin_preserve_access_index(&f->f_path), arg_slots(conf));
+	e->path_slot = s->cur.path_slot;
+	__builtin_memcpy(e->str, s->cur.str, sizeof(e->str));
+	s->early = VG_STAGE_MID;
+	r = filter_pass(s, conf->ev);
+	s->early = VG_STAGE_FULL;
+	return r;
+}
+
+/* `cursor` false: the cursor already holds the resolved path (filter_mid). */
 static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct *task,
-					struct vg_sc_conf *conf, struct file *f)
+					struct vg_sc_conf *conf, struct file *f, bool fresh)
 {
 	struct vg_sys_event *e = (void *)s->rec;
 	__u32 i;
 
-	cursor_reset(s, sizeof(*e));
+	if (fresh)
+		cursor_reset(s, sizeof(*e));
 	e->hdr.ts = bpf_ktime_get_boot_ns();
 	e->hdr.type = conf->ev;
 	e->hdr.flags = 0;
@@ -111,8 +144,10 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 	if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
 			sock_fill(&e->sock, f);
-		else
+		else if (s->cur.path_slot == 0xffff)
 			rec_put_path(s, (__u64)__builtin_preserve_access_index(&f->f_path));
+		else if (s->cur.nstr <= s->cur.path_slot)
+			s->cur.nstr = s->cur.path_slot + 1; /* placed by filter_mid */
 	}
 	e->nstr = s->cur.nstr;
 	e->path_slot = s->cur.path_slot;
@@ -188,7 +223,17 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 			cnt->filtered++;
 		return 0;
 	}
-	size = sys_record(s, task, conf, f);
+	/* The path walk, then the filter again, before the rest */
+	if (!pend && f && (conf->post == VG_POST_FD_RET || conf->post == VG_POST_FD_ARG0)) {
+		if (!filter_mid(s, conf, f)) {
+			if (cnt)
+				cnt->filtered++;
+			return 0;
+		}
+		size = sys_record(s, task, conf, f, false);
+	} else {
+		size = sys_record(s, task, conf, f, true);
+	}
 	if (pend) {
 		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
@@ -240,7 +285,7 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	e->nr = nr;
 	e->enf_rule = 0;
 	sys_args(regs, e->args);
-	sys_record(s, task, conf, NULL);
+	sys_record(s, task, conf, NULL, true);
 	s->early = VG_STAGE_ENTRY;
 	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
 	v = enforce_sys(s, task, ev);
@@ -307,7 +352,7 @@ static __always_inline int lsm_decide(struct file *f)
 	e->nr = nr;
 	e->enf_rule = 0;
 	sys_args(regs, e->args);
-	sys_record(s, task, conf, f);
+	sys_record(s, task, conf, f, true);
 	for (c = 0; c < VG_FCLAUSES; c++) {
 		struct vg_eclause *cl;
 		int all = 1;

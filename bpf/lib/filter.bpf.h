@@ -18,6 +18,7 @@
 #define VIGIL_BPF_FILTER_H
 
 #include "maps.bpf.h"
+#include "task.bpf.h"
 #include "abi/filter.h"
 
 /* Namespaces of the host, for VG_A_CONTAINER (set by user space at load). */
@@ -60,6 +61,7 @@ enum {
 	VG_STAGE_FULL = 0,  /* a finished sys_exit record */
 	VG_STAGE_EARLY = 1, /* sys_exit before the build: args, ret, comm, uids */
 	VG_STAGE_ENTRY = 2, /* sys_enter: everything but the result and what it resolves */
+	VG_STAGE_MID = 3,   /* sys_exit: the early stage's fields plus the resolved path */
 };
 
 static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
@@ -137,6 +139,20 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		default:
 			break;
 		}
+	} else if (s->early == VG_STAGE_MID) {
+		/* the early stage's fields and the resolved path, nothing else */
+		switch (a->kind) {
+		case VG_A_PATH_IN:
+			if (a->arg != VG_APATH_FD || e->path_slot == 0xffff)
+				return VG_T_UNKNOWN;
+			break;
+		case VG_A_LPORT:
+		case VG_A_RPORT:
+		case VG_A_SOCKFAM:
+			return VG_T_UNKNOWN;
+		default:
+			break;
+		}
 	} else if (s->early == VG_STAGE_EARLY) {
 		/* Only the arguments, return value, comm and uids are in the
 		 * record yet; a path set of exact entries can still be ruled
@@ -166,7 +182,6 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 				return VG_T_UNKNOWN; /* the whole path decides */
 			return a->neg ? VG_T_TRUE : VG_T_FALSE;
 		}
-		case VG_A_CONTAINER:
 		case VG_A_LPORT:
 		case VG_A_RPORT:
 		case VG_A_SOCKFAM:
@@ -304,6 +319,7 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
 	e->task.euid = cred->euid.val;
 	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
+	task_fill_pidmnt(&e->task, task);
 	/* the file's name is read by the first atom that needs it */
 	s->have_base = f ? VG_BASE_UNREAD : 0;
 	s->early_file = (__u64)f;

@@ -150,7 +150,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 24) {
+	switch (rand_r(seed) % 25) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, integration-f, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -174,6 +174,7 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 20: fprintf(f, "evt.arg.request = PTRACE_TRACEME"); break;
 	case 21: fprintf(f, "fd.name = %s/sock", tmpdir); break;
 	case 22: fprintf(f, "fd.name startswith %s/", tmpdir); break;
+	case 23: fprintf(f, "proc.is_container = false"); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
