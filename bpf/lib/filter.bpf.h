@@ -111,6 +111,34 @@ static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
 	return v ? VG_T_TRUE : VG_T_FALSE;
 }
 
+/* The early stage's test of a path atom: false when the open file's last
+ * component is not among the last components of the atom's exact set. */
+static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
+{
+	/* the key through the map, not `s` (see path_in); the early stage
+	 * runs only in tracepoints, never preempted */
+	struct vg_scratch *ks = scratch_get();
+
+	(void)s;
+	if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
+		return VG_T_UNKNOWN;
+	if (ks->have_base == VG_BASE_UNREAD) {
+		struct file *f = (struct file *)ks->early_file;
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+		__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
+		/* a name that fills the key may be longer: no decision */
+		ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name), name) > 0 &&
+				!ks->bkey.name[VG_FBASE_MAX - 1];
+		if (!ks->have_base)
+			return VG_T_UNKNOWN;
+	}
+	ks->bkey.set = a->set;
+	if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
+		return VG_T_UNKNOWN; /* the whole path decides */
+	return a->neg ? VG_T_TRUE : VG_T_FALSE;
+}
+
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
@@ -122,70 +150,29 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	if (!s || !a)
 		return VG_T_UNKNOWN;
 	e = (void *)s->rec;
-	if (s->early == VG_STAGE_ENTRY) {
-		/* At the syscall's entry: no return value, no socket yet, and
-		 * no resolved path, so fd.name is known only for calls whose
-		 * fd.name is their path argument at exit too. */
-		switch (a->kind) {
-		case VG_A_PATH_IN:
+	/* Before the full record, sockets are not read yet, and the return
+	 * value is unknown at the entry. */
+	if (s->early != VG_STAGE_FULL &&
+	    (a->kind == VG_A_LPORT || a->kind == VG_A_RPORT || a->kind == VG_A_SOCKFAM ||
+	     (a->kind == VG_A_RET && s->early == VG_STAGE_ENTRY)))
+		return VG_T_UNKNOWN;
+	if (a->kind == VG_A_PATH_IN) {
+		switch (s->early) {
+		case VG_STAGE_ENTRY:
+			/* no resolved path yet: fd.name is known only for calls
+			 * whose fd.name is their path argument at exit too */
 			if (a->arg == VG_APATH_FD && !s->raw_path)
 				return VG_T_UNKNOWN;
 			break;
-		case VG_A_RET:
-		case VG_A_LPORT:
-		case VG_A_RPORT:
-		case VG_A_SOCKFAM:
-			return VG_T_UNKNOWN;
-		default:
-			break;
-		}
-	} else if (s->early == VG_STAGE_MID) {
-		/* the early stage's fields and the resolved path, nothing else */
-		switch (a->kind) {
-		case VG_A_PATH_IN:
+		case VG_STAGE_MID:
+			/* the resolved path, no string argument yet */
 			if (a->arg != VG_APATH_FD || e->path_slot == 0xffff)
 				return VG_T_UNKNOWN;
 			break;
-		case VG_A_LPORT:
-		case VG_A_RPORT:
-		case VG_A_SOCKFAM:
-			return VG_T_UNKNOWN;
-		default:
-			break;
-		}
-	} else if (s->early == VG_STAGE_EARLY) {
-		/* Only the arguments, return value, comm and uids are in the
-		 * record yet; a path set of exact entries can still be ruled
-		 * out from the file's last component. */
-		switch (a->kind) {
-		case VG_A_PATH_IN: {
-			/* the key through the map, not `s` (see path_in); the
-			 * early stage runs only in tracepoints, never preempted */
-			struct vg_scratch *ks = scratch_get();
-
-			if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
-				return VG_T_UNKNOWN;
-			if (ks->have_base == VG_BASE_UNREAD) {
-				struct file *f = (struct file *)ks->early_file;
-				const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-
-				__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
-				/* a name that fills the key may be longer: no decision */
-				ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name),
-									  name) > 0 &&
-						!ks->bkey.name[VG_FBASE_MAX - 1];
-				if (!ks->have_base)
-					return VG_T_UNKNOWN;
-			}
-			ks->bkey.set = a->set;
-			if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
-				return VG_T_UNKNOWN; /* the whole path decides */
-			return a->neg ? VG_T_TRUE : VG_T_FALSE;
-		}
-		case VG_A_LPORT:
-		case VG_A_RPORT:
-		case VG_A_SOCKFAM:
-			return VG_T_UNKNOWN;
+		case VG_STAGE_EARLY:
+			/* no path yet; a set of exact paths can still be ruled
+			 * out from the open file's last component */
+			return early_base(s, a);
 		default:
 			break;
 		}
