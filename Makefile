@@ -43,9 +43,11 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SUITES   := attacks benign
 INTEG_BIN := $(BUILD)/tests/integration \
-	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c))
-BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench \
+	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
+	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES))
+BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench \
 	$(BUILD)/bench/ctxbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
@@ -122,6 +124,19 @@ $(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
 
+# Integration suites with a folder of their own, built from every .c there
+# plus the harness: tests/attacks/ (a scenario per bundled rule) and
+# tests/benign/ (ordinary work that must stay quiet).
+define suite
+$(BUILD)/tests/integration-$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) \
+		tests/integration/harness.c tests/integration/harness.h
+	@mkdir -p $$(@D)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) -Itests/integration -o $$@ $(wildcard tests/$(1)/*.c) \
+		tests/integration/harness.c -lcmocka -ljansson
+endef
+$(foreach s,$(SUITES),$(eval $(call suite,$(s))))
+
 # --- fuzzing ------------------------------------------------------------------
 # libFuzzer targets for the rule loader and the condition parser, built with
 # clang from the sources they need (rules, common, pipeline minus the parts
@@ -193,6 +208,7 @@ bench:
 	$(BUILD)/bench/tpbench $(BUILD)/vigil
 	$(BUILD)/bench/agentbench $(BUILD)/vigil
 	$(BUILD)/bench/ctxbench $(BUILD)/vigil
+	$(BUILD)/bench/killbench $(BUILD)/vigil
 
 format:
 	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)

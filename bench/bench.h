@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Helpers of the benchmarks that run the agent: start `vigil run` and wait
- * for its ready line, stop it and keep what it said on stderr (its --stats
- * lines), read a process's CPU time. Header-only: each benchmark is one
- * program. Define BENCH_NAME (the prefix of error lines) before including.
+ * Helpers the benchmarks share (header-only: each bench is one file):
+ * pinning, starting the agent and waiting for its ready line, stopping it
+ * and keeping what it said on stderr (its --stats lines), reading a
+ * process's CPU time. BENCH_NAME, if defined before, prefixes error lines.
  */
 #ifndef VIGIL_BENCH_H
 #define VIGIL_BENCH_H
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,12 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-struct bench_agent {
-	pid_t pid;
-	int err_fd;
-	char err[1 << 16]; /* its stderr, NUL-terminated */
-	size_t errlen;
-};
+#ifndef BENCH_NAME
+#define BENCH_NAME "bench"
+#endif
 
 static inline void bench_die(const char *what)
 {
@@ -40,28 +38,37 @@ static inline void bench_pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* `bin run --output-file /dev/null --stats EXTRA...`, pinned to `cpu` (-1:
- * anywhere); returns once it said it is ready. */
-static inline void bench_agent_start(struct bench_agent *a, const char *bin, const char *const *extra,
-			      int cpu)
-{
-	const char *argv[16] = { bin, "run", "--output-file", "/dev/null", "--stats" };
-	int errp[2], k = 5;
+/* A running agent and what it said on stderr. */
+struct bench_agent {
+	pid_t pid;
+	int err_fd;
+	char err[1 << 16]; /* its stderr, NUL-terminated */
+	size_t errlen;
+};
 
-	for (int i = 0; extra && extra[i] && k < 15; i++)
-		argv[k++] = extra[i];
-	argv[k] = NULL;
+/*
+ * Start vigil with argv (argv[0]: the binary), stdout to /dev/null, pinned
+ * to `cpu` (-1: anywhere), and wait for its ready line on stderr, not a
+ * sleep. 0, or -1 (after printing what it said).
+ */
+static inline int bench_agent_spawn(struct bench_agent *a, char *const argv[], int cpu)
+{
+	int errp[2];
+
 	if (pipe(errp))
-		bench_die("pipe");
+		return -1;
 	a->errlen = 0;
 	a->err[0] = '\0';
 	a->pid = fork();
 	if (a->pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
 		dup2(errp[1], 2);
 		close(errp[0]);
 		if (cpu >= 0)
 			bench_pin(cpu);
-		execv(bin, (char *const *)argv);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	close(errp[1]);
@@ -71,11 +78,39 @@ static inline void bench_agent_start(struct bench_agent *a, const char *bin, con
 
 		if (n <= 0) {
 			fprintf(stderr, "%s: vigil did not start:\n%s\n", BENCH_NAME, a->err);
-			exit(1);
+			close(a->err_fd);
+			return -1;
 		}
 		a->errlen += (size_t)n;
 		a->err[a->errlen] = '\0';
 	}
+	return 0;
+}
+
+/* bench_agent_spawn for callers that need only the pid: -1 on failure. */
+static inline pid_t bench_start_vigil(char *const argv[], int cpu)
+{
+	static struct bench_agent a;
+
+	if (bench_agent_spawn(&a, argv, cpu))
+		return -1;
+	close(a.err_fd);
+	return a.pid;
+}
+
+/* `bin run --output-file /dev/null --stats EXTRA...`, pinned to `cpu` (-1:
+ * anywhere); exits the benchmark if it does not get ready. */
+static inline void bench_agent_start(struct bench_agent *a, const char *bin,
+				     const char *const *extra, int cpu)
+{
+	const char *argv[16] = { bin, "run", "--output-file", "/dev/null", "--stats" };
+	int k = 5;
+
+	for (int i = 0; extra && extra[i] && k < 15; i++)
+		argv[k++] = extra[i];
+	argv[k] = NULL;
+	if (bench_agent_spawn(a, (char *const *)argv, cpu))
+		exit(1);
 }
 
 /* SIGTERM, then keep the rest of its stderr and reap it. */

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "bench.skel.h"
 
 #define ROUNDS 11
@@ -84,49 +85,11 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static pid_t start_vigil(const char *bin)
 {
-	int errp[2];
-	pid_t pid;
-	char buf[4096];
-	size_t len = 0;
+	char *argv[] = { (char *)bin, "trace", "--json", "--syscall", "openat", NULL };
 
-	if (pipe(errp))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(errp[1], 2);
-		close(errp[0]);
-		pin(0);
-		execl(bin, bin, "trace", "--json", "--syscall", "openat", (char *)NULL);
-		_exit(127);
-	}
-	close(errp[1]);
-	/* wait for the ready line, not a sleep */
-	while (len < sizeof(buf) - 1) {
-		ssize_t n = read(errp[0], buf + len, sizeof(buf) - 1 - len);
-
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "vigil: ready"))
-			return pid;
-	}
-	fprintf(stderr, "tpbench: vigil did not start: %s\n", buf);
-	return -1;
+	return bench_start_vigil(argv, 0);
 }
 
 int main(int argc, char **argv)
@@ -146,7 +109,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bpf_map_update_elem(bpf_map__fd(s->maps.table), &key, &one, BPF_ANY);
-	pin((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
+	bench_pin((int)sysconf(_SC_NPROCESSORS_ONLN) - 1);
 	/* warm-up */
 	loop_open();
 	loop_ppid();

@@ -76,6 +76,25 @@ int BPF_PROG(empty_exit, struct task_struct *p)
 	return 0;
 }
 
+/* bench/killbench: when a watched process dies (CLOCK_MONOTONIC ns). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} death_ts SEC(".maps");
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(watch_exit, struct task_struct *p)
+{
+	__u32 pid = p->tgid;
+	__u64 *ts = bpf_map_lookup_elem(&death_ts, &pid);
+
+	if (ts && !*ts)
+		*ts = bpf_ktime_get_ns();
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(dispatch_sys_exit, struct pt_regs *regs, long ret)
 {

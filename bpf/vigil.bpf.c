@@ -67,13 +67,46 @@ static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, 
  * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
  * and the path of `f` (or the socket behind it). Returns the size.
  */
+/* String slots the arguments of `conf` take; the resolved path comes next. */
+static __always_inline __u32 arg_slots(struct vg_sc_conf *conf)
+{
+	__u32 n = 0;
+
+	for (int i = 0; i < 6; i++)
+		n += conf->karg[i] == VG_KARG_USTR || conf->karg[i] == VG_KARG_SOCKADDR;
+	return n;
+}
+
+/*
+ * The middle stage of the filter, for calls whose fd.name the kernel
+ * resolves: the path first (the walk is the one cost the early stage could
+ * not avoid), then the filter on arguments, identity and that path, before
+ * the rest of the record is built. 0 when no rule can match.
+ */
+static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *conf, struct file *f)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	int r;
+
+	cursor_reset(s, sizeof(*e));
+	rec_put_path_at(s, (__u64)__builtin_preserve_access_index(&f->f_path), arg_slots(conf));
+	e->path_slot = s->cur.path_slot;
+	__builtin_memcpy(e->str, s->cur.str, sizeof(e->str));
+	s->early = VG_STAGE_MID;
+	r = filter_pass(s, conf->ev);
+	s->early = VG_STAGE_FULL;
+	return r;
+}
+
+/* `cursor` false: the cursor already holds the resolved path (filter_mid). */
 static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct *task,
-					struct vg_sc_conf *conf, struct file *f)
+					struct vg_sc_conf *conf, struct file *f, bool fresh)
 {
 	struct vg_sys_event *e = (void *)s->rec;
 	__u32 i;
 
-	cursor_reset(s, sizeof(*e));
+	if (fresh)
+		cursor_reset(s, sizeof(*e));
 	e->hdr.ts = bpf_ktime_get_boot_ns();
 	e->hdr.type = conf->ev;
 	e->hdr.flags = 0;
@@ -111,8 +144,10 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 	if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
 			sock_fill(&e->sock, f);
-		else
+		else if (s->cur.path_slot == 0xffff)
 			rec_put_path(s, (__u64)__builtin_preserve_access_index(&f->f_path));
+		else if (s->cur.nstr <= s->cur.path_slot)
+			s->cur.nstr = s->cur.path_slot + 1; /* placed by filter_mid */
 	}
 	e->nstr = s->cur.nstr;
 	e->path_slot = s->cur.path_slot;
@@ -142,12 +177,12 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		misc_inc(VG_MISC_COMPAT);
 		return 0;
 	}
-	/* an LSM hook decided something during this syscall: report it */
-	if (lsm_active) {
+	/* the entry stage or an LSM hook decided during this syscall: report it */
+	if (lsm_active || entry_stage) {
 		tid = task->pid;
-		pend = bpf_map_lookup_elem(&lsm_pending, &tid);
+		pend = bpf_map_lookup_elem(&pending, &tid);
 		if (pend && pend->ev != conf->ev) {
-			bpf_map_delete_elem(&lsm_pending, &tid); /* from an untraced call */
+			bpf_map_delete_elem(&pending, &tid); /* from an untraced call */
 			pend = NULL;
 		}
 	}
@@ -188,11 +223,21 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 			cnt->filtered++;
 		return 0;
 	}
-	size = sys_record(s, task, conf, f);
+	/* The path walk, then the filter again, before the rest */
+	if (!pend && f && (conf->post == VG_POST_FD_RET || conf->post == VG_POST_FD_ARG0)) {
+		if (!filter_mid(s, conf, f)) {
+			if (cnt)
+				cnt->filtered++;
+			return 0;
+		}
+		size = sys_record(s, task, conf, f, false);
+	} else {
+		size = sys_record(s, task, conf, f, true);
+	}
 	if (pend) {
-		e->enf_rule = pend->rule + 1;
+		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
-		bpf_map_delete_elem(&lsm_pending, &tid);
+		bpf_map_delete_elem(&pending, &tid);
 	/* enforcement first: a record it acted on always reaches user space */
 	} else if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
 		if (cnt)
@@ -200,6 +245,58 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	emit(e, size, conf->ev);
+	return 0;
+}
+
+/*
+ * The entry stage of enforcement: a kill rule whose whole condition is
+ * known at the syscall's entry (identity, arguments, path arguments) kills
+ * there, before the syscall runs; it still runs to completion, and the task
+ * dies on its way back to user space. What needs the result or a path the
+ * kernel resolves is decided at sys_exit. Attached only when kill rules
+ * are loaded (src/loader/loader.c).
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_sc_conf *conf;
+	struct vg_enforce *t;
+	struct vg_scratch *s;
+	struct vg_sys_event *e;
+	struct vg_pending p = {};
+	__u32 nr = (__u32)id, ev, tid, key;
+	__u16 v;
+
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || !conf->ev)
+		return 0;
+	ev = conf->ev;
+	key = table_key(ev);
+	t = bpf_map_lookup_elem(&enforce, &key);
+	if (!t || !t->nentry || is_self(task) ||
+	    (task->thread_info.status & VG_TS_COMPAT))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	e = (void *)s->rec;
+	e->ret = -1; /* not known yet: RET atoms read as unknown here */
+	e->nr = nr;
+	e->enf_rule = 0;
+	sys_args(regs, e->args);
+	sys_record(s, task, conf, NULL, true);
+	s->early = VG_STAGE_ENTRY;
+	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
+	v = enforce_sys(s, task, ev);
+	s->early = VG_STAGE_FULL;
+	if (!v)
+		return 0;
+	p.enf = e->enf_rule;
+	p.ev = (__u16)ev;
+	p.flags = v | VG_F_AT_ENTRY;
+	tid = task->pid;
+	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
 }
 
@@ -223,7 +320,7 @@ static __always_inline int lsm_decide(struct file *f)
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
-	__u32 nr, ev, c, i, tid;
+	__u32 nr, ev, c, i, tid, key;
 	int any = 0;
 
 	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
@@ -236,7 +333,8 @@ static __always_inline int lsm_decide(struct file *f)
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
-	t = bpf_map_lookup_elem(&enforce, &ev);
+	key = table_key(ev);
+	t = bpf_map_lookup_elem(&enforce, &key);
 	if (!t || !t->nclauses)
 		return 0;
 	for (c = 0; c < VG_FCLAUSES; c++)
@@ -254,7 +352,7 @@ static __always_inline int lsm_decide(struct file *f)
 	e->nr = nr;
 	e->enf_rule = 0;
 	sys_args(regs, e->args);
-	sys_record(s, task, conf, f);
+	sys_record(s, task, conf, f, true);
 	for (c = 0; c < VG_FCLAUSES; c++) {
 		struct vg_eclause *cl;
 		int all = 1;
@@ -274,13 +372,13 @@ static __always_inline int lsm_decide(struct file *f)
 		}
 		if (!all)
 			continue;
-		p.rule = cl->rule;
+		p.enf = (cl->rule + 1) | ((table_gen & 1) << 15);
 		p.ev = (__u16)ev;
 		p.flags = enf_spared(task) ? VG_F_ENF_SPARED
 			  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW
 							: VG_F_DENIED;
 		tid = task->pid;
-		bpf_map_update_elem(&lsm_pending, &tid, &p, BPF_ANY);
+		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 		if (p.flags != VG_F_DENIED)
 			return 0;
 		misc_inc(VG_MISC_DENIALS);

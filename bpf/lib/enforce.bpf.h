@@ -30,7 +30,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_EV_MAX);
+	__uint(max_entries, 2 * VG_EV_MAX); /* two halves: table_gen */
 	__type(key, __u32);
 	__type(value, struct vg_enforce);
 } enforce SEC(".maps");
@@ -65,10 +65,13 @@ struct {
 
 /* LSM-BPF hooks are attached (set by user space after the feature probe). */
 const volatile __u8 lsm_active = 0;
+/* The sys_enter stage runs (kill rules are loaded). */
+const volatile __u8 entry_stage = 0;
 
-/* An LSM hook's verdict, per thread, until the syscall's exit reports it. */
+/* A verdict reached before the syscall's exit (at its entry, or in an LSM
+ * hook), per thread, until the sys_exit program reports it. */
 struct vg_pending {
-	__u16 rule;
+	__u16 enf; /* the record's enf_rule: rule + 1, generation in bit 15 */
 	__u16 ev;
 	__u16 flags; /* VG_F_DENIED, or why not */
 	__u16 pad;
@@ -79,7 +82,7 @@ struct {
 	__uint(max_entries, 8192);
 	__type(key, __u32);
 	__type(value, struct vg_pending);
-} lsm_pending SEC(".maps");
+} pending SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -163,7 +166,8 @@ static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause
  */
 static __always_inline __u16 enforce_sys(struct vg_scratch *s, struct task_struct *task, __u32 ev)
 {
-	struct vg_enforce *t = bpf_map_lookup_elem(&enforce, &ev);
+	__u32 key = table_key(ev), gen = table_gen & 1;
+	struct vg_enforce *t = bpf_map_lookup_elem(&enforce, &key);
 	struct vg_sys_event *e = (void *)s->rec;
 	__u32 c, i;
 
@@ -190,7 +194,8 @@ static __always_inline __u16 enforce_sys(struct vg_scratch *s, struct task_struc
 		v = enf_act(task, cl);
 		if (!v)
 			continue;
-		e->enf_rule = cl->rule + 1;
+		/* the generation says which ruleset the index is in */
+		e->enf_rule = (cl->rule + 1) | (gen << 15);
 		e->hdr.flags |= v;
 		return v;
 	}

@@ -18,6 +18,7 @@
 #define VIGIL_BPF_FILTER_H
 
 #include "maps.bpf.h"
+#include "task.bpf.h"
 #include "abi/filter.h"
 
 /* Namespaces of the host, for VG_A_CONTAINER (set by user space at load). */
@@ -26,7 +27,7 @@ const volatile __u32 host_mntns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_EV_MAX);
+	__uint(max_entries, 2 * VG_EV_MAX); /* two halves: table_gen */
 	__type(key, __u32);
 	__type(value, struct vg_filter);
 } filters SEC(".maps");
@@ -54,6 +55,14 @@ struct {
 } path_bases SEC(".maps");
 
 enum { VG_T_FALSE = 0, VG_T_TRUE = 1, VG_T_UNKNOWN = 2 };
+
+/* What the record in the scratch holds when atoms are evaluated. */
+enum {
+	VG_STAGE_FULL = 0,  /* a finished sys_exit record */
+	VG_STAGE_EARLY = 1, /* sys_exit before the build: args, ret, comm, uids */
+	VG_STAGE_ENTRY = 2, /* sys_enter: everything but the result and what it resolves */
+	VG_STAGE_MID = 3,   /* sys_exit: the early stage's fields plus the resolved path */
+};
 
 static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 {
@@ -102,6 +111,34 @@ static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
 	return v ? VG_T_TRUE : VG_T_FALSE;
 }
 
+/* The early stage's test of a path atom: false when the open file's last
+ * component is not among the last components of the atom's exact set. */
+static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
+{
+	/* the key through the map, not `s` (see path_in); the early stage
+	 * runs only in tracepoints, never preempted */
+	struct vg_scratch *ks = scratch_get();
+
+	(void)s;
+	if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
+		return VG_T_UNKNOWN;
+	if (ks->have_base == VG_BASE_UNREAD) {
+		struct file *f = (struct file *)ks->early_file;
+		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+		__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
+		/* a name that fills the key may be longer: no decision */
+		ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name), name) > 0 &&
+				!ks->bkey.name[VG_FBASE_MAX - 1];
+		if (!ks->have_base)
+			return VG_T_UNKNOWN;
+	}
+	ks->bkey.set = a->set;
+	if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
+		return VG_T_UNKNOWN; /* the whole path decides */
+	return a->neg ? VG_T_TRUE : VG_T_FALSE;
+}
+
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
@@ -113,28 +150,29 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	if (!s || !a)
 		return VG_T_UNKNOWN;
 	e = (void *)s->rec;
-	if (s->early) {
-		/* Only the arguments, return value, comm and uids are in the
-		 * record yet; a path set of exact entries can still be ruled
-		 * out from the file's last component. */
-		switch (a->kind) {
-		case VG_A_PATH_IN: {
-			/* the key through the map, not `s` (see path_in); the
-			 * early stage runs only in tracepoints, never preempted */
-			struct vg_scratch *ks = scratch_get();
-
-			if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
+	/* Before the full record, sockets are not read yet, and the return
+	 * value is unknown at the entry. */
+	if (s->early != VG_STAGE_FULL &&
+	    (a->kind == VG_A_LPORT || a->kind == VG_A_RPORT || a->kind == VG_A_SOCKFAM ||
+	     (a->kind == VG_A_RET && s->early == VG_STAGE_ENTRY)))
+		return VG_T_UNKNOWN;
+	if (a->kind == VG_A_PATH_IN) {
+		switch (s->early) {
+		case VG_STAGE_ENTRY:
+			/* no resolved path yet: fd.name is known only for calls
+			 * whose fd.name is their path argument at exit too */
+			if (a->arg == VG_APATH_FD && !s->raw_path)
 				return VG_T_UNKNOWN;
-			ks->bkey.set = a->set;
-			if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
-				return VG_T_UNKNOWN; /* the whole path decides */
-			return a->neg ? VG_T_TRUE : VG_T_FALSE;
-		}
-		case VG_A_CONTAINER:
-		case VG_A_LPORT:
-		case VG_A_RPORT:
-		case VG_A_SOCKFAM:
-			return VG_T_UNKNOWN;
+			break;
+		case VG_STAGE_MID:
+			/* the resolved path, no string argument yet */
+			if (a->arg != VG_APATH_FD || e->path_slot == 0xffff)
+				return VG_T_UNKNOWN;
+			break;
+		case VG_STAGE_EARLY:
+			/* no path yet; a set of exact paths can still be ruled
+			 * out from the open file's last component */
+			return early_base(s, a);
 		default:
 			break;
 		}
@@ -220,7 +258,8 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
  */
 static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
-	struct vg_filter *f = bpf_map_lookup_elem(&filters, &ev);
+	__u32 key = table_key(ev);
+	struct vg_filter *f = bpf_map_lookup_elem(&filters, &key);
 	__u32 c, i;
 
 	if (!f || f->pass_all)
@@ -254,7 +293,8 @@ static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 static __always_inline int filter_early(struct vg_scratch *s, struct task_struct *task, __u32 ev,
 					struct file *f)
 {
-	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &ev);
+	__u32 key = table_key(ev);
+	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &key);
 	struct vg_sys_event *e = (void *)s->rec;
 	const struct cred *cred = task->cred;
 	int r;
@@ -266,18 +306,13 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
 	e->task.euid = cred->euid.val;
 	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
-	s->have_base = 0;
-	if (f) {
-		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
-
-		__builtin_memset(s->bkey.name, 0, sizeof(s->bkey.name));
-		/* a name that fills the key may be longer: no early decision */
-		s->have_base = bpf_probe_read_kernel_str(s->bkey.name, sizeof(s->bkey.name), name) > 0 &&
-			       !s->bkey.name[VG_FBASE_MAX - 1];
-	}
-	s->early = 1;
+	task_fill_pidmnt(&e->task, task);
+	/* the file's name is read by the first atom that needs it */
+	s->have_base = f ? VG_BASE_UNREAD : 0;
+	s->early_file = (__u64)f;
+	s->early = VG_STAGE_EARLY;
 	r = filter_pass(s, ev);
-	s->early = 0;
+	s->early = VG_STAGE_FULL;
 	return r;
 }
 

@@ -17,6 +17,19 @@
 
 /* tgid of the agent itself: its own syscalls are never recorded. */
 const volatile __u32 vigil_tgid = 0;
+/*
+ * Which half of the double-buffered rule tables (filters, enforce) is live:
+ * user space fills the other half, then flips this, so a rules reload
+ * swaps every table at once. In .bss: user space writes it in place.
+ */
+volatile __u32 table_gen = 0;
+
+/* Key of event id `ev` in the live half of a double-buffered table. */
+static __always_inline __u32 table_key(__u32 ev)
+{
+	return ev + (table_gen & 1) * VG_EV_MAX;
+}
+
 /* Wake the consumer only once this much is waiting in a ring (set to a
  * quarter of each ring by user space, which otherwise polls on a timer). */
 const volatile __u64 wakeup_bytes = 1;
@@ -95,12 +108,16 @@ struct vg_cursor {
 	struct vg_str str[VG_NSTR];
 };
 
+#define VG_BASE_UNREAD 2
+
 struct vg_scratch {
 	struct vg_cursor cur;
 	struct vg_base_key bkey; /* the early stage's base-name lookup key */
-	__u8 early;	/* the filter runs before the record is built */
-	__u8 have_base; /* bkey.name holds the open file's last component */
-	__u8 pad[6];
+	__u8 early;	/* VG_STAGE_*: what the record holds yet */
+	__u8 have_base; /* bkey.name holds early_file's last component (VG_BASE_UNREAD: not yet) */
+	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
+	__u8 pad[5];
+	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];
 };

@@ -93,18 +93,23 @@ __noinline int rec_put_ubytes(struct vg_scratch *s, __u64 uptr, __u64 len)
 	return 0;
 }
 
-/* The absolute path of the kernel `struct path` at `path_addr` into the next
- * slot, remembered as the record's resolved path. */
-__noinline int rec_put_path(struct vg_scratch *s, __u64 path_addr)
+/* The absolute path of the kernel `struct path` at `path_addr` into string
+ * slot `slot`, remembered as the record's resolved path; the slots before
+ * it are claimed later (slot_claim skips it). */
+__noinline int rec_put_path_at(struct vg_scratch *s, __u64 path_addr, __u32 slot)
 {
 	struct vg_str *sl;
 	__u32 pos, len, off;
 
-	if (!s)
+	if (!s || slot >= VG_NSTR)
 		return 0;
-	sl = slot_claim(&s->cur);
-	if (!sl)
+	if (s->cur.off > VG_OFF_LIMIT) {
+		s->cur.flags |= VG_F_TRUNC(slot);
 		return 0;
+	}
+	/* the slot index through the map value and a mask: a register would
+	 * be spilled across the walk and come back unbounded */
+	s->cur.path_slot = slot;
 	pos = path_walk(s, path_addr);
 	if (pos & VG_WALK_DEEP)
 		s->cur.flags |= VG_F_PATH_DEEP;
@@ -112,11 +117,20 @@ __noinline int rec_put_path(struct vg_scratch *s, __u64 path_addr)
 	len = (VG_PATH_MAX - 1 - pos) & (VG_PATH_MAX - 1);
 	off = s->cur.off & VG_SCRATCH_MASK;
 	bpf_probe_read_kernel(&s->rec[off], len + 1, &s->walk[pos]);
+	sl = &s->cur.str[s->cur.path_slot & (VG_NSTR - 1)];
 	sl->off = off;
 	sl->len = len;
-	s->cur.path_slot = s->cur.nstr - 1;
 	s->cur.off = off + len + 1;
 	return 0;
+}
+
+/* The absolute path of the kernel `struct path` at `path_addr` into the next
+ * slot, remembered as the record's resolved path. */
+__noinline int rec_put_path(struct vg_scratch *s, __u64 path_addr)
+{
+	if (!s || !slot_claim(&s->cur))
+		return 0;
+	return rec_put_path_at(s, path_addr, s->cur.nstr - 1);
 }
 
 #endif /* VIGIL_BPF_RECORD_H */

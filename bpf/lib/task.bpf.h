@@ -15,13 +15,26 @@
  * a fraction of a bpf_probe_read_kernel() helper call per field, and this
  * runs for every recorded event.
  */
+/* The pid namespace the task's pids live in (its level's), and its mount
+ * namespace: what "in a container" compares with the host's. */
+static __always_inline void task_fill_pidmnt(struct vg_task *t, struct task_struct *task)
+{
+	struct pid *tpid = task->thread_pid;
+	unsigned int level = tpid->level;
+	struct nsproxy *nsp = task->nsproxy;
+	struct upid up;
+
+	/* a variable index into a BTF object needs the helper */
+	bpf_core_read(&up, sizeof(up), &tpid->numbers[level & 31]);
+	t->vpid = up.nr;
+	t->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	t->mnt_ns = nsp ? nsp->mnt_ns->ns.inum : 0;
+}
+
 static __always_inline void task_fill(struct vg_task *t, struct task_struct *task)
 {
 	const struct cred *cred = task->cred;
 	struct nsproxy *nsp = task->nsproxy;
-	struct pid *tpid = task->thread_pid;
-	unsigned int level = tpid->level;
-	struct upid up;
 
 	t->pid = task->tgid;
 	t->tid = task->pid;
@@ -38,20 +51,16 @@ static __always_inline void task_fill(struct vg_task *t, struct task_struct *tas
 		t->sessionid = (__u32)-1;
 	}
 	t->start_ns = task->group_leader->start_boottime;
-	/* The pid as the task's own namespace sees it: numbers[level]. A
-	 * variable index into a BTF object needs the helper. */
-	bpf_core_read(&up, sizeof(up), &tpid->numbers[level & 31]);
-	t->vpid = up.nr;
-	t->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	/* the pid as the task's own namespace sees it: numbers[level] */
+	task_fill_pidmnt(t, task);
 	if (nsp) {
-		t->mnt_ns = nsp->mnt_ns->ns.inum;
 		t->net_ns = nsp->net_ns->ns.inum;
 		t->uts_ns = nsp->uts_ns->ns.inum;
 		t->ipc_ns = nsp->ipc_ns->ns.inum;
 		t->cgroup_ns = nsp->cgroup_ns->ns.inum;
 	} else {
 		/* an exiting task has dropped its namespaces */
-		t->mnt_ns = t->net_ns = t->uts_ns = t->ipc_ns = t->cgroup_ns = 0;
+		t->net_ns = t->uts_ns = t->ipc_ns = t->cgroup_ns = 0;
 	}
 	t->user_ns = cred->user_ns->ns.inum;
 	/* the session leader's pid: signal->pids[PIDTYPE_SID]->numbers[0] */

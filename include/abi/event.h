@@ -83,6 +83,7 @@ _Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
 
 /* vg_hdr.flags */
 #define VG_F_TRUNC(slot) (1u << (slot)) /* string slot cut at its bound */
+#define VG_F_AT_ENTRY 0x0080 /* the enforcement verdict was reached at the syscall's entry */
 #define VG_F_READ_ERR 0x0100		/* a user/kernel read failed */
 #define VG_F_ARGS_TRUNC 0x0200		/* exec argv longer than VG_ARGS_MAX */
 #define VG_F_PATH_DEEP 0x0400		/* resolved path deeper than the walk bound */
@@ -149,7 +150,8 @@ struct vg_sys_event {
 	__u16 nstr;
 	struct vg_str str[VG_NSTR]; /* user strings in argument order, then the resolved path */
 	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
-	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0 */
+	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0;
+				     * bit 15: the table generation (which ruleset) */
 	struct vg_sock sock;
 	/* string data follows */
 };

@@ -133,7 +133,8 @@ struct vg_eclause {
 
 struct vg_enforce {
 	__u8 nclauses;
-	__u8 pad[7];
+	__u8 nentry; /* clauses the sys_enter stage can decide (kill, report) */
+	__u8 pad[6];
 	struct vg_eclause clauses[VG_FCLAUSES];
 };
 _Static_assert(sizeof(struct vg_enforce) == sizeof(struct vg_filter), "vg_enforce ABI");

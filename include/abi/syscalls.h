@@ -12,6 +12,10 @@
  * The BPF side never sees names or fine types: user space turns each row
  * into a struct vg_sc_conf (abi/event.h) keyed by the syscall number, and
  * only the "kernel class" of each argument (string, sockaddr, struct) crosses.
+ *
+ * dup, dup2 and dup3 read the socket behind oldfd (VG_POST_SOCK_ARG0; an fd
+ * that is no socket leaves the tuple empty): a socket duplicated onto fd 0,
+ * 1 or 2 is how a reverse shell wires itself to its controller.
  */
 #ifndef VIGIL_ABI_SYSCALLS_H
 #define VIGIL_ABI_SYSCALLS_H
@@ -63,9 +67,9 @@
 	VG_SC(finit_module, VG_POST_FD_ARG0, A(FD, fd), A(STR, uargs), A(HEX, flags), N, N, N)       \
 	VG_SC(bpf,          VG_POST_NONE,    A(BPF_CMD, cmd), A(HEX, attr), A(UINT, size), N, N, N)  \
 	VG_SC(memfd_create, VG_POST_NONE,    A(STR, name), A(HEX, flags), N, N, N, N)                \
-	VG_SC(dup,          VG_POST_NONE,    A(FD, oldfd), N, N, N, N, N)                            \
-	VG_SC(dup2,         VG_POST_NONE,    A(FD, oldfd), A(FD, newfd), N, N, N, N)                 \
-	VG_SC(dup3,         VG_POST_NONE,    A(FD, oldfd), A(FD, newfd), A(HEX, flags), N, N, N)     \
+	VG_SC(dup,          VG_POST_SOCK_ARG0, A(FD, oldfd), N, N, N, N, N)                          \
+	VG_SC(dup2,         VG_POST_SOCK_ARG0, A(FD, oldfd), A(FD, newfd), N, N, N, N)               \
+	VG_SC(dup3,         VG_POST_SOCK_ARG0, A(FD, oldfd), A(FD, newfd), A(HEX, flags), N, N, N)   \
 	VG_SC(kill,         VG_POST_NONE,    A(PID, pid), A(SIGNAL, sig), N, N, N, N)                \
 	VG_SC(tkill,        VG_POST_NONE,    A(PID, tid), A(SIGNAL, sig), N, N, N, N)                \
 	VG_SC(tgkill,       VG_POST_NONE,    A(PID, pid), A(PID, tid), A(SIGNAL, sig), N, N, N)      \

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,15 @@
 
 struct run {
 	struct vg_ruleset *rs;
+	/* for a reload (SIGHUP): where the rules came from, the ruleset before
+	 * the last reload (verdicts of records still in flight name its rules),
+	 * and which table generation rs is */
+	const char *const *paths;
+	size_t npaths;
+	struct vg_rule_source bundled;
+	bool user_filter;
+	struct vg_ruleset *prev_rs;
+	unsigned gen;
 	struct vg_modectl mc; /* mc.cap: the global mode now */
 	enum vg_alert_format fmt;
 	FILE *out;
@@ -65,16 +75,29 @@ static void run_usage(FILE *f)
 		"                         mode (default 20; 0: no limit)\n"
 		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
 		"                         re-read when it changes (never above --mode)\n"
+		"      --pin              pin programs, maps and links in " VG_PIN_DIR ": probes\n"
+		"                         and enforcement go on if vigil dies; a later --pin\n"
+		"                         run takes them over ('vigil unpin' removes them)\n"
 		"  SIGUSR1 lowers the mode cap one step, SIGUSR2 raises it back one step.\n"
+		"  SIGHUP reloads the rules (all or nothing; the kernel's tables swap at once).\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
 }
 
 /* What the kernel did about rule r on this event (bpf/lib/enforce.bpf.h
- * wrote its verdict into the record). */
-static enum vg_alert_action verdict(const struct vg_rule *r, const struct vg_event *ev)
+ * wrote its verdict into the record: the rule's index + 1, and in bit 15
+ * the table generation, i.e. which ruleset the index is in). */
+static enum vg_alert_action verdict(const struct run *rn, const struct vg_rule *r,
+				    const struct vg_event *ev)
 {
-	if (r->mode != VG_MODE_ENFORCE || !ev->enf_rule || ev->enf_rule != r->index + 1)
+	unsigned idx = ev->enf_rule & 0x7fff, gen = ev->enf_rule >> 15;
+	const struct vg_ruleset *rs = gen == rn->gen ? rn->rs : rn->prev_rs;
+	const struct vg_rule *acted;
+
+	if (r->mode != VG_MODE_ENFORCE || !idx || !rs || idx > rs->nrules)
+		return VG_ALERT_NONE;
+	acted = rs->rules[idx - 1];
+	if (acted != r && strcmp(acted->name, r->name))
 		return VG_ALERT_NONE;
 	if (ev->flags & VG_F_KILLED)
 		return VG_ALERT_KILLED;
@@ -118,6 +141,58 @@ static void rate_limited(struct run *rn, struct vg_agent *a, const struct vg_eve
 	set_cap(rn, a, VG_MODE_ALERT, "kill rate limit");
 }
 
+static volatile sig_atomic_t reload_requested;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/*
+ * SIGHUP: load the rules again from where they came from. All or nothing:
+ * a ruleset with errors, or tables that cannot be built, leave the running
+ * rules in place; else the kernel's tables are swapped in one step
+ * (vg_loader_swap_rules) and then the user-space ruleset.
+ */
+static void reload(struct run *rn, struct vg_agent *a)
+{
+	struct vg_diag diag = { .out = stderr };
+	struct strbuf why = STRBUF_INIT;
+	bool sys[VG_EV_MAX];
+	struct vg_ruleset *rs;
+	struct vg_kfilter kf;
+	int err;
+
+	rs = vg_ruleset_load(rn->paths, rn->npaths, &rn->bundled, rn->npaths ? 0 : 1, &diag);
+	if (!rs) {
+		vg_err("reload: %u error%s; the running rules stay in place", diag.errors,
+		       diag.errors == 1 ? "" : "s");
+		return;
+	}
+	err = vg_kfilter_build(&kf, rs, rn->user_filter);
+	if (!err)
+		err = vg_kfilter_build_enforce(&kf, rs, a->loader.lsm, &why);
+	memcpy(sys, rs->sys_enabled, sizeof(sys));
+	sys[VG_EV_SYS_chdir] = sys[VG_EV_SYS_fchdir] = true;
+	if (!err)
+		err = vg_loader_swap_rules(&a->loader, &kf, sys);
+	if (err) {
+		vg_err("reload: %s; the running rules stay in place",
+		       why.len ? why.buf : strerror(-err));
+		vg_ruleset_free(rs);
+	} else {
+		vg_ruleset_free(rn->prev_rs);
+		rn->prev_rs = rn->rs;
+		rn->rs = rs;
+		rn->gen ^= 1;
+		vg_info("rules reloaded: %zu rules, %zu kernel filters, %zu enforcing", rs->nrules,
+			kf.nfiltered_ids, kf.nenforce);
+	}
+	vg_kfilter_release(&kf);
+	strbuf_release(&why);
+}
+
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
@@ -125,6 +200,10 @@ static void on_tick(struct vg_agent *a)
 
 	if (vg_modectl_poll(&rn->mc, &why))
 		set_cap(rn, a, rn->mc.cap, why);
+	if (reload_requested) {
+		reload_requested = 0;
+		reload(rn, a);
+	}
 }
 
 static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc)
@@ -146,7 +225,11 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 		if (!vg_rule_eval(r, &rn->ctx))
 			continue;
 		r->matches++;
-		al.action = verdict(r, ev);
+		al.action = verdict(rn, r, ev);
+		if (al.action != VG_ALERT_NONE)
+			al.decided_at = ev->flags & VG_F_AT_ENTRY ? "syscall entry"
+					: ev->flags & VG_F_DENIED ? "lsm hook"
+								   : "syscall exit";
 		/* enforce is the mode only of what the kernel acted on */
 		al.mode = r->mode < rn->mc.cap ? r->mode : rn->mc.cap;
 		if (al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED) {
@@ -207,7 +290,8 @@ static void print_rule_stats(const struct run *rn)
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL };
+	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL,
+	       OPT_PIN };
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -218,6 +302,7 @@ int cmd_run(int argc, char **argv)
 		{ "never-kill", required_argument, NULL, OPT_NEVER_KILL },
 		{ "max-kills", required_argument, NULL, OPT_MAX_KILLS },
 		{ "control-file", required_argument, NULL, OPT_CONTROL },
+		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
 		{ "docker-socket", required_argument, NULL, CLI_OPT_DOCKER_SOCKET },
@@ -278,6 +363,9 @@ int cmd_run(int argc, char **argv)
 		case OPT_CONTROL:
 			rn.mc.control_file = optarg;
 			break;
+		case OPT_PIN:
+			o.load.pin = true;
+			break;
 		case 'o':
 			if (!strcmp(optarg, "json"))
 				rn.fmt = VG_ALERT_JSON;
@@ -323,6 +411,10 @@ int cmd_run(int argc, char **argv)
 	}
 	bundled = vg_bundled_rules();
 	rn.rs = vg_ruleset_load(paths, npaths, &bundled, npaths ? 0 : 1, &diag);
+	rn.paths = paths;
+	rn.npaths = npaths;
+	rn.bundled = bundled;
+	rn.user_filter = user_filter;
 	if (!rn.rs) {
 		vg_err("rules: %u error%s; nothing loaded", diag.errors, diag.errors == 1 ? "" : "s");
 		return VG_EXIT_USAGE;
@@ -398,6 +490,13 @@ int cmd_run(int argc, char **argv)
 	o.load.kfilter = &kf;
 	vg_agent_handle_signals();
 	vg_modectl_handle_signals();
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_hup;
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
 		/* the agent's context, fixed for the run: set once, not per event */
@@ -405,6 +504,9 @@ int cmd_run(int argc, char **argv)
 		rn.ctx.host_pidns = agent.host_pidns;
 		rn.ctx.host_mntns = agent.host_mntns;
 		rn.ctx.containers = agent.containers;
+		if (agent.loader.took_over)
+			vg_info("took over the programs and maps a previous vigil pinned in %s",
+				VG_PIN_DIR);
 		if (kf.nenforce)
 			vg_info("%zu rule%s enforced in the kernel (mode cap %s)", kf.nenforce,
 				kf.nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.cap));
@@ -415,6 +517,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (err)
 		rc = VG_EXIT_RUNTIME;
+	if (!err && o.load.pin)
+		vg_info("the programs stay attached (pinned in %s); 'vigil unpin' detaches them",
+			VG_PIN_DIR);
 	if (o.stats)
 		print_rule_stats(&rn);
 	vg_agent_release(&agent);
@@ -433,6 +538,7 @@ out_files:
 		fclose(rn.out);
 out_rules:
 	vg_ruleset_free(rn.rs);
+	vg_ruleset_free(rn.prev_rs);
 	strbuf_release(&rn.line);
 	return rc;
 }

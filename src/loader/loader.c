@@ -9,9 +9,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -73,8 +79,26 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 	return 0;
 }
 
-/* The kernel filter tables; without a kfilter every event id passes. */
-static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
+/*
+ * The rule tables are double-buffered (bpf/lib/maps.bpf.h, table_gen): a
+ * generation's filters and enforce clauses live at ev + gen * VG_EV_MAX,
+ * and its set ids are offset by SET_BASE(gen), so that a reload fills one
+ * generation while the other runs, then flips.
+ */
+#define SET_GEN_BIT 0x40000000u
+#define SET_BASE(gen) ((gen) ? SET_GEN_BIT : 0)
+
+/* Atoms name sets by id: move them into generation `gen`'s range. */
+static void atoms_rebase(struct vg_atom *a, int n, __u32 gen)
+{
+	for (int i = 0; i < n && i < VG_FATOMS; i++)
+		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN)
+			a[i].set += SET_BASE(gen);
+}
+
+/* The kernel filter tables of generation `gen`; without a kfilter every
+ * event id passes. */
+static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 gen)
 {
 	int ffd = bpf_map__fd(l->skel->maps.filters);
 	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
@@ -84,24 +108,35 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf)
 	__u8 one = 1;
 
 	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
-		const struct vg_filter *f = kf ? &kf->f[ev] : &pass;
+		struct vg_filter f = kf ? kf->f[ev] : pass;
+		__u32 key = ev + gen * VG_EV_MAX;
 
-		if (bpf_map_update_elem(ffd, &ev, f, BPF_ANY))
+		for (int c = 0; c < f.nclauses && c < VG_FCLAUSES; c++)
+			atoms_rebase(f.clauses[c].atoms, f.clauses[c].natoms, gen);
+		if (bpf_map_update_elem(ffd, &key, &f, BPF_ANY))
 			goto fail;
 	}
-	for (size_t i = 0; kf && i < kf->ncomms; i++)
-		if (bpf_map_update_elem(cfd, &kf->comms[i], &one, BPF_ANY))
+	for (size_t i = 0; kf && i < kf->ncomms; i++) {
+		struct vg_comm_key k = kf->comms[i];
+
+		k.set += SET_BASE(gen);
+		if (bpf_map_update_elem(cfd, &k, &one, BPF_ANY))
 			goto fail;
-	for (size_t i = 0; kf && i < kf->nbases; i++)
-		if (bpf_map_update_elem(bfd, &kf->bases[i], &one, BPF_ANY))
+	}
+	for (size_t i = 0; kf && i < kf->nbases; i++) {
+		struct vg_base_key k = kf->bases[i];
+
+		k.set += SET_BASE(gen);
+		if (bpf_map_update_elem(bfd, &k, &one, BPF_ANY))
 			goto fail;
+	}
 	for (size_t i = 0; kf && i < kf->npaths; i++) {
 		const struct vg_kpath *p = &kf->paths[i];
 		struct vg_path_key k;
 		struct vg_path_val v = { .len = p->len, .exact = p->exact };
 
 		memset(&k, 0, sizeof(k));
-		k.set = htonl(p->set);
+		k.set = htonl(p->set + SET_BASE(gen));
 		memcpy(k.path, p->path, p->len);
 		/* exact entries include the NUL, so they match only whole paths */
 		k.prefixlen = 32 + 8 * (p->len + (p->exact ? 1 : 0));
@@ -114,18 +149,38 @@ fail:
 	return -errno;
 }
 
+/* Enforcement tables of generation `gen`. */
+static int fill_enforce_tables(struct vg_loader *l, const struct vg_kfilter *kf, __u32 gen)
+{
+	int efd = bpf_map__fd(l->skel->maps.enforce);
+
+	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
+		struct vg_enforce t = { 0 };
+		__u32 key = ev + gen * VG_EV_MAX;
+
+		if (kf)
+			t = kf->enf[ev];
+		for (int c = 0; c < t.nclauses && c < VG_FCLAUSES; c++)
+			atoms_rebase(t.clauses[c].atoms, t.clauses[c].natoms, gen);
+		if (bpf_map_update_elem(efd, &key, &t, BPF_ANY)) {
+			vg_err("filling the enforcement tables: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 /* Enforcement tables, the never-kill set and the global mode. */
 static int fill_enforce(struct vg_loader *l, const struct vg_loader_opts *o)
 {
-	int efd = bpf_map__fd(l->skel->maps.enforce), nfd = bpf_map__fd(l->skel->maps.never_kill);
+	int nfd = bpf_map__fd(l->skel->maps.never_kill);
 	struct vg_enf_conf conf = { .cap = o->enf_cap, .max_per_sec = o->max_kills_per_sec };
 	__u32 zero = 0;
 	__u8 one = 1;
+	int err = fill_enforce_tables(l, o->kfilter, 0);
 
-	for (__u32 ev = 0; o->kfilter && ev < VG_EV_MAX; ev++)
-		if (o->kfilter->enf[ev].nclauses &&
-		    bpf_map_update_elem(efd, &ev, &o->kfilter->enf[ev], BPF_ANY))
-			goto fail;
+	if (err)
+		return err;
 	for (size_t i = 0; i < o->nnever_kill; i++)
 		if (bpf_map_update_elem(nfd, &o->never_kill[i], &one, BPF_ANY))
 			goto fail;
@@ -135,6 +190,238 @@ static int fill_enforce(struct vg_loader *l, const struct vg_loader_opts *o)
 fail:
 	vg_err("filling the enforcement tables: %s", strerror(errno));
 	return -errno;
+}
+
+/* ---- --pin: keep the programs attached without us --------------------- */
+
+/* bpffs at /sys/fs/bpf, mounted if nobody has. */
+static int bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+		vg_err("mounting bpffs at /sys/fs/bpf: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Internal maps (.rodata, .bss, .kconfig) belong to one load: never pinned. */
+static bool map_pinnable(const struct bpf_map *m)
+{
+	return !strchr(bpf_map__name(m), '.');
+}
+
+static bool pins_exist(void)
+{
+	struct stat st;
+
+	return stat(VG_PIN_DIR "/links", &st) == 0;
+}
+
+/* Detach and remove every pinned link not in `keep` (NULL: all). */
+static int unpin_links(const struct vigil_bpf *keep)
+{
+	DIR *d = opendir(VG_PIN_DIR "/links");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct bpf_link *old;
+		bool kept = false;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (keep) {
+			struct bpf_program *p;
+
+			bpf_object__for_each_program(p, keep->obj)
+				kept |= bpf_program__autoload(p) && !strcmp(bpf_program__name(p), de->d_name);
+		}
+		if (kept)
+			continue;
+		snprintf(path, sizeof(path), VG_PIN_DIR "/links/%s", de->d_name);
+		old = bpf_link__open(path);
+		if (old) {
+			bpf_link__unpin(old);
+			bpf_link__destroy(old);
+		} else {
+			unlink(path);
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Attach every loaded program with its link pinned. A previous vigil's
+ * pinned link for the same program is replaced right after the new one is
+ * attached: for that moment both run (events may be seen twice), never
+ * neither (no moment without enforcement).
+ */
+static int attach_pinned(struct vg_loader *l)
+{
+	struct bpf_program *p;
+	int err;
+
+	if (mkdir(VG_PIN_DIR "/links", 0700) && errno != EEXIST)
+		return -errno;
+	bpf_object__for_each_program(p, l->skel->obj) {
+		char path[PATH_MAX];
+		struct bpf_link *link, *old;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		link = bpf_program__attach(p);
+		if (!link) {
+			err = -errno;
+			vg_err("attaching %s: %s", bpf_program__name(p), strerror(-err));
+			return err;
+		}
+		snprintf(path, sizeof(path), VG_PIN_DIR "/links/%s", bpf_program__name(p));
+		old = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
+		if (old) {
+			bpf_link__unpin(old);
+			bpf_link__destroy(old);
+			l->took_over = true;
+		}
+		err = bpf_link__pin(link, path);
+		if (err) {
+			vg_err("pinning %s: %s", path, strerror(-err));
+			bpf_link__destroy(link);
+			return err;
+		}
+		l->links[l->nlinks++] = link;
+	}
+	/* programs a previous vigil attached that this one does not load */
+	unpin_links(l->skel);
+	return 0;
+}
+
+/* Empty a hash map a previous vigil filled (its set ids mean other sets now). */
+static void map_clear(struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m);
+	char key[512], next[512];
+
+	if (bpf_map__key_size(m) > sizeof(key))
+		return;
+	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(key, next, bpf_map__key_size(m));
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+int vg_loader_unpin(void)
+{
+	DIR *d;
+	struct dirent *de;
+	int err, n;
+
+	err = bpffs_ensure();
+	if (err)
+		return err;
+	n = unpin_links(NULL);
+	if (n < 0)
+		return n;
+	d = opendir(VG_PIN_DIR "/maps");
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), VG_PIN_DIR "/maps/%s", de->d_name);
+		if (unlink(path) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	rmdir(VG_PIN_DIR "/links");
+	rmdir(VG_PIN_DIR "/maps");
+	rmdir(VG_PIN_DIR);
+	return n;
+}
+
+/* Delete the set entries of generation `gen` from the three set maps. */
+static void sets_drop_gen(struct vg_loader *l, __u32 gen)
+{
+	struct bpf_map *maps[] = { l->skel->maps.comm_sets, l->skel->maps.path_bases,
+				   l->skel->maps.path_sets };
+
+	for (size_t m = 0; m < 3; m++) {
+		int fd = bpf_map__fd(maps[m]);
+		bool trie = maps[m] == l->skel->maps.path_sets;
+		union {
+			struct vg_comm_key c;
+			struct vg_base_key b;
+			struct vg_path_key p;
+		} key, next;
+		void *prev = NULL;
+
+		/* collect-then-delete would need memory; deleting the current
+		 * key and restarting from the beginning is simple and bounded */
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			__u32 set = trie ? ntohl(next.p.set) : next.c.set;
+
+			key = next;
+			if ((set & SET_GEN_BIT) == SET_BASE(gen)) {
+				bpf_map_delete_elem(fd, &key);
+				prev = NULL;
+			} else {
+				prev = &key;
+			}
+		}
+	}
+}
+
+int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)
+{
+	__u32 cur = l->skel->bss->table_gen & 1, next = !cur;
+	int fd = bpf_map__fd(l->skel->maps.sc_table), err;
+
+	/* the idle generation: emptied, filled */
+	sets_drop_gen(l, next);
+	err = fill_filters(l, kf, next);
+	if (!err)
+		err = fill_enforce_tables(l, kf, next);
+	if (err)
+		return err;
+	/* syscalls the new rules need are switched on before the flip (the
+	 * live filter drops what its rules do not name); the others after */
+	for (size_t i = 0; i < vg_sc_count(); i++) {
+		const struct vg_sc_desc *d = vg_sc_at(i);
+		struct vg_sc_conf conf;
+		__u32 key = (__u32)d->nr;
+
+		if (!sys_enabled[d->ev] || d->nr < 0 || d->nr >= VG_NR_MAX)
+			continue;
+		vg_sc_conf_fill(d, &conf);
+		if (bpf_map_update_elem(fd, &key, &conf, BPF_ANY))
+			return -errno;
+	}
+	__atomic_store_n(&l->skel->bss->table_gen, next, __ATOMIC_SEQ_CST);
+	l->nsyscalls = 0;
+	for (size_t i = 0; i < vg_sc_count(); i++) {
+		const struct vg_sc_desc *d = vg_sc_at(i);
+		struct vg_sc_conf off = { 0 };
+		__u32 key = (__u32)d->nr;
+
+		if (d->nr < 0 || d->nr >= VG_NR_MAX)
+			continue;
+		if (sys_enabled[d->ev])
+			l->nsyscalls++;
+		else
+			bpf_map_update_elem(fd, &key, &off, BPF_ANY);
+	}
+	sets_drop_gen(l, cur);
+	return 0;
 }
 
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
@@ -183,6 +470,14 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		l->skel->rodata->lsm_active = o->lsm;
 		l->lsm = o->lsm;
 	}
+	/* The sys_enter stage costs every syscall a program run: only with
+	 * kill rules to decide there. */
+	{
+		bool entry = o->kfilter && o->kfilter->nentry;
+
+		bpf_program__set_autoload(l->skel->progs.vg_sys_enter, entry);
+		l->skel->rodata->entry_stage = entry;
+	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
 		vg_err("sizing the ring buffer to %zu bytes: %s", rb, strerror(-err));
@@ -193,13 +488,58 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		vg_err("sizing the lifecycle ring buffer to %zu bytes: %s", lrb, strerror(-err));
 		goto fail;
 	}
+	if (pins_exist() && !o->pin) {
+		vg_err("a previous 'vigil run --pin' left its programs attached (%s): take them "
+		       "over with --pin, or remove them with 'vigil unpin'",
+		       VG_PIN_DIR);
+		err = -EEXIST;
+		goto fail;
+	}
+	if (o->pin) {
+		struct bpf_map *m;
+		char path[PATH_MAX];
+
+		err = bpffs_ensure();
+		if (err)
+			goto fail;
+		if ((mkdir(VG_PIN_DIR, 0700) && errno != EEXIST) ||
+		    (mkdir(VG_PIN_DIR "/maps", 0700) && errno != EEXIST)) {
+			err = -errno;
+			vg_err("creating %s: %s", VG_PIN_DIR, strerror(-err));
+			goto fail;
+		}
+		/* libbpf reuses a compatible pinned map and pins the others */
+		bpf_object__for_each_map(m, l->skel->obj) {
+			if (!map_pinnable(m))
+				continue;
+			snprintf(path, sizeof(path), VG_PIN_DIR "/maps/%s", bpf_map__name(m));
+			bpf_map__set_pin_path(m, path);
+		}
+	}
 	err = vigil_bpf__load(l->skel);
+	if (err && o->pin && pins_exist()) {
+		vg_err("loading against the pinned maps in %s failed (a different --ringbuf or "
+		       "--lifecycle-ringbuf, or "
+		       "another vigil version?): 'vigil unpin' first",
+		       VG_PIN_DIR);
+		goto fail;
+	}
 	if (err) {
 		vg_err("loading BPF programs: %s (is this kernel built with BTF, and are we root?)",
 		       strerror(-err));
 		goto fail;
 	}
-	err = fill_filters(l, o->kfilter);
+	if (o->pin) {
+		/* a previous vigil's tables: shadow mode while they are
+		 * rewritten, its sets emptied */
+		vg_loader_set_cap(l, 0);
+		map_clear(l->skel->maps.comm_sets);
+		map_clear(l->skel->maps.path_sets);
+		map_clear(l->skel->maps.path_bases);
+		map_clear(l->skel->maps.never_kill);
+		map_clear(l->skel->maps.pending);
+	}
+	err = fill_filters(l, o->kfilter, 0);
 	if (err)
 		goto fail;
 	err = fill_enforce(l, o);
@@ -209,10 +549,16 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	err = fill_sc_table(l, o->sys_enabled);
 	if (err)
 		goto fail;
-	err = vigil_bpf__attach(l->skel);
-	if (err) {
-		vg_err("attaching BPF programs: %s", strerror(-err));
-		goto fail;
+	if (o->pin) {
+		err = attach_pinned(l);
+		if (err)
+			goto fail;
+	} else {
+		err = vigil_bpf__attach(l->skel);
+		if (err) {
+			vg_err("attaching BPF programs: %s", strerror(-err));
+			goto fail;
+		}
 	}
 	return 0;
 fail:
@@ -224,6 +570,10 @@ void vg_loader_stop(struct vg_loader *l)
 {
 	if (!l)
 		return;
+	/* pinned links stay attached after this: the pins hold them */
+	for (size_t i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	l->nlinks = 0;
 	vigil_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

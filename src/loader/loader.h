@@ -29,11 +29,18 @@ struct vg_loader_opts {
 	const struct vg_exe_key *never_kill; /* executables never killed */
 	size_t nnever_kill;
 	bool lsm; /* load and attach the LSM-BPF deny hooks (the kernel offers them) */
+	bool pin; /* pin maps and links under VG_PIN_DIR; take over pins found there */
 };
+
+/* Where --pin keeps vigil's maps and links (bpffs, mounted if needed). */
+#define VG_PIN_DIR "/sys/fs/bpf/vigil"
 
 struct vg_loader {
 	struct vigil_bpf *skel;
 	bool lsm; /* the LSM hooks are attached */
+	bool took_over; /* --pin found a previous vigil's pins and replaced its programs */
+	struct bpf_link *links[32]; /* --pin: the links we attached */
+	size_t nlinks;
 	size_t nsyscalls; /* syscall rows enabled in the kernel table */
 	int ncpus;
 };
@@ -43,6 +50,18 @@ struct vg_loader {
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o);
 /* Detach and free; safe on a loader that never started. */
 void vg_loader_stop(struct vg_loader *l);
+/* Remove vigil's pins: detach what they kept attached. Returns how many
+ * pins were removed, or a negative errno. */
+int vg_loader_unpin(void);
+
+/*
+ * Replace the rule tables (kernel filter, enforcement, traced syscalls)
+ * with kf's and sys_enabled's, atomically for the programs: the idle half
+ * of the double-buffered tables is filled, then one 4-byte store makes it
+ * live. 0 or negative errno (the running tables are then untouched).
+ */
+int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled);
+
 /* Change the global mode the kernel enforces under (at run time). 0 or
  * negative errno. */
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap);

@@ -115,6 +115,8 @@ void vg_alert_format(struct strbuf *sb, enum vg_alert_format fmt, const struct v
 	jw_str(&w, "source", "syscall");
 	jw_str(&w, "mode", vg_mode_name(al->mode));
 	jw_str(&w, "action", vg_alert_action_name(al->action));
+	if (al->decided_at)
+		jw_str(&w, "decided_at", al->decided_at);
 	jw_obj_end(&w);
 }
 

@@ -28,6 +28,7 @@ struct vg_alert {
 	const struct vg_rule *rule;
 	enum vg_mode mode; /* effective mode */
 	enum vg_alert_action action;
+	const char *decided_at; /* where the kernel reached the verdict, or NULL */
 };
 
 const char *vg_alert_action_name(enum vg_alert_action a);

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
@@ -86,6 +87,21 @@ static const struct valname sock_domains[] = {
 static const struct valname sock_types[] = {
 	V(SOCK_STREAM), V(SOCK_DGRAM), V(SOCK_RAW), V(SOCK_RDM), V(SOCK_SEQPACKET),
 	V(SOCK_DCCP), V(SOCK_PACKET), { 0, NULL },
+};
+
+#define CAP(x) [x] = #x
+static const char *const cap_names[] = {
+	CAP(CAP_CHOWN), CAP(CAP_DAC_OVERRIDE), CAP(CAP_DAC_READ_SEARCH), CAP(CAP_FOWNER),
+	CAP(CAP_FSETID), CAP(CAP_KILL), CAP(CAP_SETGID), CAP(CAP_SETUID), CAP(CAP_SETPCAP),
+	CAP(CAP_LINUX_IMMUTABLE), CAP(CAP_NET_BIND_SERVICE), CAP(CAP_NET_BROADCAST),
+	CAP(CAP_NET_ADMIN), CAP(CAP_NET_RAW), CAP(CAP_IPC_LOCK), CAP(CAP_IPC_OWNER),
+	CAP(CAP_SYS_MODULE), CAP(CAP_SYS_RAWIO), CAP(CAP_SYS_CHROOT), CAP(CAP_SYS_PTRACE),
+	CAP(CAP_SYS_PACCT), CAP(CAP_SYS_ADMIN), CAP(CAP_SYS_BOOT), CAP(CAP_SYS_NICE),
+	CAP(CAP_SYS_RESOURCE), CAP(CAP_SYS_TIME), CAP(CAP_SYS_TTY_CONFIG), CAP(CAP_MKNOD),
+	CAP(CAP_LEASE), CAP(CAP_AUDIT_WRITE), CAP(CAP_AUDIT_CONTROL), CAP(CAP_SETFCAP),
+	CAP(CAP_MAC_OVERRIDE), CAP(CAP_MAC_ADMIN), CAP(CAP_SYSLOG), CAP(CAP_WAKE_ALARM),
+	CAP(CAP_BLOCK_SUSPEND), CAP(CAP_AUDIT_READ), CAP(CAP_PERFMON), CAP(CAP_BPF),
+	CAP(CAP_CHECKPOINT_RESTORE),
 };
 
 static void render_bits(struct strbuf *sb, const struct bitname *tab, uint64_t v)
@@ -179,6 +195,24 @@ int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v)
 		return 0;
 	default:
 		return -1;
+	}
+}
+
+void vg_caps_render(struct strbuf *sb, uint64_t caps)
+{
+	const size_t ncaps = sizeof(cap_names) / sizeof(cap_names[0]);
+	bool any = false;
+
+	for (unsigned bit = 0; bit < 64; bit++) {
+		if (!(caps & (1ull << bit)))
+			continue;
+		if (any)
+			strbuf_addch(sb, ' ');
+		if (bit < ncaps && cap_names[bit])
+			strbuf_addstr(sb, cap_names[bit]);
+		else
+			strbuf_addf(sb, "CAP_%u", bit);
+		any = true;
 	}
 }
 

@@ -2,7 +2,7 @@
 /*
  * Symbolic names for syscall argument values: open flags, clone and
  * namespace flags, mount flags, signals, ptrace requests, bpf commands,
- * errno names. Renderers and (later) rules use them.
+ * capabilities, errno names. Renderers and (later) rules use them.
  */
 #ifndef VIGIL_FLAGS_H
 #define VIGIL_FLAGS_H
@@ -20,6 +20,11 @@ int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v);
 /* The value a symbolic name stands for, for argument types whose values are
  * names (PTRACE_ATTACH, BPF_PROG_LOAD, SIGKILL, AF_PACKET). 0 or -1. */
 int vg_flags_value(enum vg_atype t, const char *name, int64_t *out);
+
+/* Append a capability set as Falco shows one: names separated by spaces
+ * ("CAP_NET_RAW CAP_SYS_ADMIN"); bits without a name as CAP_<n>; nothing for
+ * the empty set. */
+void vg_caps_render(struct strbuf *sb, uint64_t caps);
 
 /* 2 for "ENOENT"; 0 when unknown. */
 int vg_errno_value(const char *name);

@@ -31,6 +31,9 @@ static const struct vg_field_desc fields[] = {
 	FD("evt.is_open_read", VG_F_EVT_IS_OPEN_READ, VG_FT_BOOL, 0),
 	FD("evt.is_open_write", VG_F_EVT_IS_OPEN_WRITE, VG_FT_BOOL, 0),
 	FD("evt.is_open_exec", VG_F_EVT_IS_OPEN_EXEC, VG_FT_BOOL, 0),
+	/* vigil's own: the process a kill, tkill, tgkill or ptrace aims at */
+	FD("evt.target.name", VG_F_EVT_TARGET_NAME, VG_FT_STR, 0),
+	FD("evt.target.exepath", VG_F_EVT_TARGET_EXEPATH, VG_FT_STR, 0),
 	FD("proc.name", VG_F_PROC_NAME, VG_FT_STR, 0),
 	FD("proc.exe", VG_F_PROC_EXE, VG_FT_STR, 0),
 	FD("proc.exepath", VG_F_PROC_EXEPATH, VG_FT_STR, 0),
@@ -62,6 +65,7 @@ static const struct vg_field_desc fields[] = {
 	FD("proc.ipcns", VG_F_PROC_IPCNS, VG_FT_UINT, 0),
 	FD("proc.cgroupns", VG_F_PROC_CGROUPNS, VG_FT_UINT, 0),
 	FD("user.uid", VG_F_USER_UID, VG_FT_UINT, 0),
+	FD("user.ruid", VG_F_USER_RUID, VG_FT_UINT, 0), /* vigil's own: the real uid */
 	FD("user.name", VG_F_USER_NAME, VG_FT_STR, 0),
 	FD("user.loginuid", VG_F_USER_LOGINUID, VG_FT_INT, 0),
 	FD("user.loginname", VG_F_USER_LOGINNAME, VG_FT_STR, 0),
@@ -318,10 +322,12 @@ static bool proc_name(const struct vg_proc *p, struct vg_fval *o)
 
 static bool proc_exe(const struct vg_proc *p, struct vg_fval *o)
 {
-	/* Falco's proc.exe is argv[0] as the process was started */
+	/* Falco's proc.exe is argv[0] as the process was started. An exec seen
+	 * with an empty argv[0] (the kernel turns argc 0 into one "") shows "";
+	 * an empty command line read from /proc (kernel threads) shows comm. */
 	if (!p)
 		return false;
-	if (p->args && p->args_len)
+	if (p->args && (p->args_len || !p->from_proc))
 		return set_str(o, p->args, strnlen(p->args, p->args_len));
 	return set_cstr(o, p->comm);
 }
@@ -398,6 +404,10 @@ static bool sock_tuple(const struct vg_event *ev, struct tuple *t)
 	if (ev->type == VG_EV_SYS_bind && !t->local.family)
 		vg_addr_from_sockaddr(ev->argstr[1], &t->local);
 	t->local_is_server = ev->type != VG_EV_SYS_connect;
+	/* A duplicated socket does not say which end it is: the end with the
+	 * lower port is the server's (the other one's is ephemeral). */
+	if (ev->type == VG_EV_SYS_dup || ev->type == VG_EV_SYS_dup2 || ev->type == VG_EV_SYS_dup3)
+		t->local_is_server = !t->remote.port || t->local.port <= t->remote.port;
 	return t->local.family || t->remote.family;
 }
 
@@ -468,6 +478,29 @@ static bool is_file_event(const struct vg_event *ev)
 	return ev->exec || (ev->sc && !is_sock_event(ev) && (ev->path.p || path_arg(ev)));
 }
 
+/*
+ * capset's sets under Falco's argument names (cap_effective, cap_permitted,
+ * cap_inheritable). The kernel copied the caller's two
+ * __user_cap_data_struct {effective, permitted, inheritable} (__u32 each,
+ * low then high 32 capabilities) into ext[0..2].
+ */
+static bool capset_set(const struct vg_event *ev, const char *name, uint64_t *out)
+{
+	static const char *const names[] = { "cap_effective", "cap_permitted", "cap_inheritable" };
+	uint32_t w[6];
+
+	if (ev->type != VG_EV_SYS_capset || (ev->flags & VG_F_READ_ERR))
+		return false;
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(name, names[i]))
+			continue;
+		memcpy(w, ev->ext, sizeof(w));
+		*out = (uint64_t)w[i] | (uint64_t)w[3 + i] << 32;
+		return true;
+	}
+	return false;
+}
+
 /* evt.arg.NAME / evt.arg[N], rendered as `vigil trace` shows it. */
 static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval *o)
 {
@@ -487,6 +520,12 @@ static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval 
 	if (!ev->sc)
 		return false;
 	if (f->argname) {
+		uint64_t caps;
+
+		if (capset_set(ev, f->argname, &caps)) {
+			vg_caps_render(&c->argval, caps);
+			return set_str(o, c->argval.buf, c->argval.len);
+		}
 		if (!strcmp(f->argname, "res") ||
 		    (!strcmp(f->argname, "fd") && ev->sc->post == VG_POST_FD_RET)) {
 			strbuf_addf(&c->argval, "%" PRId64, ev->ret);
@@ -536,6 +575,26 @@ static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval 
 		break;
 	}
 	return set_str(o, c->argval.buf, c->argval.len);
+}
+
+/* The process a kill, tkill, tgkill or ptrace aims at: its first pid
+ * argument, looked up when the caller is in the host's pid namespace (the
+ * process table's pids are the host's). */
+static const struct vg_proc *target_proc(const struct vg_evctx *c)
+{
+	const struct vg_event *ev = c->ev;
+
+	if (!ev->sc || !c->procs || (c->host_pidns && ev->task->pid_ns != c->host_pidns))
+		return NULL;
+	for (int i = 0; i < 6; i++) {
+		if (ev->sc->args[i].type == VG_AT_PID) {
+			int32_t pid = (int32_t)ev->args[i];
+
+			/* 0, -1 and -pgid name groups of processes, not one */
+			return pid > 0 ? vg_proctab_get(c->procs, (uint32_t)pid) : NULL;
+		}
+	}
+	return NULL;
 }
 
 static bool evt_args(struct vg_evctx *c, struct vg_fval *o)
@@ -657,6 +716,11 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 		return evt_arg(c, f, o);
 	case VG_F_EVT_ARGS:
 		return evt_args(c, o);
+	case VG_F_EVT_TARGET_NAME:
+		return proc_name(target_proc(c), o);
+	case VG_F_EVT_TARGET_EXEPATH:
+		a = target_proc(c);
+		return a ? set_cstr(o, a->exe) : false;
 	case VG_F_EVT_IS_OPEN_READ:
 	case VG_F_EVT_IS_OPEN_WRITE:
 	case VG_F_EVT_IS_OPEN_EXEC:
@@ -758,6 +822,8 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 		return t->cgroup_ns ? set_uint(o, t->cgroup_ns) : false;
 	case VG_F_USER_UID:
 		return set_uint(o, t->euid);
+	case VG_F_USER_RUID:
+		return set_uint(o, t->uid);
 	case VG_F_USER_NAME:
 		return c->users ? set_cstr(o, vg_users_name(c->users, t->euid)) : false;
 	case VG_F_USER_LOGINUID:

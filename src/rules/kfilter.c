@@ -8,7 +8,10 @@
  * "true"; a leaf decided by the event id alone (evt.type, a field that is
  * constant for this syscall) becomes true or false. Bounds widen: a
  * conjunction longer than VG_FATOMS loses atoms (weaker, still sound) and a
- * disjunction over VG_FCLAUSES becomes "true".
+ * disjunction over VG_FCLAUSES within one rule becomes "true". Across the
+ * rules of one event id, clauses beyond VG_FCLAUSES are merged pairwise
+ * into clauses both imply (see fit_clauses), so that many rules on one
+ * syscall still leave a filter.
  */
 #include "rules/kfilter.h"
 
@@ -222,6 +225,138 @@ static int add_base(struct vg_kfilter *kf, __u32 set, const char *b, size_t len)
 	memcpy(n[kf->nbases].name, b, len);
 	kf->nbases++;
 	return 0;
+}
+
+/* A set holding the entries of sets a and b (the same kind), or 0 when the
+ * tables would grow too much. */
+#define VG_KF_MAX_ENTRIES 3072 /* of the kernel maps' 4096 */
+
+static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, __u32 b)
+{
+	__u32 set = kf->nsets + 1;
+	size_t n = kind == VG_A_COMM_IN ? kf->ncomms : kf->npaths;
+
+	if (n * 2 > VG_KF_MAX_ENTRIES)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int err = 0;
+
+		if (kind == VG_A_COMM_IN && (kf->comms[i].set == a || kf->comms[i].set == b)) {
+			char comm[16];
+
+			memcpy(comm, kf->comms[i].comm, sizeof(comm));
+			err = add_comm(kf, set, comm, strnlen(comm, sizeof(comm)));
+		} else if (kind == VG_A_PATH_IN && (kf->paths[i].set == a || kf->paths[i].set == b)) {
+			struct vg_kpath p = kf->paths[i];
+
+			err = add_path(kf, set, p.path, p.len, p.exact);
+		}
+		if (err)
+			return 0;
+	}
+	/* and the last components the early stage looks up */
+	for (size_t i = 0, nb = kf->nbases; kind == VG_A_PATH_IN && i < nb; i++) {
+		if (kf->bases[i].set == a || kf->bases[i].set == b) {
+			char name[VG_FBASE_MAX];
+
+			memcpy(name, kf->bases[i].name, sizeof(name));
+			if (add_base(kf, set, name, strnlen(name, sizeof(name))))
+				return 0;
+		}
+	}
+	kf->nsets = set;
+	return set;
+}
+
+static bool atom_eq(const struct vg_atom *a, const struct vg_atom *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* Set atoms that differ only in their set (and flags), and can be joined
+ * into one over the union (a negated one cannot: "not in A or not in B" is
+ * no set test). */
+static bool atom_joinable(const struct vg_atom *a, const struct vg_atom *b)
+{
+	return (a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN) && a->kind == b->kind &&
+	       !a->neg && !b->neg && a->arg == b->arg && a->width == b->width && a->set != b->set;
+}
+
+/*
+ * The clause both a and b imply: the atoms they share, and set atoms of one
+ * kind joined over the union of their sets. With kf NULL, only count the
+ * atoms it would keep (no set is made). Returns that count.
+ */
+static int merge_clause(struct vg_kfilter *kf, const struct vg_fclause *a,
+			const struct vg_fclause *b, struct vg_fclause *out)
+{
+	struct vg_fclause m = { 0 };
+	bool used[VG_FATOMS] = { false };
+
+	for (int i = 0; i < a->natoms; i++) {
+		int join = -1;
+
+		for (int k = 0; k < b->natoms; k++) {
+			if (used[k])
+				continue;
+			if (atom_eq(&a->atoms[i], &b->atoms[k])) {
+				join = k;
+				break;
+			}
+			if (join < 0 && atom_joinable(&a->atoms[i], &b->atoms[k]))
+				join = k;
+		}
+		if (join < 0)
+			continue; /* dropped: the merged clause is weaker, still implied */
+		used[join] = true;
+		m.atoms[m.natoms] = a->atoms[i];
+		if (!atom_eq(&a->atoms[i], &b->atoms[join]) && kf) {
+			__u32 set = union_set(kf, a->atoms[i].kind, a->atoms[i].set,
+					      b->atoms[join].set);
+
+			if (!set)
+				continue;
+			m.atoms[m.natoms].set = set;
+			/* the union is exact paths only when both sets were */
+			m.atoms[m.natoms].flags &= b->atoms[join].flags;
+		}
+		m.natoms++;
+	}
+	if (out)
+		*out = m;
+	return m.natoms;
+}
+
+/*
+ * Fit n clauses (every rule's, for one event id) into VG_FCLAUSES by merging,
+ * each time, the pair whose merge keeps the most atoms. Every clause
+ * implies the one it is merged into, so the OR can only grow: sound.
+ * Returns the clause count, or 0 when a merge left a clause with no atom
+ * (true: the event id passes whole).
+ */
+static size_t fit_clauses(struct vg_kfilter *kf, struct vg_fclause *c, size_t n)
+{
+	while (n > VG_FCLAUSES) {
+		size_t bi = 0, bj = 1;
+		int best = -1;
+
+		for (size_t i = 0; i < n; i++) {
+			for (size_t j = i + 1; j < n; j++) {
+				int kept = merge_clause(NULL, &c[i], &c[j], NULL);
+
+				if (kept > best) {
+					best = kept;
+					bi = i;
+					bj = j;
+				}
+			}
+		}
+		merge_clause(kf, &c[bi], &c[bj], &c[bi]);
+		if (!c[bi].natoms)
+			return 0;
+		c[bj] = c[--n];
+	}
+	return n;
 }
 
 /* --- leaves -------------------------------------------------------------------------- */
@@ -641,36 +776,57 @@ static void build(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf 
 
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
 {
+	struct vg_fclause *all = NULL;
+	size_t cap = 0;
+	int err = 0;
+
 	memset(kf, 0, sizeof(*kf));
-	for (unsigned ev = 0; ev < VG_EV_MAX; ev++) {
+	for (unsigned ev = 0; ev < VG_EV_MAX && !err; ev++) {
 		struct vg_filter *f = &kf->f[ev];
-		struct dnf all;
 		struct ctx x = { .kf = kf, .ev = ev, .sc = vg_sc_by_ev(ev) };
+		bool whole = false;
+		size_t n = 0;
 
 		/* lifecycle events always flow: the process table needs them */
 		if (!x.sc || pass_all || !rs->n_by_ev[ev]) {
 			f->pass_all = 1;
 			continue;
 		}
-		dnf_false(&all);
-		for (size_t i = 0; i < rs->n_by_ev[ev]; i++) {
+		/* every rule's clauses, then fitted into the table's bound */
+		for (size_t i = 0; i < rs->n_by_ev[ev] && !whole; i++) {
 			struct dnf d;
 
 			build(&x, rs->by_ev[ev][i]->cond, false, &d);
-			dnf_or(&all, &d);
+			whole = dnf_is_true(&d);
+			if (n + (size_t)d.n > cap) {
+				struct vg_fclause *g;
+
+				cap = (n + (size_t)d.n) * 2;
+				g = realloc(all, cap * sizeof(*all));
+				if (!g) {
+					err = -ENOMEM;
+					break;
+				}
+				all = g;
+			}
+			memcpy(all + n, d.c, sizeof(d.c[0]) * (size_t)d.n);
+			n += (size_t)d.n;
 		}
-		if (x.err)
-			return x.err;
-		if (dnf_is_true(&all)) {
+		if (!err)
+			err = x.err;
+		if (!err && !whole && n > VG_FCLAUSES)
+			whole = !(n = fit_clauses(kf, all, n));
+		if (err || whole) {
 			f->pass_all = 1;
 			continue;
 		}
-		f->nclauses = (__u8)all.n;
-		memcpy(f->clauses, all.c, sizeof(all.c[0]) * (size_t)all.n);
+		f->nclauses = (__u8)n;
+		memcpy(f->clauses, all, sizeof(all[0]) * n);
 		kf->nfiltered_ids++;
-		kf->nclauses += (size_t)all.n;
+		kf->nclauses += n;
 	}
-	return 0;
+	free(all);
+	return err;
 }
 
 /* Rule r compiled alone for event id ev; d->wide when it is not exact. */
@@ -716,11 +872,28 @@ int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 	return 0;
 }
 
+/* Can the sys_enter stage decide this clause? Not with the result, the
+ * socket, or a path the kernel resolves at exit (bpf/lib/filter.bpf.h,
+ * VG_STAGE_ENTRY, reads those as unknown). */
+static bool entry_decidable(const struct vg_fclause *c, const struct vg_sc_desc *sc)
+{
+	bool resolves = sc->post == VG_POST_FD_RET || sc->post == VG_POST_FD_ARG0;
+
+	for (int i = 0; i < c->natoms; i++) {
+		const struct vg_atom *a = &c->atoms[i];
+
+		if (a->kind == VG_A_RET || a->kind == VG_A_LPORT || a->kind == VG_A_RPORT ||
+		    a->kind == VG_A_SOCKFAM || (a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD && resolves))
+			return false;
+	}
+	return true;
+}
+
 int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool lsm,
 			     struct strbuf *why)
 {
 	memset(kf->enf, 0, sizeof(kf->enf));
-	kf->nenforce = 0;
+	kf->nenforce = kf->nentry = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct vg_rule *r = rs->rules[i];
 		__u8 action = VG_ENF_KILL;
@@ -752,6 +925,10 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 
 				cl->natoms = d.c[c].natoms;
 				cl->action = action;
+				if (action != VG_ENF_DENY && entry_decidable(&d.c[c], vg_sc_by_ev(ev))) {
+					t->nentry++;
+					kf->nentry++;
+				}
 				cl->rule = (__u16)i;
 				memcpy(cl->atoms, d.c[c].atoms, sizeof(cl->atoms));
 			}

@@ -33,6 +33,7 @@ struct vg_kfilter {
 	size_t nbases;
 	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
 	size_t nenforce;		  /* rules in there */
+	size_t nentry;			  /* clauses the sys_enter stage runs */
 	__u32 nsets;
 	size_t nfiltered_ids; /* event ids with a real filter (not pass-all) */
 	size_t nclauses;      /* clauses over all ids */

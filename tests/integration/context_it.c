@@ -354,7 +354,7 @@ static void test_lifecycle_under_flood(void **state)
 
 	/* every exec's alert, each with its full context */
 	deadline = now_ms() + WAIT_MS;
-	while (vigil_count(&v, alert_match, &w) < FLOOD_EXECS && now_ms() < deadline)
+	while (vigil_count(&v, alert_matches, &w) < FLOOD_EXECS && now_ms() < deadline)
 		if (vigil_pump(&v, 100) < 0)
 			break;
 	st = vigil_stop(&v, 30000);
@@ -365,15 +365,15 @@ static void test_lifecycle_under_flood(void **state)
 
 		if (rule && !strcmp(rule, "vigil: events dropped")) {
 			ndrop++;
-			assert_int_equal(oint(ev, "vigil.dropped_lifecycle_total"), 0);
+			assert_int_equal(alert_int(ev, "vigil.dropped_lifecycle_total"), 0);
 		}
-		if (!alert_match(ev, &w))
+		if (!alert_matches(ev, &w))
 			continue;
 		nexec++;
-		assert_string_equal(ostr(ev, "proc.exepath"), true_copy);
-		assert_string_equal(ostr(ev, "proc.pname"), "ctx-launcher");
-		assert_string_equal(ostr(ev, "proc.pexepath"), launcher);
-		assert_string_equal(ostr(ev, "proc.aname[2]"), mycomm);
+		assert_string_equal(alert_str(ev, "proc.exepath"), true_copy);
+		assert_string_equal(alert_str(ev, "proc.pname"), "ctx-launcher");
+		assert_string_equal(alert_str(ev, "proc.pexepath"), launcher);
+		assert_string_equal(alert_str(ev, "proc.aname[2]"), mycomm);
 	}
 	lost_sys = stat_after(v.err, "stats: rings:", "syscall lost ");
 	lost_lc = stat_after(v.err, "stats: rings:", ", lost ");
@@ -470,11 +470,11 @@ static void test_namespaces(void **state)
 	assert_int_equal(wait_exit(pid), 0);
 
 	w.pid = inner;
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	for (int i = 0; i < 7; i++)
-		assert_int_equal(oint(ev, fields[i]), want[i]);
-	assert_true(json_is_true(ofield(ev, "proc.is_container")));
+		assert_int_equal(alert_int(ev, fields[i]), want[i]);
+	assert_true(json_is_true(alert_field(ev, "proc.is_container")));
 
 	/* `vigil trace --json` carries them too */
 	ipid = inner;
@@ -558,11 +558,11 @@ static void test_userns_host_uid(void **state)
 	assert_int_equal(wait_exit(pid), 0);
 
 	w.pid = pid;
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
-	assert_int_equal(oint(ev, "user.uid"), USERNS_HOST_ID);
-	assert_int_equal(oint(ev, "group.gid"), USERNS_HOST_ID);
-	assert_int_equal(oint(ev, "proc.userns"), userns);
+	assert_int_equal(alert_int(ev, "user.uid"), USERNS_HOST_ID);
+	assert_int_equal(alert_int(ev, "group.gid"), USERNS_HOST_ID);
+	assert_int_equal(alert_int(ev, "proc.userns"), userns);
 }
 
 /* --- container names ---------------------------------------------------------------- */
@@ -581,22 +581,22 @@ static json_t *container_alert(const char *mount, const char *id)
 {
 	char cg[400], file[160];
 	struct alert_want w = { .rule = "CTX container" };
-	pid_t pid, inner = 0;
+	pid_t inner;
 	json_t *ev;
+	int st;
 
 	snprintf(cg, sizeof(cg), "%s/docker-%s.scope", mount, id);
 	assert_int_equal(mkdirs(cg), 0);
 	path_in(file, sizeof(file), "c/file");
-	pid = container_spawn(cg, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET, write_file,
-			      file, &inner);
-	assert_true(pid > 0);
-	assert_int_equal(wait_exit(pid), 0);
+	inner = container_run(cg, write_file, file, &st);
+	assert_true(inner > 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	w.pid = inner;
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	/* only now: vigil finds the container from the cgroup's path */
 	rmdir(cg);
 	assert_non_null(ev);
-	assert_int_equal(strncmp(ostr(ev, "container.id"), id, 12), 0);
+	assert_int_equal(strncmp(alert_str(ev, "container.id"), id, 12), 0);
 	return ev;
 }
 
@@ -620,8 +620,8 @@ static void test_docker_metadata(void **state)
 	docker_hold(true);
 	ev = container_alert(mount, KNOWN_ID);
 	/* out while the API holds its answer: the event path did not wait */
-	assert_null(ostr(ev, "container.name"));
-	assert_null(ostr(ev, "container.image"));
+	assert_null(alert_str(ev, "container.name"));
+	assert_null(alert_str(ev, "container.image"));
 	assert_true(docker_wait(&docker.known, 1));
 	snprintf(want, sizeof(want), "GET /containers/%s/json HTTP/1.0", KNOWN_ID);
 	assert_string_equal(docker.last, want);
@@ -629,21 +629,21 @@ static void test_docker_metadata(void **state)
 	/* the answer reaches the cache within a loop turn of the agent */
 	for (int i = 0; i < 50; i++) {
 		ev = container_alert(mount, KNOWN_ID);
-		if (ostr(ev, "container.name"))
+		if (alert_str(ev, "container.name"))
 			break;
 	}
-	assert_string_equal(ostr(ev, "container.name"), "vigil-ctx-web");
-	assert_string_equal(ostr(ev, "container.image"), "registry.local:5000/web/nginx:1.25-alpine");
-	assert_string_equal(ostr(ev, "container.image.repository"), "registry.local:5000/web/nginx");
-	assert_string_equal(ostr(ev, "container.image.tag"), "1.25-alpine");
+	assert_string_equal(alert_str(ev, "container.name"), "vigil-ctx-web");
+	assert_string_equal(alert_str(ev, "container.image"), "registry.local:5000/web/nginx:1.25-alpine");
+	assert_string_equal(alert_str(ev, "container.image.repository"), "registry.local:5000/web/nginx");
+	assert_string_equal(alert_str(ev, "container.image.tag"), "1.25-alpine");
 	assert_int_equal(docker.known, 1); /* cached */
 
 	/* unknown to the API: <NA>, asked once */
 	ev = container_alert(mount, UNKNOWN_ID);
-	assert_null(ostr(ev, "container.name"));
+	assert_null(alert_str(ev, "container.name"));
 	assert_true(docker_wait(&docker.unknown, 1));
 	for (int i = 0; i < 3; i++)
-		assert_null(ostr(container_alert(mount, UNKNOWN_ID), "container.name"));
+		assert_null(alert_str(container_alert(mount, UNKNOWN_ID), "container.name"));
 	assert_int_equal(docker.unknown, 1);
 }
 

@@ -120,11 +120,16 @@ static void stop(struct vigil_proc *v)
 	running = NULL;
 }
 
+static void unpin_all(void);
+
 static int test_teardown(void **state)
 {
 	(void)state;
 	if (running)
 		stop(running);
+	/* never leave pinned programs behind, whatever failed */
+	if (access("/sys/fs/bpf/vigil", F_OK) == 0)
+		unpin_all();
 	return 0;
 }
 
@@ -146,6 +151,41 @@ static void test_kill(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "output_fields"),
 							      "fd.name")),
 			    marked);
+	/* fd.name is the path the kernel resolves: decided at the exit */
+	assert_string_equal(jstr(ev, "decided_at"), "syscall exit");
+	stop(&v);
+}
+
+/* A rule decided by what the syscall's entry shows (comm, open flags)
+ * kills there: the open itself still completes (the file is created), the
+ * write after it never happens. */
+static void test_kill_at_entry(void **state)
+{
+	struct vigil_proc v;
+	struct victim_result r;
+	struct stat st;
+	json_t *ev;
+
+	char script[256];
+
+	(void)state;
+	start(&v, NULL);
+	/* a victim that only writes (the read of run_victim() kills first) */
+	unlink(after);
+	snprintf(script, sizeof(script), "echo after > %s", after);
+	r.pid = fork();
+	if (r.pid == 0) {
+		execl(victim, comm, "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(r.pid, &r.status, 0);
+	assert_true(killed_by_sigkill(r.status));
+	assert_int_equal(stat(after, &st), 0); /* the open ran to completion */
+	assert_int_equal(st.st_size, 0);       /* the write never happened */
+	ev = wait_alert(&v, "kill victim write", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "killed");
+	assert_string_equal(jstr(ev, "decided_at"), "syscall entry");
 	stop(&v);
 }
 
@@ -245,6 +285,146 @@ static void test_runtime_mode(void **state)
 	r = run_victim();
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	stop(&v);
+}
+
+/* SIGHUP reloads the rules: the kernel's tables change with them (a rule
+ * raised to enforce starts killing), and a broken file changes nothing. */
+static void test_reload(void **state)
+{
+	char path[160];
+	const char *argv[] = { "vigil", "run", "--rules", path, "--ringbuf", "1M", NULL };
+	const char *modes[] = { "alert", "enforce" };
+	struct vigil_proc v = { 0 };
+	struct victim_result r;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/reload.yaml", tmpdir);
+	for (int i = 0; i < 3; i++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		if (i < 2)
+			fprintf(f,
+				"- rule: reload victim\n  desc: x\n  priority: CRITICAL\n  output: x\n"
+				"  mode: %s\n  condition: evt.type in (open, openat) and fd.name = %s "
+				"and proc.name = %s\n",
+				modes[i], marked, comm);
+		else
+			fputs("- rule: broken\n  condition: (\n", f);
+		fclose(f);
+		if (i == 0) {
+			running = &v;
+			assert_int_equal(vigil_start(&v, argv, 60000), 0);
+			r = run_victim();
+			assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+			continue;
+		}
+		kill(v.pid, SIGHUP);
+		assert_true(wait_stderr(&v, i == 1 ? "rules reloaded: 1 rules"
+						   : "the running rules stay in place"));
+		/* enforce since the first reload, still after the broken one */
+		r = run_victim();
+		assert_true(killed_by_sigkill(r.status));
+		assert_non_null(wait_alert(&v, "reload victim", r.pid));
+	}
+	stop(&v);
+}
+
+#define PIN_DIR "/sys/fs/bpf/vigil"
+
+/* The id of the link pinned for program `prog`, or -1. */
+static long pinned_link_id(const char *prog)
+{
+	char cmd[256];
+	long id = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool -j link show pinned " PIN_DIR "/links/%s 2>/dev/null", prog);
+	p = popen(cmd, "r");
+	if (p) {
+		char buf[4096];
+		size_t n = fread(buf, 1, sizeof(buf) - 1, p);
+		json_t *j;
+
+		buf[n] = '\0';
+		j = json_loads(buf, 0, NULL);
+		if (j && json_integer_value(json_object_get(j, "id")))
+			id = (long)json_integer_value(json_object_get(j, "id"));
+		json_decref(j);
+		pclose(p);
+	}
+	return id;
+}
+
+static bool link_exists(long id)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "bpftool link show id %ld >/dev/null 2>&1", id);
+	return system(cmd) == 0;
+}
+
+static void unpin_all(void)
+{
+	const char *argv[] = { "vigil", "unpin", NULL };
+	struct vigil_proc u = { 0 };
+
+	vigil_run_to_end(&u, argv, 20000);
+	vigil_free(&u);
+}
+
+/* --pin: enforcement outlives a SIGKILLed agent; a second --pin agent takes
+ * the programs over (the old links are gone, not doubled) and reads what
+ * the kernel recorded while no agent ran; `vigil unpin` detaches it all. */
+static void test_pin(void **state)
+{
+	const char *extra[] = { "--pin", NULL };
+	struct vigil_proc v;
+	struct victim_result r;
+	long first, second;
+	json_t *ev;
+	int st;
+
+	(void)state;
+	unpin_all();
+	start(&v, extra);
+	first = pinned_link_id("vg_sys_exit");
+	assert_true(first > 0);
+	kill(v.pid, SIGKILL);
+	waitpid(v.pid, &st, 0);
+	v.status = st;
+	stop(&v);
+	/* no agent: the kernel still kills */
+	r = run_victim();
+	assert_true(killed_by_sigkill(r.status));
+	assert_false(r.wrote_after);
+	assert_true(link_exists(first));
+	/* without --pin, vigil refuses to attach twice */
+	{
+		const char *argv[] = { "vigil", "trace", "--duration", "1", NULL };
+		struct vigil_proc t = { 0 };
+
+		st = vigil_run_to_end(&t, argv, 20000);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+		assert_non_null(strstr(t.err, "vigil unpin"));
+		vigil_free(&t);
+	}
+	start(&v, extra);
+	assert_true(wait_stderr(&v, "took over the programs"));
+	second = pinned_link_id("vg_sys_exit");
+	assert_true(second > 0 && second != first);
+	assert_false(link_exists(first));
+	/* the kill the kernel made while no agent ran, read from the ring */
+	ev = wait_alert(&v, "kill victim", r.pid);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "killed");
+	stop(&v);
+	unpin_all();
+	assert_int_equal(access(PIN_DIR, F_OK), -1);
+	assert_false(link_exists(second));
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 }
 
 /* Rules with action deny on a kernel without LSM-BPF (this host): reported
@@ -351,8 +531,15 @@ static int setup(void **state)
 		"  priority: CRITICAL\n"
 		"  tags: [T1005]\n"
 		"  mode: enforce\n"
-		"  action: kill\n",
-		marked, comm);
+		"  action: kill\n"
+		"- rule: kill victim write\n"
+		"  desc: the test's victim opens a file for writing\n"
+		"  condition: evt.type in (open, openat) and evt.is_open_write = true and proc.name = %s\n"
+		"  output: \"%%proc.name writes %%fd.name\"\n"
+		"  priority: CRITICAL\n"
+		"  tags: [T1565]\n"
+		"  mode: enforce\n",
+		marked, comm, comm);
 	return fclose(f);
 }
 
@@ -368,10 +555,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_kill, test_teardown),	     cmocka_unit_test_teardown(test_shadow, test_teardown),
+		cmocka_unit_test_teardown(test_kill, test_teardown),
+		cmocka_unit_test_teardown(test_kill_at_entry, test_teardown),	     cmocka_unit_test_teardown(test_shadow, test_teardown),
 		cmocka_unit_test_teardown(test_never_kill, test_teardown),   cmocka_unit_test_teardown(test_rate_limit, test_teardown),
 		cmocka_unit_test_teardown(test_runtime_mode, test_teardown), cmocka_unit_test_teardown(test_check_rejects, test_teardown),
 		cmocka_unit_test_teardown(test_deny_without_lsm, test_teardown),
+		cmocka_unit_test_teardown(test_pin, test_teardown),
+		cmocka_unit_test_teardown(test_reload, test_teardown),
 	};
 
 	if (geteuid() != 0) {

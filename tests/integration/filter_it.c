@@ -150,7 +150,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 24) {
+	switch (rand_r(seed) % 25) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, integration-f, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -174,6 +174,7 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 20: fprintf(f, "evt.arg.request = PTRACE_TRACEME"); break;
 	case 21: fprintf(f, "fd.name = %s/sock", tmpdir); break;
 	case 22: fprintf(f, "fd.name startswith %s/", tmpdir); break;
+	case 23: fprintf(f, "proc.is_container = false"); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
@@ -371,7 +372,22 @@ typedef void (*rules_writer)(const char *path, int only, void *arg);
  * filtering in the kernel, on the same workload: the union of the kernel
  * agents' alerts must be the user agent's alerts. Returns how many.
  */
-static size_t differential(rules_writer write, void *arg, int nrules, const char *label)
+/* Wait until v's stderr holds `what`. */
+static bool wait_stderr(struct vigil_proc *v, const char *what)
+{
+	for (long long end = now_ms() + 20000; now_ms() < end;) {
+		if (v->err && strstr(v->err, what))
+			return true;
+		vigil_pump(v, 50);
+	}
+	return v->err && strstr(v->err, what);
+}
+
+/* `reload`: the kernel agents start on a placeholder rule and get their
+ * real rules by SIGHUP, so the comparison runs on the tables a reload
+ * swapped in (the other half of the double-buffered tables). */
+static size_t differential_ex(rules_writer write, void *arg, int nrules, const char *label,
+			      bool reload)
 {
 	char all[128], one[160];
 	const char *ua[] = { "vigil", "run", "--rules", all, "--filter", "user", "--ringbuf", "1M", NULL };
@@ -388,8 +404,24 @@ static size_t differential(rules_writer write, void *arg, int nrules, const char
 				     "--ringbuf", "1M", NULL };
 
 		snprintf(one, sizeof(one), "%s/only-%d.yaml", tmpdir, i);
-		write(one, i, arg);
+		if (reload) {
+			FILE *f = fopen(one, "w");
+
+			assert_non_null(f);
+			fputs("- rule: placeholder\n  desc: x\n  priority: NOTICE\n  output: x\n"
+			      "  condition: evt.type = openat and fd.name = /nonexistent and "
+			      "proc.name = nobody-at-all\n",
+			      f);
+			fclose(f);
+		} else {
+			write(one, i, arg);
+		}
 		assert_int_equal(vigil_start(&kv[i], ka, 60000), 0);
+		if (reload) {
+			write(one, i, arg);
+			kill(kv[i].pid, SIGHUP);
+			assert_true(wait_stderr(&kv[i], "rules reloaded"));
+		}
 	}
 	assert_int_equal(vigil_start(&uv, ua, 60000), 0);
 	workload();
@@ -429,11 +461,24 @@ static size_t differential(rules_writer write, void *arg, int nrules, const char
 	return kn;
 }
 
+static size_t differential(rules_writer write, void *arg, int nrules, const char *label)
+{
+	return differential_ex(write, arg, nrules, label, false);
+}
+
 static void test_fixed_rules(void **state)
 {
 	(void)state;
 	/* every rule is written to fire on the workload */
 	assert_true(differential(write_fixed_rules, NULL, NFIXED, "fixed") >= NFIXED);
+}
+
+/* The same after a reload: the tables' other half, other set ids. */
+static void test_fixed_rules_reloaded(void **state)
+{
+	(void)state;
+	assert_true(differential_ex(write_fixed_rules, NULL, NFIXED, "fixed, reloaded", true) >=
+		    NFIXED);
 }
 
 static void test_random_rules(void **state)
@@ -565,6 +610,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_rules),
+		cmocka_unit_test(test_fixed_rules_reloaded),
 		cmocka_unit_test(test_random_rules),
 		cmocka_unit_test(test_stats_interval),
 	};

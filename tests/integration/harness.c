@@ -2,15 +2,20 @@
 /* Integration-test harness; see harness.h. */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -332,36 +337,48 @@ int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-json_t *ofield(json_t *alert, const char *name)
+json_t *alert_field(json_t *alert, const char *name)
 {
 	return json_object_get(json_object_get(alert, "output_fields"), name);
 }
 
-const char *ostr(json_t *alert, const char *name)
+const char *alert_str(json_t *alert, const char *name)
 {
-	return json_string_value(ofield(alert, name));
+	return json_string_value(alert_field(alert, name));
 }
 
-long long oint(json_t *alert, const char *name)
+long long alert_int(json_t *alert, const char *name)
 {
-	json_t *j = ofield(alert, name);
+	json_t *j = alert_field(alert, name);
 
 	return json_is_integer(j) ? (long long)json_integer_value(j) : -1;
 }
 
-void cgroup2_mount(char *out, size_t size)
+bool alert_matches(json_t *alert, void *want)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[1024], mnt[256];
+	const struct alert_want *w = want;
+	const char *rule = jstr(alert, "rule");
 
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
-			snprintf(out, size, "%s", mnt);
-			break;
-		}
-	if (f)
-		fclose(f);
+	return rule && !strcmp(rule, w->rule) && (!w->pid || alert_int(alert, "proc.pid") == w->pid);
+}
+
+int listen_tcp(const char *ip, unsigned short port, unsigned short *out)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (inet_pton(AF_INET, ip, &sin.sin_addr) != 1 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(s, 64) || getsockname(s, (struct sockaddr *)&sin, &len)) {
+		close(s);
+		return -1;
+	}
+	if (out)
+		*out = ntohs(sin.sin_port);
+	return s;
 }
 
 int mkdirs(const char *path)
@@ -380,21 +397,27 @@ int mkdirs(const char *path)
 	return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
 }
 
-int wait_exit(pid_t pid)
+void cgroup2_mount(char *out, size_t size)
 {
-	int st;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[256];
 
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
+			snprintf(out, size, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
 }
 
-/* The container's first process: join, unshare, run fn (in a grandchild
- * under a new pid namespace), tell the parent who runs it. */
+/* The container's first process: join, unshare, run fn (under a new pid
+ * namespace, in a child: pid 1 there), tell the parent who runs it. */
 static int container_main(const char *cgroup, int ns, int (*fn)(void *), void *arg, int report)
 {
 	pid_t inner;
-	int rc;
+	int st;
 
 	if (cgroup) {
 		char procs[600];
@@ -403,30 +426,30 @@ static int container_main(const char *cgroup, int ns, int (*fn)(void *), void *a
 		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
 		fd = open(procs, O_WRONLY);
 		if (fd < 0 || write(fd, "0", 1) != 1)
-			return 10;
+			return 120;
 		close(fd);
 	}
 	if (ns && unshare(ns))
-		return 11;
-	if (!(ns & CLONE_NEWPID)) {
-		inner = getpid();
-		if (write(report, &inner, sizeof(inner)) != sizeof(inner))
-			return 12;
-		close(report);
-		return fn(arg);
-	}
-	inner = fork();
+		return 121;
+	/* as unshare(1) does: mounts made inside stay inside */
+	if ((ns & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return 122;
+	inner = ns & CLONE_NEWPID ? fork() : getpid();
 	if (inner < 0)
-		return 13;
+		return 124;
 	if (inner == 0) {
 		close(report);
-		_exit(getpid() == 1 ? fn(arg) : 14);
+		_exit(getpid() == 1 ? fn(arg) : 123);
 	}
 	if (write(report, &inner, sizeof(inner)) != sizeof(inner))
-		return 12;
+		return 125;
 	close(report);
-	rc = wait_exit(inner);
-	return rc < 0 ? 15 : rc;
+	if (!(ns & CLONE_NEWPID))
+		return fn(arg);
+	if (waitpid(inner, &st, 0) != inner)
+		return 125;
+	/* hand the inner status up: exit code, or the signal as 128 + n */
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 pid_t container_spawn(const char *cgroup, int ns, int (*fn)(void *), void *arg, pid_t *inner)
@@ -452,6 +475,26 @@ pid_t container_spawn(const char *cgroup, int ns, int (*fn)(void *), void *arg, 
 	return pid;
 }
 
+pid_t container_run(const char *cgroup, int (*fn)(void *), void *arg, int *status)
+{
+	pid_t inner = -1;
+	pid_t pid = container_spawn(cgroup, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET,
+				    fn, arg, &inner);
+
+	if (pid < 0 || waitpid(pid, status, 0) != pid)
+		return -1;
+	return inner;
+}
+
+int wait_exit(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
 int group_agent_start(struct vigil_proc *v, const char *const *argv)
 {
 	if (vigil_start(v, argv, 60000) == 0)
@@ -469,12 +512,4 @@ int group_agent_end(struct vigil_proc *v, const char *tmpdir)
 	vigil_free(v);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
-}
-
-bool alert_match(json_t *alert, void *want)
-{
-	struct alert_want *w = want;
-
-	return jstr(alert, "rule") && !strcmp(jstr(alert, "rule"), w->rule) &&
-	       (!w->pid || oint(alert, "proc.pid") == w->pid);
 }

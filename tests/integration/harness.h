@@ -61,45 +61,62 @@ int group_agent_start(struct vigil_proc *v, const char *const *argv);
  * then `tmpdir` removed. 0 or -1. */
 int group_agent_end(struct vigil_proc *v, const char *tmpdir);
 
-/* An alert of `rule`, from process `pid` (0: any), for vigil_wait(). */
-struct alert_want {
-	const char *rule;
-	long long pid;
-};
-bool alert_match(json_t *alert, void *want);
-
 /* Dotted-path lookups into a JSON object ("proc.pid", "args.addr.port"). */
 json_t *jget(json_t *root, const char *path);
 const char *jstr(json_t *root, const char *path); /* NULL unless a string */
 long long jint(json_t *root, const char *path);	  /* LLONG_MIN unless an integer */
-
-/* An alert's output_fields entry (keys contain dots, "proc.pid": looked up
- * whole); ostr: NULL unless a string; oint: -1 unless an integer. */
-json_t *ofield(json_t *alert, const char *name);
-const char *ostr(json_t *alert, const char *name);
-long long oint(json_t *alert, const char *name);
-
-/* Where cgroup v2 is mounted, "" if nowhere. */
-void cgroup2_mount(char *out, size_t size);
-/* mkdir -p. 0, or -1. */
-int mkdirs(const char *path);
-
-/*
- * A "container" as BRIEF §5 has it: a child that moves into `cgroup` (its
- * directory; NULL: stays where it is), unshares the namespaces in `ns`
- * (CLONE_NEW*), and runs fn(arg) in a process of its own: with CLONE_NEWPID
- * a grandchild, pid 1 inside. Returns the child to wait for, which exits
- * with fn's result (>= 10: setting up failed), or -1; *inner gets the host
- * pid of the process running fn, known before fn returns.
- */
-pid_t container_spawn(const char *cgroup, int ns, int (*fn)(void *), void *arg, pid_t *inner);
-/* Wait for a child; its exit code, or -1 if it did not exit normally. */
-int wait_exit(pid_t pid);
 
 /* Copy a file (an executable: mode 0755). 0, or -1. */
 int copy_file(const char *from, const char *to);
 
 /* Milliseconds of the monotonic clock. */
 long long now_ms(void);
+
+/* --- alerts ------------------------------------------------------------------ */
+
+/* An alert's output_fields entry (keys hold dots: "proc.pid"). */
+json_t *alert_field(json_t *alert, const char *name);
+const char *alert_str(json_t *alert, const char *name); /* NULL unless a string */
+long long alert_int(json_t *alert, const char *name);	/* -1 unless an integer */
+
+/* An event_pred for vigil_wait/vigil_count: the alert of rule `rule` about
+ * process `pid` (any process when pid is 0). */
+struct alert_want {
+	const char *rule;
+	long long pid;
+};
+bool alert_matches(json_t *alert, void *want);
+
+/* --- fixtures ------------------------------------------------------------------ */
+
+/* A TCP listener on ip:port (port 0: any free one), its port in *out.
+ * Returns the socket, or -1. */
+int listen_tcp(const char *ip, unsigned short port, unsigned short *out);
+/* mkdir -p. 0 or -1. */
+int mkdirs(const char *path);
+/* Where cgroup v2 is mounted, or "" when it is not. */
+void cgroup2_mount(char *out, size_t size);
+
+/*
+ * A test "container" (BRIEF §5): fork a child that joins `cgroup` (a
+ * directory under the cgroup2 mount, named as a runtime names one), enters
+ * new pid, mount, uts and net namespaces and forks the container's pid 1,
+ * which runs fn(arg) and exits with its return value. Returns the host pid
+ * of that pid 1 (or -1 when the container could not be set up) and stores
+ * its wait status in *status.
+ */
+pid_t container_run(const char *cgroup, int (*fn)(void *), void *arg, int *status);
+/*
+ * The same, without waiting, in any namespaces: a child that joins
+ * `cgroup` (NULL: stays where it is), unshares `ns` (CLONE_NEW*; a new mount
+ * namespace gets private propagation) and runs fn(arg) in a process of its
+ * own, with CLONE_NEWPID a grandchild, pid 1 inside. Returns the child to
+ * wait for, which exits with fn's result (120..125: setting up failed; 128
+ * + n: fn's process died of signal n), or -1; *inner gets the host pid of
+ * the process running fn before fn returns.
+ */
+pid_t container_spawn(const char *cgroup, int ns, int (*fn)(void *), void *arg, pid_t *inner);
+/* Wait for a child: its exit code, or -1 if it did not exit normally. */
+int wait_exit(pid_t pid);
 
 #endif /* VIGIL_TEST_HARNESS_H */

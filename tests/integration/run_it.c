@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,20 +35,6 @@ static int listen_fd = -1, decoy_fd = -1;
 static unsigned short port, decoy_port;
 
 /* --- fixtures ------------------------------------------------------------------ */
-
-static int listen_loopback(unsigned short *out)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) || listen(s, 16) ||
-	    getsockname(s, (struct sockaddr *)&sin, &len))
-		return -1;
-	*out = ntohs(sin.sin_port);
-	return s;
-}
 
 static int write_rules(void)
 {
@@ -127,19 +111,29 @@ static int group_setup(void **state)
 	snprintf(rules_path, sizeof(rules_path), "%s/rules.yaml", tmpdir);
 	if (copy_file("/bin/true", exe_copy))
 		return -1;
-	listen_fd = listen_loopback(&port);
-	decoy_fd = listen_loopback(&decoy_port);
+	listen_fd = listen_tcp("127.0.0.1", 0, &port);
+	decoy_fd = listen_tcp("127.0.0.1", 0, &decoy_port);
 	if (listen_fd < 0 || decoy_fd < 0 || write_rules())
 		return -1;
-	return group_agent_start(&agent, argv);
+	if (vigil_start(&agent, argv, 60000)) {
+		fprintf(stderr, "# vigil run did not become ready: %s\n", agent.err ? agent.err : "");
+		return -1;
+	}
+	return 0;
 }
 
 static int group_teardown(void **state)
 {
+	char cmd[128];
+
 	(void)state;
+	if (agent.err && getenv("VIGIL_IT_DEBUG"))
+		fprintf(stderr, "# agent stderr:\n%s\n", agent.err);
+	vigil_free(&agent);
 	close(listen_fd);
 	close(decoy_fd);
-	return group_agent_end(&agent, tmpdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 /* --- children ------------------------------------------------------------------- */
@@ -210,7 +204,7 @@ static pid_t run_child(enum act a)
 
 static bool alert_of_pid(json_t *ev, void *ctx)
 {
-	return oint(ev, "proc.pid") == *(long long *)ctx;
+	return alert_int(ev, "proc.pid") == *(long long *)ctx;
 }
 
 /* The common Falco keys every alert carries. */
@@ -242,17 +236,17 @@ static void test_exec_alert(void **state)
 
 	(void)state;
 	w.pid = run_child(ACT_EXEC);
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	assert_string_equal(jstr(ev, "priority"), "Notice");
-	assert_string_equal(ostr(ev, "proc.exepath"), exe_copy);
-	assert_string_equal(ostr(ev, "proc.args"), "--flag two words");
+	assert_string_equal(alert_str(ev, "proc.exepath"), exe_copy);
+	assert_string_equal(alert_str(ev, "proc.args"), "--flag two words");
 	{
 		char want[256];
 
 		snprintf(want, sizeof(want), "exec %s args=--flag two words parent=%s", exe_copy,
-			 ostr(ev, "proc.pname"));
+			 alert_str(ev, "proc.pname"));
 		assert_string_equal(jstr(ev, "output"), want);
 	}
 	assert_string_equal(json_string_value(json_array_get(json_object_get(ev, "tags"), 0)),
@@ -269,12 +263,12 @@ static void test_write_alert(void **state)
 
 	(void)state;
 	w.pid = run_child(ACT_WRITE);
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
 	snprintf(path, sizeof(path), "%s/w/written", tmpdir);
-	assert_string_equal(ostr(ev, "fd.name"), path);
-	assert_string_equal(ostr(ev, "evt.arg.flags"), "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(alert_str(ev, "fd.name"), path);
+	assert_string_equal(alert_str(ev, "evt.arg.flags"), "O_WRONLY|O_CREAT|O_TRUNC");
 	assert_string_equal(jstr(ev, "priority"), "Warning");
 }
 
@@ -286,12 +280,12 @@ static void test_connect_alert(void **state)
 
 	(void)state;
 	w.pid = run_child(ACT_CONNECT);
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_falco_shape(ev);
-	assert_int_equal(oint(ev, "fd.sport"), port);
+	assert_int_equal(alert_int(ev, "fd.sport"), port);
 	snprintf(want, sizeof(want), "->127.0.0.1:%u", port);
-	assert_non_null(strstr(ostr(ev, "fd.name"), want));
+	assert_non_null(strstr(alert_str(ev, "fd.name"), want));
 	/* an alert-mode rule: no enforcement verdict (tests/integration/enforce_it.c
 	 * has those) */
 	assert_string_equal(jstr(ev, "action"), "none");
@@ -309,7 +303,7 @@ static void test_observe_not_alerted(void **state)
 		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE);
-		assert_non_null(vigil_wait(&agent, alert_match, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_matches, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 }
@@ -324,7 +318,7 @@ static void test_decoy_silent(void **state)
 		struct alert_want w = { .rule = "IT write under dir" };
 
 		w.pid = run_child(ACT_WRITE); /* a marker after the decoy */
-		assert_non_null(vigil_wait(&agent, alert_match, &w, WAIT_MS));
+		assert_non_null(vigil_wait(&agent, alert_matches, &w, WAIT_MS));
 	}
 	assert_int_equal(vigil_count(&agent, alert_of_pid, &pid), 0);
 	assert_int_equal(agent.bad_lines, 0);
@@ -399,24 +393,24 @@ static void test_text_output(void **state)
 
 /* --- containers ----------------------------------------------------------------------- */
 
-static int write_file(void *path)
+/* The container's pid 1 writes a file. */
+static int write_file(void *arg)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-	return fd >= 0 ? 0 : 1;
+	return fd >= 0 ? 0 : 13;
 }
 
-/* A child in `cgroup` and new pid, mount, uts and net namespaces; its first
- * process (pid 1 inside) writes a file. Returns that process's host pid. */
+/* Runs write_file(file) in a container (harness.h); returns its host pid. */
 static pid_t run_in_container(const char *cgroup, const char *file)
 {
-	pid_t pid, inner = 0;
+	int st;
+	pid_t pid = container_run(cgroup, write_file, (void *)file, &st);
 
-	pid = container_spawn(cgroup, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWNET,
-			      write_file, (void *)file, &inner);
 	assert_true(pid > 0);
-	assert_int_equal(wait_exit(pid), 0);
-	return inner;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	return pid;
 }
 
 static void test_container_context(void **state)
@@ -437,12 +431,12 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/docker", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	rmdir(cg);
 	assert_non_null(ev);
-	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
-	assert_string_equal(ostr(ev, "fd.name"), file);
-	assert_null(ostr(ev, "k8s.pod.uid")); /* not a pod: <NA>, JSON null */
+	assert_string_equal(alert_str(ev, "container.id"), "c0ffee00dead");
+	assert_string_equal(alert_str(ev, "fd.name"), file);
+	assert_null(alert_str(ev, "k8s.pod.uid")); /* not a pod: <NA>, JSON null */
 
 	/* a Kubernetes pod's container (kubelet's systemd driver, containerd) */
 	snprintf(kube, sizeof(kube),
@@ -453,7 +447,7 @@ static void test_container_context(void **state)
 	assert_int_equal(mkdirs(cg), 0);
 	snprintf(file, sizeof(file), "%s/c/kube", tmpdir);
 	w.pid = run_in_container(cg, file);
-	ev = vigil_wait(&agent, alert_match, &w, WAIT_MS);
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	rmdir(cg);
 	rmdir(kube);
 	snprintf(kube, sizeof(kube), "%s/kubepods.slice/kubepods-besteffort.slice", mount);
@@ -461,17 +455,17 @@ static void test_container_context(void **state)
 	snprintf(kube, sizeof(kube), "%s/kubepods.slice", mount);
 	rmdir(kube);
 	assert_non_null(ev);
-	assert_string_equal(ostr(ev, "container.id"), "c0ffee00dead");
-	assert_string_equal(ostr(ev, "k8s.pod.uid"), "4a5b6c7d-1111-2222-3333-444455556666");
+	assert_string_equal(alert_str(ev, "container.id"), "c0ffee00dead");
+	assert_string_equal(alert_str(ev, "k8s.pod.uid"), "4a5b6c7d-1111-2222-3333-444455556666");
 
 	/* and this test's own processes are on the host */
 	{
 		struct alert_want h = { .rule = "IT write under dir" };
 
 		h.pid = run_child(ACT_WRITE);
-		ev = vigil_wait(&agent, alert_match, &h, WAIT_MS);
+		ev = vigil_wait(&agent, alert_matches, &h, WAIT_MS);
 		assert_non_null(ev);
-		assert_string_equal(ostr(ev, "container.id"), "host");
+		assert_string_equal(alert_str(ev, "container.id"), "host");
 	}
 }
 

@@ -99,25 +99,38 @@ static void ev_openat(int64_t ret, uint64_t flags, const char *name, const char 
 	decode_apply();
 }
 
+/* The kernel's view of a TCP socket from local:lport to remote:rport. */
+static void sock_tcp(int family, const char *local, unsigned lport, const char *remote,
+		     unsigned rport)
+{
+	rec.sys.sock.family = (__u16)family;
+	rec.sys.sock.type = SOCK_STREAM;
+	rec.sys.sock.proto = IPPROTO_TCP;
+	rec.sys.sock.lport = (__u16)lport;
+	rec.sys.sock.rport = (__u16)rport;
+	inet_pton(family, local, rec.sys.sock.laddr);
+	inet_pton(family, remote, rec.sys.sock.raddr);
+}
+
+/* connect(fd, addr) = 0 by cat; the socket filled by the caller */
+static void sys_connect(int fd, const void *addr, size_t addrlen)
+{
+	unit_sys_init(&rec, VG_EV_SYS_connect);
+	task_cat(&rec.sys.task);
+	rec.sys.ret = 0;
+	rec.sys.args[0] = (__u64)fd;
+	rec.sys.args[2] = addrlen;
+	unit_sys_str(&rec, 0, addr, addrlen);
+}
+
 /* connect(5, {10.1.2.3:443}) = 0 from 192.168.1.10:40000, TCP */
 static void ev_connect4(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(443) };
 
 	inet_pton(AF_INET, "10.1.2.3", &sin.sin_addr);
-	unit_sys_init(&rec, VG_EV_SYS_connect);
-	task_cat(&rec.sys.task);
-	rec.sys.ret = 0;
-	rec.sys.args[0] = 5;
-	rec.sys.args[2] = sizeof(sin);
-	unit_sys_str(&rec, 0, &sin, sizeof(sin));
-	rec.sys.sock.family = AF_INET;
-	rec.sys.sock.type = SOCK_STREAM;
-	rec.sys.sock.proto = IPPROTO_TCP;
-	rec.sys.sock.lport = 40000;
-	rec.sys.sock.rport = 443;
-	inet_pton(AF_INET, "192.168.1.10", rec.sys.sock.laddr);
-	inet_pton(AF_INET, "10.1.2.3", rec.sys.sock.raddr);
+	sys_connect(5, &sin, sizeof(sin));
+	sock_tcp(AF_INET, "192.168.1.10", 40000, "10.1.2.3", 443);
 	decode_apply();
 }
 
@@ -127,19 +140,44 @@ static void ev_connect6(void)
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(8443) };
 
 	inet_pton(AF_INET6, "2001:db8::1", &sin6.sin6_addr);
-	unit_sys_init(&rec, VG_EV_SYS_connect);
+	sys_connect(6, &sin6, sizeof(sin6));
+	sock_tcp(AF_INET6, "2001:db8::2", 50000, "2001:db8::1", 8443);
+	decode_apply();
+}
+
+/* dup2(oldfd, newfd) = newfd; oldfd a TCP socket to 10.1.2.3:4444 unless sock is false */
+static void ev_dup2(int oldfd, int newfd, bool sock)
+{
+	unit_sys_init(&rec, VG_EV_SYS_dup2);
 	task_cat(&rec.sys.task);
-	rec.sys.ret = 0;
-	rec.sys.args[0] = 6;
-	rec.sys.args[2] = sizeof(sin6);
-	unit_sys_str(&rec, 0, &sin6, sizeof(sin6));
-	rec.sys.sock.family = AF_INET6;
-	rec.sys.sock.type = SOCK_STREAM;
-	rec.sys.sock.proto = IPPROTO_TCP;
-	rec.sys.sock.lport = 50000;
-	rec.sys.sock.rport = 8443;
-	inet_pton(AF_INET6, "2001:db8::2", rec.sys.sock.laddr);
-	inet_pton(AF_INET6, "2001:db8::1", rec.sys.sock.raddr);
+	rec.sys.ret = newfd;
+	rec.sys.args[0] = (__u64)oldfd;
+	rec.sys.args[1] = (__u64)newfd;
+	if (sock)
+		sock_tcp(AF_INET, "192.168.1.10", 40000, "10.1.2.3", 4444);
+	decode_apply();
+}
+
+/* capset(hdr, data) = ret with the sets a caller passes (64 bits each) */
+static void ev_capset(int64_t ret, uint64_t eff, uint64_t perm, uint64_t inh)
+{
+	uint32_t w[6] = { (uint32_t)eff,	 (uint32_t)perm,	 (uint32_t)inh,
+			  (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) };
+
+	unit_sys_init(&rec, VG_EV_SYS_capset);
+	task_cat(&rec.sys.task);
+	rec.sys.ret = ret;
+	memcpy(rec.sys.ext, w, sizeof(w));
+	decode_apply();
+}
+
+/* kill(pid, sig) = 0 by cat */
+static void ev_kill(int32_t pid, int sig)
+{
+	unit_sys_init(&rec, VG_EV_SYS_kill);
+	task_cat(&rec.sys.task);
+	rec.sys.args[0] = (__u64)(int64_t)pid;
+	rec.sys.args[1] = (__u64)sig;
 	decode_apply();
 }
 
@@ -254,6 +292,83 @@ static char *render(const char *output)
 	strbuf_release(&sb);
 	vg_ruleset_free(rs);
 	return buf;
+}
+
+/* --- events with a socket behind an fd argument ------------------------------------------------ */
+
+static void test_dup_socket(void **state)
+{
+	const char *shell = "evt.type in (dup, dup2, dup3) and evt.rawres in (0, 1, 2) and "
+			    "fd.typechar in (4, 6)";
+
+	ev_dup2(5, 0, true);
+	T(shell);
+	T("fd.type = ipv4 and fd.sip = 10.1.2.3 and fd.sport = 4444 and fd.l4proto = tcp");
+	T("evt.arg.oldfd = 5 and evt.arg.newfd = 0 and fd.num = 5");
+	/* the end with the ephemeral port is the client */
+	assert_string_equal(render("%fd.name"), "192.168.1.10:40000->10.1.2.3:4444");
+	T("fd.cip = 192.168.1.10 and fd.cport = 40000 and fd.lport = 40000 and fd.rport = 4444");
+	ev_dup2(5, 3, true); /* not onto stdio */
+	F(shell);
+	ev_dup2(5, 1, false); /* a file or pipe: no tuple */
+	F(shell);
+	F("fd.typechar exists");
+	ev_read_shadow();
+}
+
+static void test_capset_sets(void **state)
+{
+	/* CAP_NET_RAW (13), CAP_SYS_ADMIN (21); CAP_BPF (39) in the high word */
+	ev_capset(0, 1ull << 21 | 1ull << 13 | 1ull << 39, 1ull << 21 | 1ull << 13 | 1ull << 39, 0);
+	T("evt.type = capset and evt.arg.cap_effective contains CAP_SYS_ADMIN");
+	T("evt.arg.cap_permitted contains CAP_BPF and evt.arg.cap_inheritable = ''");
+	F("evt.arg.cap_effective contains CAP_SYS_MODULE");
+	assert_string_equal(render("%evt.arg.cap_effective"), "CAP_NET_RAW CAP_SYS_ADMIN CAP_BPF");
+	assert_string_equal(render("%evt.arg.cap_bogus"), "<NA>");
+	ev_capset(0, 1ull << 63, 0, 0); /* a bit without a name */
+	assert_string_equal(render("%evt.arg.cap_effective"), "CAP_63");
+	ev_read_shadow(); /* another event: no sets */
+	assert_string_equal(render("%evt.arg.cap_effective"), "<NA>");
+}
+
+static void test_target_process(void **state)
+{
+	ev_kill((int32_t)P0, 15);
+	T("evt.type = kill and evt.target.name = sshd and evt.target.exepath = /usr/sbin/sshd");
+	T("evt.arg.sig = SIGTERM");
+	ev_kill(-(int32_t)P0, 15); /* a process group: no one process */
+	F("evt.target.name exists");
+	ev_kill(1, 15); /* not in the table */
+	F("evt.target.name exists");
+	/* a caller in another pid namespace names pids of its own */
+	C.host_pidns = rec.sys.task.pid_ns + 1;
+	ev_kill((int32_t)P0, 15);
+	F("evt.target.name exists");
+	C.host_pidns = 0;
+	ev_read_shadow(); /* not aimed at a process */
+	F("evt.target.name exists");
+}
+
+static void test_empty_argv0(void **state)
+{
+	/* execve(path, {NULL}, envp): the kernel passes one empty argument */
+	ev_exec(P2, P1, 300, "/usr/bin/pkexec", "", 1, "/home/u");
+	T("proc.exe = '' and proc.args = '' and proc.name = pkexec");
+	assert_string_equal(render("[%proc.exe] %proc.cmdline"), "[] pkexec");
+	ev_exec_cat();
+	T("proc.exe = cat");
+	ev_read_shadow();
+}
+
+static void test_real_uid(void **state)
+{
+	/* a setuid-root program run by uid 1000 */
+	unit_sys_init(&rec, VG_EV_SYS_setuid);
+	task_cat(&rec.sys.task);
+	rec.sys.task.uid = 1000;
+	decode_apply();
+	T("user.uid = 0 and user.ruid = 1000");
+	ev_read_shadow();
 }
 
 /* --- string operators ------------------------------------------------------------------ */
@@ -846,6 +961,11 @@ int main(void)
 		cmocka_unit_test(test_numeric),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_ip_fields),
+		cmocka_unit_test(test_dup_socket),
+		cmocka_unit_test(test_capset_sets),
+		cmocka_unit_test(test_target_process),
+		cmocka_unit_test(test_real_uid),
+		cmocka_unit_test(test_empty_argv0),
 		cmocka_unit_test(test_ancestors),
 		cmocka_unit_test(test_evt_type),
 		cmocka_unit_test(test_logic),

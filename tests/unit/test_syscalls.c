@@ -102,6 +102,10 @@ static void test_table_known_rows(void **state)
 	assert_int_equal(vg_sc_by_name("ptrace")->nr, 101);
 	assert_int_equal(vg_sc_by_name("bpf")->nr, 321);
 	assert_int_equal(vg_sc_by_name("chdir")->post, VG_POST_CWD);
+	/* a socket duplicated onto stdio carries its tuple (reverse shells) */
+	assert_int_equal(vg_sc_by_name("dup")->post, VG_POST_SOCK_ARG0);
+	assert_int_equal(vg_sc_by_name("dup2")->post, VG_POST_SOCK_ARG0);
+	assert_int_equal(vg_sc_by_name("dup3")->post, VG_POST_SOCK_ARG0);
 
 	/* the first row is the first syscall id */
 	assert_int_equal(VG_EV_SYS_open, VG_EV_SYS_BASE);
