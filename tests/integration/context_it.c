@@ -647,6 +647,33 @@ static void test_docker_metadata(void **state)
 	assert_int_equal(docker.unknown, 1);
 }
 
+/* --- options ---------------------------------------------------------------------------- */
+
+static void test_option_errors(void **state)
+{
+	char long_path[200];
+	const char *bad_size[] = { "vigil", "run", "--lifecycle-ringbuf", "1000", NULL };
+	const char *bad_sock[] = { "vigil", "run", "--docker-socket", long_path, NULL };
+	const char *const *cases[] = { bad_size, bad_sock };
+	const char *const want[] = { "--lifecycle-ringbuf: '1000' is not a power of two",
+				     "--docker-socket: " };
+
+	(void)state;
+	memset(long_path, 'x', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	long_path[sizeof(long_path) - 1] = '\0';
+	for (size_t i = 0; i < 2; i++) {
+		struct vigil_proc v = { 0 };
+		int st = vigil_run_to_end(&v, cases[i], 30000);
+
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 2);
+		assert_non_null(v.err);
+		assert_non_null(strstr(v.err, want[i]));
+		vigil_free(&v);
+	}
+}
+
 /* --- main ------------------------------------------------------------------------------ */
 
 /* ctx-launcher --helper spawn N EXE: fork and exec EXE N times, one by one. */
@@ -679,6 +706,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_userns_host_uid),
 		cmocka_unit_test(test_docker_metadata),
+		cmocka_unit_test(test_option_errors),
 	};
 
 	if (argc > 1 && !strcmp(argv[1], "--helper"))
