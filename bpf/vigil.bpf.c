@@ -387,6 +387,36 @@ static __always_inline int lsm_decide(struct file *f)
 	return 0;
 }
 
+/*
+ * --protect-self: signals and ptrace aimed at vigil are refused, except from
+ * PID 1 (the service manager stops it) and vigil itself. The syscall's exit
+ * reports it with the rule index VG_ENF_SELF (no rule: vigil's own).
+ */
+static __always_inline int self_protect(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	struct vg_sc_conf *conf;
+	struct vg_pending p = {};
+	__u32 tid, nr;
+
+	if (task->tgid == 1 || is_self(task))
+		return 0;
+	misc_inc(VG_MISC_DENIALS);
+	/* reported by the syscall's exit when that syscall is traced */
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = regs ? (__u32)regs->orig_ax : 0;
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (conf && conf->ev) {
+		p.enf = VG_ENF_SELF;
+		p.flags = VG_F_DENIED;
+		p.ev = (__u16)conf->ev;
+		tid = task->pid;
+		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	}
+	return -1; /* -EPERM */
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(vg_lsm_file_open, struct file *file)
 {
@@ -408,6 +438,8 @@ int BPF_PROG(vg_lsm_bprm, struct linux_binprm *bprm)
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(vg_lsm_ptrace, struct task_struct *child, unsigned int mode)
 {
+	if (protect_self && child->tgid == vigil_tgid)
+		return self_protect();
 	return lsm_decide(NULL);
 }
 
@@ -440,6 +472,9 @@ SEC("lsm/task_kill")
 int BPF_PROG(vg_lsm_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred)
 {
+	/* signal 0 only asks whether vigil exists; SIGCHLD is the kernel's */
+	if (protect_self && p->tgid == vigil_tgid && sig != 0 && sig != 17)
+		return self_protect();
 	return lsm_decide(NULL);
 }
 

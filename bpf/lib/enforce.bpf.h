@@ -67,6 +67,8 @@ struct {
 const volatile __u8 lsm_active = 0;
 /* The sys_enter stage runs (kill rules are loaded). */
 const volatile __u8 entry_stage = 0;
+/* --protect-self: the LSM hooks refuse signals and ptrace aimed at vigil. */
+const volatile __u8 protect_self = 0;
 
 /* A verdict reached before the syscall's exit (at its entry, or in an LSM
  * hook), per thread, until the sys_exit program reports it. */

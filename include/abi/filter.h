@@ -117,6 +117,9 @@ struct vg_path_val {
  * check` rejects a rule the kernel cannot decide) and tagged with its rule.
  * A clause acts only when every atom is known true; unknown never acts.
  */
+/* enf_rule of a record vigil's self-protection acted on (no rule). */
+#define VG_ENF_SELF 0x7fff
+
 enum vg_enf_action {
 	VG_ENF_KILL = 1,   /* SIGKILL the process from the probe */
 	VG_ENF_REPORT = 2, /* deny where no LSM hook can: report would-deny only */

@@ -75,6 +75,8 @@ static void run_usage(FILE *f)
 		"                         mode (default 20; 0: no limit)\n"
 		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
 		"                         re-read when it changes (never above --mode)\n"
+		"      --protect-self     refuse signals and ptrace aimed at vigil (LSM-BPF;\n"
+		"                         PID 1 may still stop it)\n"
 		"      --pin              pin programs, maps and links in " VG_PIN_DIR ": probes\n"
 		"                         and enforcement go on if vigil dies; a later --pin\n"
 		"                         run takes them over ('vigil unpin' removes them)\n"
@@ -193,6 +195,21 @@ static void reload(struct run *rn, struct vg_agent *a)
 	strbuf_release(&why);
 }
 
+/* --protect-self refused a signal or a ptrace aimed at vigil. */
+static void self_protected(struct run *rn, const struct vg_event *ev)
+{
+	static const char *const keys[] = { "proc.pid", "evt.arg.sig" };
+	bool sig = ev->sc && strcmp(ev->sc->name, "ptrace");
+	unsigned arg = ev->sc && !strcmp(ev->sc->name, "tgkill") ? 2 : 1;
+	long long vals[2] = { ev->task ? (long long)ev->task->pid : -1,
+			      sig ? (long long)ev->args[arg] : -1 };
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s aimed at vigil by %.16s (pid %lld) refused with EPERM",
+		 ev->sc ? ev->sc->name : "?", ev->task ? ev->task->comm : "?", vals[0]);
+	internal_alert(rn, "vigil: tampering refused", VG_PRIO_CRITICAL, msg, keys, vals, 2);
+}
+
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
@@ -214,6 +231,8 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 
 	if (ev->flags & VG_F_ENF_LIMITED)
 		rate_limited(rn, a, ev);
+	if ((ev->flags & VG_F_DENIED) && ev->enf_rule == VG_ENF_SELF)
+		self_protected(rn, ev);
 	if (!n)
 		return 0;
 	vg_evctx_begin(&rn->ctx, ev, proc);
@@ -291,7 +310,7 @@ static void print_rule_stats(const struct run *rn)
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL,
-	       OPT_PIN };
+	       OPT_PIN, OPT_PROTECT };
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -303,6 +322,7 @@ int cmd_run(int argc, char **argv)
 		{ "max-kills", required_argument, NULL, OPT_MAX_KILLS },
 		{ "control-file", required_argument, NULL, OPT_CONTROL },
 		{ "pin", no_argument, NULL, OPT_PIN },
+		{ "protect-self", no_argument, NULL, OPT_PROTECT },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
 		{ "docker-socket", required_argument, NULL, CLI_OPT_DOCKER_SOCKET },
@@ -362,6 +382,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case OPT_CONTROL:
 			rn.mc.control_file = optarg;
+			break;
+		case OPT_PROTECT:
+			o.load.protect_self = true;
 			break;
 		case OPT_PIN:
 			o.load.pin = true;
@@ -426,8 +449,13 @@ int cmd_run(int argc, char **argv)
 		nenforce += r->mode == VG_MODE_ENFORCE;
 		ndeny += r->mode == VG_MODE_ENFORCE && r->action == VG_ACTION_DENY;
 	}
-	/* deny needs LSM-BPF: probe for it only when a rule asks */
-	if (ndeny && !vg_feature_lsm(&lsm))
+	/* deny needs LSM-BPF: probe for it only when a rule (or
+	 * --protect-self) asks */
+	if ((ndeny || o.load.protect_self) && !vg_feature_lsm(&lsm) && o.load.protect_self)
+		vg_warn("--protect-self needs LSM-BPF, missing here (%s): signals and ptrace aimed "
+			"at vigil are only seen by rules, not refused",
+			lsm.detail);
+	if (ndeny && !lsm.ok)
 		for (size_t i = 0; i < rn.rs->nrules; i++) {
 			const struct vg_rule *r = rn.rs->rules[i];
 

@@ -468,6 +468,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 			if (!strncmp(bpf_program__section_name(p), "lsm/", 4))
 				bpf_program__set_autoload(p, o->lsm);
 		l->skel->rodata->lsm_active = o->lsm;
+		l->skel->rodata->protect_self = o->lsm && o->protect_self;
 		l->lsm = o->lsm;
 	}
 	/* The sys_enter stage costs every syscall a program run: only with

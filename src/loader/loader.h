@@ -30,6 +30,7 @@ struct vg_loader_opts {
 	size_t nnever_kill;
 	bool lsm; /* load and attach the LSM-BPF deny hooks (the kernel offers them) */
 	bool pin; /* pin maps and links under VG_PIN_DIR; take over pins found there */
+	bool protect_self; /* with lsm: refuse signals and ptrace aimed at vigil */
 };
 
 /* Where --pin keeps vigil's maps and links (bpffs, mounted if needed). */

@@ -108,4 +108,33 @@ else
 fi
 kill $vpid
 wait $vpid
+
+# --protect-self: a signal aimed at vigil is refused and reported; only a
+# rule that names kill makes the syscall traced, hence reported.
+cat >/tmp/self.yaml <<'RULES'
+- rule: kill seen
+  desc: makes kill traced
+  condition: evt.type = kill and proc.name = nobody-at-all
+  output: x
+  priority: NOTICE
+RULES
+rm -f /tmp/deny.out /tmp/deny.err
+vigil run --rules /tmp/self.yaml --protect-self --duration 6 >/tmp/deny.out 2>/tmp/deny.err &
+vpid=$!
+if wait_ready $vpid /tmp/deny.err; then
+	out=$(/tmp/bin/sh -c "kill -TERM $vpid" 2>&1)
+	rc=$?
+	check "protect-self: kill -TERM of vigil fails (rc $rc)" [ "$rc" != 0 ]
+	check "protect-self: vigil is still running" kill -0 $vpid
+	if wait_for /tmp/deny.out 10 '"rule":"vigil: tampering refused"' '"evt.arg.sig":15'; then
+		ok "protect-self: the refusal is reported"
+	else
+		not_ok "protect-self: the refusal is reported"
+		diag /tmp/deny.out /tmp/deny.err
+	fi
+else
+	not_ok "protect-self: vigil starts"
+	diag /tmp/deny.err
+fi
+wait $vpid
 exit 0
