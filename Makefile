@@ -202,7 +202,7 @@ check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
 	$(Q)tests/run $(BUILD)
 
 bench:
-	$(Q)scripts/install-deps
+	$(Q)scripts/install-deps --bench
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/vigil $(BENCH_BIN)
 	$(BUILD)/bench/rulebench 500
 	$(BUILD)/bench/tpbench $(BUILD)/vigil
