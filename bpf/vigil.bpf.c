@@ -62,11 +62,6 @@ static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, 
 	return size;
 }
 
-/*
- * Build the record of syscall `conf` in s, whose caller has set e->ret,
- * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
- * and the path of `f` (or the socket behind it). Returns the size.
- */
 /* String slots the arguments of `conf` take; the resolved path comes next. */
 static __always_inline __u32 arg_slots(struct vg_sc_conf *conf)
 {
@@ -98,7 +93,12 @@ static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *c
 	return r;
 }
 
-/* `cursor` false: the cursor already holds the resolved path (filter_mid). */
+/*
+ * Build the record of syscall `conf` in s, whose caller has set e->ret,
+ * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
+ * and the path of `f` (or the socket behind it). Returns the size.
+ * `fresh` false: the cursor already holds the resolved path (filter_mid).
+ */
 static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct *task,
 					struct vg_sc_conf *conf, struct file *f, bool fresh)
 {
@@ -158,7 +158,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct vg_pending *pend = NULL;
+	struct vg_pending *pend = NULL, pv;
 	struct vg_sc_conf *conf;
 	struct vg_counters *cnt;
 	struct vg_scratch *s;
@@ -184,6 +184,11 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		if (pend && pend->ev != conf->ev) {
 			bpf_map_delete_elem(&pending, &tid); /* from an untraced call */
 			pend = NULL;
+		} else if (pend) {
+			/* a copy: the LRU map may reuse the entry meanwhile */
+			pv = *pend;
+			pend = &pv;
+			bpf_map_delete_elem(&pending, &tid);
 		}
 	}
 	if (!pend && (conf->flags & VG_SCF_FAIL_ONLY) && ret >= 0)
@@ -199,6 +204,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		misc_inc(VG_MISC_SCRATCH);
 		return 0;
 	}
+	s->gen = table_gen & 1; /* one ruleset for this whole run */
 	e = (void *)s->rec;
 	e->ret = ret;
 	e->nr = nr;
@@ -237,7 +243,6 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	if (pend) {
 		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
-		bpf_map_delete_elem(&pending, &tid);
 	/* enforcement first: a record it acted on always reaches user space */
 	} else if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
 		if (cnt)
@@ -265,14 +270,15 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
-	__u32 nr = (__u32)id, ev, tid, key;
+	__u32 nr = (__u32)id, ev, tid, key, gen;
 	__u16 v;
 
 	conf = bpf_map_lookup_elem(&sc_table, &nr);
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
-	key = table_key(ev);
+	gen = table_gen & 1;
+	key = table_key(ev, gen);
 	t = bpf_map_lookup_elem(&enforce, &key);
 	if (!t || !t->nentry || is_self(task) ||
 	    (task->thread_info.status & VG_TS_COMPAT))
@@ -280,6 +286,7 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	s = scratch_get();
 	if (!s)
 		return 0;
+	s->gen = gen;
 	e = (void *)s->rec;
 	e->ret = -1; /* not known yet: RET atoms read as unknown here */
 	e->nr = nr;
@@ -314,16 +321,16 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 static __always_inline int lsm_decide(struct file *f)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_pending p = {}, *old;
 	struct pt_regs *regs;
 	struct vg_sc_conf *conf;
 	struct vg_enforce *t;
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
-	struct vg_pending p = {};
-	__u32 nr, ev, c, i, tid, key;
-	int any = 0;
+	__u32 nr, ev, c, tid, key, gen = table_gen & 1;
 
-	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
+	if (is_self(task) || (task->flags & VG_PF_KTHREAD) ||
+	    (task->thread_info.status & VG_TS_COMPAT))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
@@ -333,57 +340,51 @@ static __always_inline int lsm_decide(struct file *f)
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
-	key = table_key(ev);
+	key = table_key(ev, gen);
 	t = bpf_map_lookup_elem(&enforce, &key);
-	if (!t || !t->nclauses)
-		return 0;
-	for (c = 0; c < VG_FCLAUSES; c++)
-		if (c < t->nclauses && t->clauses[c].action == VG_ENF_DENY)
-			any = 1;
-	if (!any)
+	if (!t || !t->ndeny)
 		return 0;
 	s = bpf_task_storage_get(&lsm_scratch, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
 		misc_inc(VG_MISC_LSM_NOMEM);
 		return 0; /* fail open, counted */
 	}
+	s->gen = gen;
 	e = (void *)s->rec;
-	e->ret = 0;
+	e->ret = 0; /* the operation as if allowed: "success" */
 	e->nr = nr;
 	e->enf_rule = 0;
 	sys_args(regs, e->args);
 	sys_record(s, task, conf, f, true);
+	/* without the file the hook guards, fd.name is known only where it
+	 * is the raw path argument (as at the syscall's entry) */
+	s->early = VG_STAGE_LSM;
+	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
 	for (c = 0; c < VG_FCLAUSES; c++) {
 		struct vg_eclause *cl;
-		int all = 1;
 
 		if (c >= t->nclauses)
 			break;
 		cl = &t->clauses[c];
-		if (cl->action != VG_ENF_DENY)
+		if (cl->action != VG_ENF_DENY || !clause_true(s, cl))
 			continue;
-		for (i = 0; i < VG_FATOMS; i++) {
-			if (i >= cl->natoms)
-				break;
-			if (atom_eval(s, &cl->atoms[i]) != VG_T_TRUE) {
-				all = 0;
-				break;
-			}
-		}
-		if (!all)
-			continue;
-		p.enf = (cl->rule + 1) | ((table_gen & 1) << 15);
+		s->early = VG_STAGE_FULL;
+		p.enf = (cl->rule + 1) | (gen << 15);
 		p.ev = (__u16)ev;
 		p.flags = enf_spared(task) ? VG_F_ENF_SPARED
 			  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW
 							: VG_F_DENIED;
 		tid = task->pid;
-		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+		/* a kill decided at the entry stays the verdict reported */
+		old = bpf_map_lookup_elem(&pending, &tid);
+		if (!old || !(old->flags & VG_F_KILLED))
+			bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 		if (p.flags != VG_F_DENIED)
 			return 0;
 		misc_inc(VG_MISC_DENIALS);
 		return -1; /* -EPERM */
 	}
+	s->early = VG_STAGE_FULL;
 	return 0;
 }
 
@@ -417,6 +418,25 @@ static __always_inline int self_protect(void)
 	return -1; /* -EPERM */
 }
 
+/* file_open also fires for the files an exec opens (the binary, its
+ * loader, a script's interpreter): judge only the opens the syscall asked
+ * for, whose fd.name this file is. */
+static __always_inline int lsm_decide_open(struct file *f)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct vg_sc_conf *conf;
+	__u32 nr;
+
+	if (!regs)
+		return 0;
+	nr = (__u32)regs->orig_ax;
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || conf->post != VG_POST_FD_RET)
+		return 0;
+	return lsm_decide(f);
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(vg_lsm_file_open, struct file *file)
 {
@@ -425,7 +445,7 @@ int BPF_PROG(vg_lsm_file_open, struct file *file)
 	/* As a plain number: the path walk (a global function) takes the
 	 * address of f_path as a scalar, which a BTF pointer is not. */
 	bpf_probe_read_kernel(&f, sizeof(f), &file);
-	return lsm_decide(f);
+	return lsm_decide_open(f);
 }
 
 SEC("lsm/bprm_check_security")
@@ -438,7 +458,8 @@ int BPF_PROG(vg_lsm_bprm, struct linux_binprm *bprm)
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(vg_lsm_ptrace, struct task_struct *child, unsigned int mode)
 {
-	if (protect_self && child->tgid == vigil_tgid)
+	/* attaching, not the read checks of /proc/<vigil>/{fd,exe,...} */
+	if (protect_self && child->tgid == vigil_tgid && (mode & VG_PTRACE_MODE_ATTACH))
 		return self_protect();
 	return lsm_decide(NULL);
 }

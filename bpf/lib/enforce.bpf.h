@@ -27,6 +27,7 @@
 #define VG_SIGKILL 9
 #define VG_PF_KTHREAD 0x00200000
 #define VG_MODE_ENFORCE 2
+#define VG_PTRACE_MODE_ATTACH 0x02
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -137,6 +138,18 @@ static __always_inline int enf_rate_ok(const struct vg_enf_conf *conf)
 	return __sync_fetch_and_add(&r->count, 1) < conf->max_per_sec;
 }
 
+/* Every atom of the clause known true (unknown never acts). */
+static __always_inline int clause_true(struct vg_scratch *s, struct vg_eclause *cl)
+{
+	for (__u32 i = 0; i < VG_FATOMS; i++) {
+		if (i >= cl->natoms)
+			break;
+		if (atom_eval(s, &cl->atoms[i]) != VG_T_TRUE)
+			return 0;
+	}
+	return 1;
+}
+
 /* Act (or say what would have been done) for clause `cl`; the verdict goes
  * into the record's flags. */
 static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause *cl)
@@ -144,8 +157,6 @@ static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause
 	__u32 zero = 0;
 	struct vg_enf_conf *conf = bpf_map_lookup_elem(&enf_conf, &zero);
 
-	if (cl->action == VG_ENF_DENY)
-		return 0; /* the LSM hook decided, and flagged the task */
 	if (enf_spared(task))
 		return VG_F_ENF_SPARED;
 	if (cl->action != VG_ENF_KILL || !conf || conf->cap < VG_MODE_ENFORCE)
@@ -168,40 +179,38 @@ static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause
  */
 static __always_inline __u16 enforce_sys(struct vg_scratch *s, struct task_struct *task, __u32 ev)
 {
-	__u32 key = table_key(ev), gen = table_gen & 1;
+	__u32 key = table_key(ev, s->gen);
 	struct vg_enforce *t = bpf_map_lookup_elem(&enforce, &key);
 	struct vg_sys_event *e = (void *)s->rec;
-	__u32 c, i;
+	__u16 v, first = 0, first_rule = 0;
+	__u32 c;
 
 	if (!t || !t->nclauses)
 		return 0;
+	/* a kill wins over a report: the first clause that acts, else the
+	 * first that would have */
 	for (c = 0; c < VG_FCLAUSES; c++) {
 		struct vg_eclause *cl;
-		int all = 1;
-		__u16 v;
 
 		if (c >= t->nclauses)
 			break;
 		cl = &t->clauses[c];
-		for (i = 0; i < VG_FATOMS; i++) {
-			if (i >= cl->natoms)
-				break;
-			if (atom_eval(s, &cl->atoms[i]) != VG_T_TRUE) {
-				all = 0;
-				break;
-			}
-		}
-		if (!all)
-			continue;
+		if (cl->action == VG_ENF_DENY || !clause_true(s, cl))
+			continue; /* deny: the LSM hook decided, and said so */
 		v = enf_act(task, cl);
-		if (!v)
-			continue;
-		/* the generation says which ruleset the index is in */
-		e->enf_rule = (cl->rule + 1) | (gen << 15);
-		e->hdr.flags |= v;
-		return v;
+		if (v == VG_F_KILLED || !first) {
+			first = v;
+			first_rule = cl->rule;
+		}
+		if (v == VG_F_KILLED)
+			break;
 	}
-	return 0;
+	if (!first)
+		return 0;
+	/* the generation says which ruleset the index is in */
+	e->enf_rule = (first_rule + 1) | ((__u16)(s->gen & 1) << 15);
+	e->hdr.flags |= first;
+	return first;
 }
 
 #endif /* VIGIL_BPF_ENFORCE_H */

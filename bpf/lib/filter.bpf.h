@@ -62,6 +62,7 @@ enum {
 	VG_STAGE_EARLY = 1, /* sys_exit before the build: args, ret, comm, uids */
 	VG_STAGE_ENTRY = 2, /* sys_enter: everything but the result and what it resolves */
 	VG_STAGE_MID = 3,   /* sys_exit: the early stage's fields plus the resolved path */
+	VG_STAGE_LSM = 4,   /* an LSM hook: like the entry, the result taken as success */
 };
 
 static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
@@ -124,12 +125,20 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 		return VG_T_UNKNOWN;
 	if (ks->have_base == VG_BASE_UNREAD) {
 		struct file *f = (struct file *)ks->early_file;
-		const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+		struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 
+		/* a file that is a mount's root (a bind-mounted file) is named
+		 * by its mount point, as the walk names it: not decidable here */
+		if (d == BPF_CORE_READ(f, f_path.mnt, mnt_root)) {
+			ks->have_base = 0;
+			return VG_T_UNKNOWN;
+		}
 		__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
-		/* a name that fills the key may be longer: no decision */
+		/* a name as long as the key's room may be longer still (the
+		 * read stops there): no decision */
 		ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name), name) > 0 &&
-				!ks->bkey.name[VG_FBASE_MAX - 1];
+				!ks->bkey.name[VG_FBASE_MAX - 2];
 		if (!ks->have_base)
 			return VG_T_UNKNOWN;
 	}
@@ -159,9 +168,11 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	if (a->kind == VG_A_PATH_IN) {
 		switch (s->early) {
 		case VG_STAGE_ENTRY:
-			/* no resolved path yet: fd.name is known only for calls
-			 * whose fd.name is their path argument at exit too */
-			if (a->arg == VG_APATH_FD && !s->raw_path)
+		case VG_STAGE_LSM:
+			/* no resolved path (an LSM hook may have the file): fd.name
+			 * is known only for calls whose fd.name is their path
+			 * argument at exit too */
+			if (a->arg == VG_APATH_FD && e->path_slot == 0xffff && !s->raw_path)
 				return VG_T_UNKNOWN;
 			break;
 		case VG_STAGE_MID:
@@ -221,6 +232,9 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	case VG_A_ACC_WRITE:
 		if (a->arg != 0xff && a->arg >= 6)
 			return VG_T_UNKNOWN;
+		/* openat2's flags are in ext, read with the record's strings */
+		if (a->arg == 0xff && (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_MID))
+			return VG_T_UNKNOWN;
 		flags = a->arg == 0xff ? e->ext[0] : e->args[a->arg];
 		flags &= 3; /* O_ACCMODE */
 		r = a->kind == VG_A_ACC_READ ? (flags == 0 || flags == 2) : (flags == 1 || flags == 2);
@@ -258,7 +272,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
  */
 static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
-	__u32 key = table_key(ev);
+	__u32 key = table_key(ev, s->gen);
 	struct vg_filter *f = bpf_map_lookup_elem(&filters, &key);
 	__u32 c, i;
 
@@ -293,7 +307,7 @@ static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
 static __always_inline int filter_early(struct vg_scratch *s, struct task_struct *task, __u32 ev,
 					struct file *f)
 {
-	__u32 key = table_key(ev);
+	__u32 key = table_key(ev, s->gen);
 	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &key);
 	struct vg_sys_event *e = (void *)s->rec;
 	const struct cred *cred = task->cred;

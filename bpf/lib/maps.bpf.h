@@ -24,10 +24,12 @@ const volatile __u32 vigil_tgid = 0;
  */
 volatile __u32 table_gen = 0;
 
-/* Key of event id `ev` in the live half of a double-buffered table. */
-static __always_inline __u32 table_key(__u32 ev)
+/* Key of event id `ev` in half `gen` of a double-buffered table. A program
+ * reads table_gen once (into its scratch's `gen`) and uses that half all
+ * through, so a flip mid-run never mixes two rulesets. */
+static __always_inline __u32 table_key(__u32 ev, __u32 gen)
 {
-	return ev + (table_gen & 1) * VG_EV_MAX;
+	return ev + (gen & 1) * VG_EV_MAX;
 }
 
 /* Wake the consumer only once this much is waiting in a ring (set to a
@@ -116,7 +118,8 @@ struct vg_scratch {
 	__u8 early;	/* VG_STAGE_*: what the record holds yet */
 	__u8 have_base; /* bkey.name holds early_file's last component (VG_BASE_UNREAD: not yet) */
 	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
-	__u8 pad[5];
+	__u8 gen;	/* the table generation this run uses (read once) */
+	__u8 pad[4];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];

@@ -95,7 +95,8 @@ __noinline int rec_put_ubytes(struct vg_scratch *s, __u64 uptr, __u64 len)
 
 /* The absolute path of the kernel `struct path` at `path_addr` into string
  * slot `slot`, remembered as the record's resolved path; the slots before
- * it are claimed later (slot_claim skips it). */
+ * it are claimed later: `slot` must be the number of slots those take
+ * (arg_slots() in vigil.bpf.c), so that slot_claim reaches it no sooner. */
 __noinline int rec_put_path_at(struct vg_scratch *s, __u64 path_addr, __u32 slot)
 {
 	struct vg_str *sl;

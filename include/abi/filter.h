@@ -22,8 +22,8 @@
 #define VG_FCLAUSES 8
 #define VG_FATOMS 6
 /* Bytes of a path the prefix trie keys on (a power of two: the BPF side masks
- * indexes with it); longer paths are compared on
- * their first VG_FPATH_MAX bytes only, and a match there counts as unknown. */
+ * indexes with it); a longer path is looked up by its first bytes, where
+ * only prefix entries can match (rightly: the path does start with them). */
 #define VG_FPATH_MAX 128
 
 enum vg_atom_kind {
@@ -137,7 +137,8 @@ struct vg_eclause {
 struct vg_enforce {
 	__u8 nclauses;
 	__u8 nentry; /* clauses the sys_enter stage can decide (kill, report) */
-	__u8 pad[6];
+	__u8 ndeny;  /* clauses an LSM hook decides */
+	__u8 pad[5];
 	struct vg_eclause clauses[VG_FCLAUSES];
 };
 _Static_assert(sizeof(struct vg_enforce) == sizeof(struct vg_filter), "vg_enforce ABI");

@@ -86,20 +86,24 @@ static void run_usage(FILE *f)
 		"  -h, --help             this text\n");
 }
 
+/* The rule the kernel enforced, by the record's enf_rule (NULL: unknown). */
+static const struct vg_rule *enforced_rule(const struct run *rn, const struct vg_event *ev)
+{
+	unsigned idx = ev->enf_rule & 0x7fff, gen = ev->enf_rule >> 15;
+	const struct vg_ruleset *rs = gen == rn->gen ? rn->rs : rn->prev_rs;
+
+	return rs && idx && idx <= rs->nrules ? rs->rules[idx - 1] : NULL;
+}
+
 /* What the kernel did about rule r on this event (bpf/lib/enforce.bpf.h
  * wrote its verdict into the record: the rule's index + 1, and in bit 15
  * the table generation, i.e. which ruleset the index is in). */
 static enum vg_alert_action verdict(const struct run *rn, const struct vg_rule *r,
 				    const struct vg_event *ev)
 {
-	unsigned idx = ev->enf_rule & 0x7fff, gen = ev->enf_rule >> 15;
-	const struct vg_ruleset *rs = gen == rn->gen ? rn->rs : rn->prev_rs;
-	const struct vg_rule *acted;
+	const struct vg_rule *acted = enforced_rule(rn, ev);
 
-	if (r->mode != VG_MODE_ENFORCE || !idx || !rs || idx > rs->nrules)
-		return VG_ALERT_NONE;
-	acted = rs->rules[idx - 1];
-	if (acted != r && strcmp(acted->name, r->name))
+	if (r->mode != VG_MODE_ENFORCE || !acted || (acted != r && strcmp(acted->name, r->name)))
 		return VG_ALERT_NONE;
 	if (ev->flags & VG_F_KILLED)
 		return VG_ALERT_KILLED;
@@ -177,6 +181,9 @@ static void reload(struct run *rn, struct vg_agent *a)
 		err = vg_kfilter_build_enforce(&kf, rs, a->loader.lsm, &why);
 	memcpy(sys, rs->sys_enabled, sizeof(sys));
 	sys[VG_EV_SYS_chdir] = sys[VG_EV_SYS_fchdir] = true;
+	if (!err && kf.nentry && !a->loader.entry)
+		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
+			"entry stage was not loaded at start (restart vigil to load it)");
 	if (!err)
 		err = vg_loader_swap_rules(&a->loader, &kf, sys);
 	if (err) {
@@ -195,12 +202,28 @@ static void reload(struct run *rn, struct vg_agent *a)
 	strbuf_release(&why);
 }
 
+/* A kill or denial whose rule did not match again in user space. */
+static void unclaimed_action(struct run *rn, const struct vg_event *ev)
+{
+	static const char *const keys[] = { "proc.pid" };
+	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
+	const struct vg_rule *r = enforced_rule(rn, ev);
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s %.16s (pid %lld) at %s under rule '%s'",
+		 ev->flags & VG_F_KILLED ? "killed" : "denied", ev->task ? ev->task->comm : "?",
+		 vals[0], ev->sc ? ev->sc->name : "?", r ? r->name : "?");
+	internal_alert(rn, "vigil: enforcement", VG_PRIO_CRITICAL, msg, keys, vals, 1);
+	rn->killed++;
+}
+
 /* --protect-self refused a signal or a ptrace aimed at vigil. */
 static void self_protected(struct run *rn, const struct vg_event *ev)
 {
 	static const char *const keys[] = { "proc.pid", "evt.arg.sig" };
-	bool sig = ev->sc && strcmp(ev->sc->name, "ptrace");
-	unsigned arg = ev->sc && !strcmp(ev->sc->name, "tgkill") ? 2 : 1;
+	const char *name = ev->sc ? ev->sc->name : "";
+	bool sig = !strcmp(name, "kill") || !strcmp(name, "tkill") || !strcmp(name, "tgkill");
+	unsigned arg = !strcmp(name, "tgkill") ? 2 : 1;
 	long long vals[2] = { ev->task ? (long long)ev->task->pid : -1,
 			      sig ? (long long)ev->args[arg] : -1 };
 	char msg[160];
@@ -228,14 +251,16 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 	struct run *rn = a->ctx;
 	struct vg_rule *const *rules = rn->rs->by_ev[ev->type];
 	size_t n = rn->rs->n_by_ev[ev->type];
+	bool claimed = false;
 
 	if (ev->flags & VG_F_ENF_LIMITED)
 		rate_limited(rn, a, ev);
-	if ((ev->flags & VG_F_DENIED) && ev->enf_rule == VG_ENF_SELF)
+	if ((ev->flags & VG_F_DENIED) && ev->enf_rule == VG_ENF_SELF) {
 		self_protected(rn, ev);
-	if (!n)
 		return 0;
-	vg_evctx_begin(&rn->ctx, ev, proc);
+	}
+	if (n)
+		vg_evctx_begin(&rn->ctx, ev, proc);
 	for (size_t i = 0; i < n; i++) {
 		struct vg_rule *r = rules[i];
 		struct vg_alert al = { .rule = r };
@@ -273,7 +298,12 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 				&rn->ctx);
 		strbuf_addch(&rn->line, '\n');
 		fwrite(rn->line.buf, 1, rn->line.len, dst);
+		claimed |= al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED;
 	}
+	/* the kernel acted but the rule no longer matches in user space (the
+	 * process changed between the decision and now): still say so */
+	if ((ev->flags & (VG_F_KILLED | VG_F_DENIED)) && !claimed)
+		unclaimed_action(rn, ev);
 	return 0;
 }
 

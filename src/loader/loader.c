@@ -171,10 +171,10 @@ static int fill_enforce_tables(struct vg_loader *l, const struct vg_kfilter *kf,
 }
 
 /* Enforcement tables, the never-kill set and the global mode. */
-static int fill_enforce(struct vg_loader *l, const struct vg_loader_opts *o)
+static int fill_enforce(struct vg_loader *l, const struct vg_loader_opts *o, __u32 cap)
 {
 	int nfd = bpf_map__fd(l->skel->maps.never_kill);
-	struct vg_enf_conf conf = { .cap = o->enf_cap, .max_per_sec = o->max_kills_per_sec };
+	struct vg_enf_conf conf = { .cap = cap, .max_per_sec = o->max_kills_per_sec };
 	__u32 zero = 0;
 	__u8 one = 1;
 	int err = fill_enforce_tables(l, o->kfilter, 0);
@@ -285,19 +285,25 @@ static int attach_pinned(struct vg_loader *l)
 			return err;
 		}
 		snprintf(path, sizeof(path), VG_PIN_DIR "/links/%s", bpf_program__name(p));
+		/* the old link stays attached through our fd while its pin
+		 * is replaced, and goes only once the new one is pinned; if
+		 * pinning fails, the old one is pinned back */
 		old = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
-		if (old) {
+		if (old)
 			bpf_link__unpin(old);
-			bpf_link__destroy(old);
-			l->took_over = true;
-		}
 		err = bpf_link__pin(link, path);
 		if (err) {
 			vg_err("pinning %s: %s", path, strerror(-err));
 			bpf_link__destroy(link);
+			if (old && bpf_link__pin(old, path) == 0)
+				bpf_link__destroy(old);
 			return err;
 		}
 		l->links[l->nlinks++] = link;
+		if (old) {
+			bpf_link__destroy(old); /* unpinned: detached now */
+			l->took_over = true;
+		}
 	}
 	/* programs a previous vigil attached that this one does not load */
 	unpin_links(l->skel);
@@ -393,8 +399,9 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 		err = fill_enforce_tables(l, kf, next);
 	if (err)
 		return err;
-	/* syscalls the new rules need are switched on before the flip (the
-	 * live filter drops what its rules do not name); the others after */
+	/* syscalls the new rules need are switched on before the flip, the
+	 * others off after it: no moment when a syscall either ruleset
+	 * needs is not recorded */
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf conf;
@@ -420,7 +427,9 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 		else
 			bpf_map_update_elem(fd, &key, &off, BPF_ANY);
 	}
-	sets_drop_gen(l, cur);
+	/* The old generation's sets stay: a program that read table_gen before
+	 * the flip (an LSM hook can be preempted) may still look them up. The
+	 * next swap empties them before refilling. */
 	return 0;
 }
 
@@ -478,6 +487,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 
 		bpf_program__set_autoload(l->skel->progs.vg_sys_enter, entry);
 		l->skel->rodata->entry_stage = entry;
+		l->entry = entry;
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
@@ -532,8 +542,14 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	}
 	if (o->pin) {
 		/* a previous vigil's tables: shadow mode while they are
-		 * rewritten, its sets emptied */
+		 * rewritten and until our programs replace its, its sets and
+		 * syscall rows emptied */
 		vg_loader_set_cap(l, 0);
+		for (__u32 nr = 0; nr < VG_NR_MAX; nr++) {
+			struct vg_sc_conf off = { 0 };
+
+			bpf_map_update_elem(bpf_map__fd(l->skel->maps.sc_table), &nr, &off, BPF_ANY);
+		}
 		map_clear(l->skel->maps.comm_sets);
 		map_clear(l->skel->maps.path_sets);
 		map_clear(l->skel->maps.path_bases);
@@ -543,7 +559,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	err = fill_filters(l, o->kfilter, 0);
 	if (err)
 		goto fail;
-	err = fill_enforce(l, o);
+	err = fill_enforce(l, o, o->pin ? 0 : o->enf_cap);
 	if (err)
 		goto fail;
 	/* the syscall table last: it is what switches events on */
@@ -552,6 +568,8 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		goto fail;
 	if (o->pin) {
 		err = attach_pinned(l);
+		if (!err)
+			err = vg_loader_set_cap(l, o->enf_cap); /* ours alone now */
 		if (err)
 			goto fail;
 	} else {

@@ -38,7 +38,8 @@ struct vg_loader_opts {
 
 struct vg_loader {
 	struct vigil_bpf *skel;
-	bool lsm; /* the LSM hooks are attached */
+	bool lsm;   /* the LSM hooks are attached */
+	bool entry; /* the sys_enter stage is attached */
 	bool took_over; /* --pin found a previous vigil's pins and replaced its programs */
 	struct bpf_link *links[32]; /* --pin: the links we attached */
 	size_t nlinks;

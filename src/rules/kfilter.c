@@ -838,6 +838,8 @@ static int build_rule(struct vg_kfilter *kf, const struct vg_rule *r, unsigned e
 	return x.err;
 }
 
+static bool entry_decidable(const struct vg_fclause *c, unsigned ev, const struct vg_sc_desc *sc);
+
 int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 {
 	bool sys = false;
@@ -856,6 +858,19 @@ int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 		if (!r->ev[ev] || !vg_sc_by_ev(ev))
 			continue;
 		build_rule(NULL, r, ev, &d);
+		/* a successful exec is judged on the new program, which the
+		 * kernel can act on only at the exec's entry, where the name
+		 * and uids are still the caller's */
+		if (!d.wide && (ev == VG_EV_SYS_execve || ev == VG_EV_SYS_execveat))
+			for (int c = 0; c < d.n; c++)
+				if (!entry_decidable(&d.c[c], ev, vg_sc_by_ev(ev))) {
+					strbuf_addf(why, "on %s the kernel acts at the exec's entry, where "
+							 "proc.name, uids and the result are not the new "
+							 "program's yet: decide it by the filename (fd.name) "
+							 "and arguments",
+						    vg_ev_name(ev));
+					return -EINVAL;
+				}
 		if (!d.wide)
 			continue;
 		if (d.why && d.why->f.d && d.why->text && strcmp(d.why->text, d.why->f.d->name))
@@ -875,7 +890,27 @@ int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 /* Can the sys_enter stage decide this clause? Not with the result, the
  * socket, or a path the kernel resolves at exit (bpf/lib/filter.bpf.h,
  * VG_STAGE_ENTRY, reads those as unknown). */
-static bool entry_decidable(const struct vg_fclause *c, const struct vg_sc_desc *sc)
+/* Syscalls that change who the caller is: at their entry, its name, uids
+ * and namespaces are the ones before, not the ones user space judges. */
+static bool changes_identity(unsigned ev)
+{
+	switch (ev) {
+	case VG_EV_SYS_execve: case VG_EV_SYS_execveat:
+	case VG_EV_SYS_setuid: case VG_EV_SYS_setgid: case VG_EV_SYS_setreuid:
+	case VG_EV_SYS_setregid: case VG_EV_SYS_setresuid: case VG_EV_SYS_setresgid:
+	case VG_EV_SYS_setfsuid: case VG_EV_SYS_setfsgid: case VG_EV_SYS_capset:
+	case VG_EV_SYS_setns: case VG_EV_SYS_unshare:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Can the sys_enter stage decide this clause? Not with the result, the
+ * socket, a path the kernel resolves at exit (bpf/lib/filter.bpf.h,
+ * VG_STAGE_ENTRY, reads those as unknown), nor, for a syscall that changes
+ * the caller's identity, with that identity. */
+static bool entry_decidable(const struct vg_fclause *c, unsigned ev, const struct vg_sc_desc *sc)
 {
 	bool resolves = sc->post == VG_POST_FD_RET || sc->post == VG_POST_FD_ARG0;
 
@@ -885,8 +920,27 @@ static bool entry_decidable(const struct vg_fclause *c, const struct vg_sc_desc 
 		if (a->kind == VG_A_RET || a->kind == VG_A_LPORT || a->kind == VG_A_RPORT ||
 		    a->kind == VG_A_SOCKFAM || (a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD && resolves))
 			return false;
+		if (changes_identity(ev) &&
+		    (a->kind == VG_A_COMM_IN || a->kind == VG_A_EUID || a->kind == VG_A_LOGINUID ||
+		     a->kind == VG_A_CONTAINER))
+			return false;
 	}
 	return true;
+}
+
+/* Event ids an LSM hook covers (bpf/vigil.bpf.c vg_lsm_*): there deny refuses
+ * the operation; elsewhere a deny rule falls back. */
+static bool lsm_covers(unsigned ev)
+{
+	switch (ev) {
+	case VG_EV_SYS_open: case VG_EV_SYS_openat: case VG_EV_SYS_openat2: case VG_EV_SYS_creat:
+	case VG_EV_SYS_execve: case VG_EV_SYS_execveat: case VG_EV_SYS_ptrace:
+	case VG_EV_SYS_init_module: case VG_EV_SYS_finit_module: case VG_EV_SYS_bpf:
+	case VG_EV_SYS_mount: case VG_EV_SYS_kill: case VG_EV_SYS_tkill: case VG_EV_SYS_tgkill:
+		return true;
+	default:
+		return false;
+	}
 }
 
 int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool lsm,
@@ -896,18 +950,19 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 	kf->nenforce = kf->nentry = 0;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct vg_rule *r = rs->rules[i];
-		__u8 action = VG_ENF_KILL;
-
 		if (r->mode != VG_MODE_ENFORCE)
 			continue;
-		if (r->action == VG_ACTION_DENY)
-			action = lsm ? VG_ENF_DENY : r->fallback_kill ? VG_ENF_KILL : VG_ENF_REPORT;
 		kf->nenforce++;
 		for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
 			struct vg_enforce *t = &kf->enf[ev];
+			__u8 action = VG_ENF_KILL;
 			struct dnf d;
 			int err;
 
+			if (r->action == VG_ACTION_DENY)
+				action = lsm && lsm_covers(ev) ? VG_ENF_DENY
+					 : r->fallback_kill	     ? VG_ENF_KILL
+								     : VG_ENF_REPORT;
 			if (!r->ev[ev] || !vg_sc_by_ev(ev))
 				continue;
 			err = build_rule(kf, r, ev, &d);
@@ -925,7 +980,9 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 
 				cl->natoms = d.c[c].natoms;
 				cl->action = action;
-				if (action != VG_ENF_DENY && entry_decidable(&d.c[c], vg_sc_by_ev(ev))) {
+				if (action == VG_ENF_DENY)
+					t->ndeny++;
+				else if (entry_decidable(&d.c[c], ev, vg_sc_by_ev(ev))) {
 					t->nentry++;
 					kf->nentry++;
 				}

@@ -135,7 +135,7 @@ static int test_teardown(void **state)
 
 static void test_kill(void **state)
 {
-	struct vigil_proc v;
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	json_t *ev;
 
@@ -161,7 +161,7 @@ static void test_kill(void **state)
  * write after it never happens. */
 static void test_kill_at_entry(void **state)
 {
-	struct vigil_proc v;
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	struct stat st;
 	json_t *ev;
@@ -193,7 +193,7 @@ static void test_kill_at_entry(void **state)
  * would-kill. */
 static void assert_spared(const char *const *extra)
 {
-	struct vigil_proc v;
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	json_t *ev;
 
@@ -231,7 +231,7 @@ static void test_never_kill(void **state)
 static void test_rate_limit(void **state)
 {
 	const char *extra[] = { "--max-kills", "1", NULL };
-	struct vigil_proc v;
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r1, r2, r3;
 	json_t *ev;
 
@@ -261,7 +261,7 @@ static void test_runtime_mode(void **state)
 {
 	char ctl[160];
 	const char *extra[] = { "--control-file", ctl, NULL };
-	struct vigil_proc v;
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	FILE *f;
 
@@ -294,11 +294,12 @@ static void test_reload(void **state)
 	char path[160];
 	const char *argv[] = { "vigil", "run", "--rules", path, "--ringbuf", "1M", NULL };
 	const char *modes[] = { "alert", "enforce" };
-	struct vigil_proc v = { 0 };
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	FILE *f;
 
 	(void)state;
+	memset(&v, 0, sizeof(v));
 	snprintf(path, sizeof(path), "%s/reload.yaml", tmpdir);
 	for (int i = 0; i < 3; i++) {
 		f = fopen(path, "w");
@@ -380,7 +381,7 @@ static void unpin_all(void)
 static void test_pin(void **state)
 {
 	const char *extra[] = { "--pin", NULL };
-	struct vigil_proc v;
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	long first, second;
 	json_t *ev;
@@ -433,12 +434,13 @@ static void test_deny_without_lsm(void **state)
 {
 	char path[160];
 	const char *argv[] = { "vigil", "run", "--rules", path, "--ringbuf", "1M", NULL };
-	struct vigil_proc v = { 0 };
+	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	json_t *ev;
 	FILE *f;
 
 	(void)state;
+	memset(&v, 0, sizeof(v));
 	for (int fallback = 0; fallback < 2; fallback++) {
 		snprintf(path, sizeof(path), "%s/deny-%d.yaml", tmpdir, fallback);
 		f = fopen(path, "w");
