@@ -28,6 +28,22 @@ cat >/tmp/deny.yaml <<'RULES'
   tags: [T1204]
   mode: enforce
   action: deny
+- rule: deny mount
+  desc: mounting on the marked directory is refused
+  condition: evt.type = mount and fd.name = /tmp/vg-mnt
+  output: "mount on %fd.name"
+  priority: CRITICAL
+  tags: [T1611]
+  mode: enforce
+  action: deny
+- rule: deny module load
+  desc: module loads by insmod are refused
+  condition: evt.type in (init_module, finit_module) and proc.name = insmod
+  output: "module load by %proc.name"
+  priority: CRITICAL
+  tags: [T1547.006]
+  mode: enforce
+  action: deny
 - rule: kill opener
   desc: opening the kill file kills
   condition: evt.type in (open, openat) and fd.name = /tmp/vg-kill
@@ -81,6 +97,30 @@ else
 	not_ok "deny: the exec alert says denied"
 	diag /tmp/deny.out
 fi
+
+mkdir -p /tmp/vg-mnt
+out=$(/tmp/bin/sh -c 'mount -t tmpfs none /tmp/vg-mnt' 2>&1)
+rc=$?
+if [ "$rc" != 0 ] && ! grep -q " /tmp/vg-mnt " /proc/mounts; then
+	ok "deny: mount on the marked directory is refused (rc $rc)"
+else
+	not_ok "deny: mount on the marked directory is refused (rc $rc: $out)"
+fi
+check "deny: the mount alert says denied" \
+	wait_for /tmp/deny.out 10 '"rule":"deny mount"' '"action":"denied"'
+
+head -c 4096 /dev/urandom >/tmp/vg-garbage.ko
+cp /bin/busybox /tmp/bin/insmod
+out=$(/tmp/bin/insmod /tmp/vg-garbage.ko 2>&1)
+rc=$?
+# without the rule the kernel says "Invalid module format" (or "Exec format error")
+if [ "$rc" != 0 ] && echo "$out" | grep -q "not permitted"; then
+	ok "deny: a module load is refused with EPERM (rc $rc)"
+else
+	not_ok "deny: a module load is refused with EPERM (rc $rc: $out)"
+fi
+check "deny: the module alert says denied" \
+	wait_for /tmp/deny.out 10 '"rule":"deny module load"' '"action":"denied"'
 
 /tmp/bin/cat /tmp/vg-kill >/tmp/kill.out 2>&1
 rc=$?
