@@ -179,8 +179,7 @@ static void reload(struct run *rn, struct vg_agent *a)
 	err = vg_kfilter_build(&kf, rs, rn->user_filter);
 	if (!err)
 		err = vg_kfilter_build_enforce(&kf, rs, a->loader.lsm, &why);
-	memcpy(sys, rs->sys_enabled, sizeof(sys));
-	sys[VG_EV_SYS_chdir] = sys[VG_EV_SYS_fchdir] = true;
+	vg_agent_syscalls(rs->sys_enabled, sys);
 	if (!err && kf.nentry && !a->loader.entry)
 		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
 			"entry stage was not loaded at start (restart vigil to load it)");

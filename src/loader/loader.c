@@ -310,19 +310,37 @@ static int attach_pinned(struct vg_loader *l)
 	return 0;
 }
 
-/* Empty a hash map a previous vigil filled (its set ids mean other sets now). */
-static void map_clear(struct bpf_map *m)
+/*
+ * Delete the keys of map m that `drop` selects (NULL: all). Each deletion
+ * restarts the walk from the first key, which stays valid without a copy
+ * of the key set; a key that cannot be deleted ends the walk.
+ */
+static void map_delete_if(struct bpf_map *m, bool (*drop)(const struct bpf_map *m, const void *key,
+							  __u32 arg),
+			  __u32 arg)
 {
 	int fd = bpf_map__fd(m);
 	char key[512], next[512];
+	void *prev = NULL;
 
 	if (bpf_map__key_size(m) > sizeof(key))
 		return;
-	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, bpf_map__key_size(m));
+		if (drop && !drop(m, key, arg)) {
+			prev = key;
+			continue;
+		}
 		if (bpf_map_delete_elem(fd, key))
 			break;
+		prev = NULL;
 	}
+}
+
+/* Empty a hash map a previous vigil filled (its set ids mean other sets now). */
+static void map_clear(struct bpf_map *m)
+{
+	map_delete_if(m, NULL, 0);
 }
 
 int vg_loader_unpin(void)
@@ -355,36 +373,23 @@ int vg_loader_unpin(void)
 	return n;
 }
 
+/* A set map's key belongs to generation `gen` (the set id leads every set
+ * key; the path trie's is big-endian). */
+static bool key_of_gen(const struct bpf_map *m, const void *key, __u32 gen)
+{
+	__u32 set = *(const __u32 *)key;
+
+	if (bpf_map__type(m) == BPF_MAP_TYPE_LPM_TRIE)
+		set = ntohl(((const struct vg_path_key *)key)->set);
+	return (set & SET_GEN_BIT) == SET_BASE(gen);
+}
+
 /* Delete the set entries of generation `gen` from the three set maps. */
 static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 {
-	struct bpf_map *maps[] = { l->skel->maps.comm_sets, l->skel->maps.path_bases,
-				   l->skel->maps.path_sets };
-
-	for (size_t m = 0; m < 3; m++) {
-		int fd = bpf_map__fd(maps[m]);
-		bool trie = maps[m] == l->skel->maps.path_sets;
-		union {
-			struct vg_comm_key c;
-			struct vg_base_key b;
-			struct vg_path_key p;
-		} key, next;
-		void *prev = NULL;
-
-		/* collect-then-delete would need memory; deleting the current
-		 * key and restarting from the beginning is simple and bounded */
-		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-			__u32 set = trie ? ntohl(next.p.set) : next.c.set;
-
-			key = next;
-			if ((set & SET_GEN_BIT) == SET_BASE(gen)) {
-				bpf_map_delete_elem(fd, &key);
-				prev = NULL;
-			} else {
-				prev = &key;
-			}
-		}
-	}
+	map_delete_if(l->skel->maps.comm_sets, key_of_gen, gen);
+	map_delete_if(l->skel->maps.path_bases, key_of_gen, gen);
+	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
 }
 
 int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)

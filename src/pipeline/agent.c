@@ -57,6 +57,14 @@ static int on_event(void *ctx, const struct vg_event *ev)
 	return a->fn(a, ev, p);
 }
 
+void vg_agent_syscalls(const bool *wanted, bool *out)
+{
+	memcpy(out, wanted, VG_EV_MAX * sizeof(*out));
+	/* chdir and fchdir keep each process's cwd, which relative paths in
+	 * later events resolve against: always recorded once anything is */
+	out[VG_EV_SYS_chdir] = out[VG_EV_SYS_fchdir] = true;
+}
+
 int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_fn fn, void *ctx)
 {
 	struct stat st;
@@ -86,11 +94,8 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 		vg_err("allocating the process table: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	/* chdir and fchdir keep each process's cwd, which relative paths in
-	 * later events resolve against: always recorded once anything is. */
 	if (o->load.sys_enabled) {
-		memcpy(a->sys_enabled, o->load.sys_enabled, sizeof(a->sys_enabled));
-		a->sys_enabled[VG_EV_SYS_chdir] = a->sys_enabled[VG_EV_SYS_fchdir] = true;
+		vg_agent_syscalls(o->load.sys_enabled, a->sys_enabled);
 		a->opts.load.sys_enabled = a->sys_enabled;
 	}
 	a->opts.load.host_pidns = (uint32_t)a->host_pidns;

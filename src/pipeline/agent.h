@@ -66,6 +66,10 @@ struct vg_agent {
 	struct vg_runtime *runtime;	  /* container names and images (docker API) */
 };
 
+/* The syscall event ids the kernel must record for rules that want
+ * `wanted` ([VG_EV_MAX]): those, plus what the process table needs. */
+void vg_agent_syscalls(const bool *wanted, bool *out);
+
 /* Load, attach and seed. 0 or a negative errno (already logged). */
 int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_fn fn, void *ctx);
 /* Print the ready line and consume until stopped. 0, or negative errno. */

@@ -99,17 +99,6 @@ static void start(struct vigil_proc *v, const char *const *extra)
 	assert_int_equal(v->status, -1);
 }
 
-/* Wait until vigil's stderr holds `what`. */
-static bool wait_stderr(struct vigil_proc *v, const char *what)
-{
-	for (long long end = now_ms() + WAIT_MS; now_ms() < end;) {
-		if (v->err && strstr(v->err, what))
-			return true;
-		vigil_pump(v, 50);
-	}
-	return v->err && strstr(v->err, what);
-}
-
 /* `running`: the agent of the test running, stopped by the per-test
  * teardown even when an assertion ends the test early (or it would go on
  * killing). */
@@ -248,7 +237,7 @@ static void test_rate_limit(void **state)
 	assert_non_null(ev);
 	assert_string_equal(jstr(ev, "action"), "would-kill");
 	assert_non_null(wait_alert(&v, "vigil: enforcement rate limit exceeded", 0));
-	assert_true(wait_stderr(&v, "mode cap now alert (kill rate limit)"));
+	assert_true(vigil_wait_stderr(&v, "mode cap now alert (kill rate limit)", WAIT_MS));
 	/* shadow mode from then on, whatever the budget says */
 	r3 = run_victim();
 	assert_true(WIFEXITED(r3.status) && WEXITSTATUS(r3.status) == 0);
@@ -270,18 +259,18 @@ static void test_runtime_mode(void **state)
 	unlink(ctl);
 	start(&v, extra);
 	kill(v.pid, SIGUSR1);
-	assert_true(wait_stderr(&v, "mode cap now alert (SIGUSR1)"));
+	assert_true(vigil_wait_stderr(&v, "mode cap now alert (SIGUSR1)", WAIT_MS));
 	r = run_victim();
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	kill(v.pid, SIGUSR2);
-	assert_true(wait_stderr(&v, "mode cap now enforce (SIGUSR2)"));
+	assert_true(vigil_wait_stderr(&v, "mode cap now enforce (SIGUSR2)", WAIT_MS));
 	r = run_victim();
 	assert_true(killed_by_sigkill(r.status));
 	f = fopen(ctl, "w");
 	assert_non_null(f);
 	fputs("observe\n", f);
 	fclose(f);
-	assert_true(wait_stderr(&v, "mode cap now observe (the control file)"));
+	assert_true(vigil_wait_stderr(&v, "mode cap now observe (the control file)", WAIT_MS));
 	r = run_victim();
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	stop(&v);
@@ -321,8 +310,8 @@ static void test_reload(void **state)
 			continue;
 		}
 		kill(v.pid, SIGHUP);
-		assert_true(wait_stderr(&v, i == 1 ? "rules reloaded: 1 rules"
-						   : "the running rules stay in place"));
+		assert_true(vigil_wait_stderr(&v, i == 1 ? "rules reloaded: 1 rules"
+						   : "the running rules stay in place", WAIT_MS));
 		/* enforce since the first reload, still after the broken one */
 		r = run_victim();
 		assert_true(killed_by_sigkill(r.status));
@@ -412,7 +401,7 @@ static void test_pin(void **state)
 		vigil_free(&t);
 	}
 	start(&v, extra);
-	assert_true(wait_stderr(&v, "took over the programs"));
+	assert_true(vigil_wait_stderr(&v, "took over the programs", WAIT_MS));
 	second = pinned_link_id("vg_sys_exit");
 	assert_true(second > 0 && second != first);
 	assert_false(link_exists(first));

@@ -372,17 +372,6 @@ typedef void (*rules_writer)(const char *path, int only, void *arg);
  * filtering in the kernel, on the same workload: the union of the kernel
  * agents' alerts must be the user agent's alerts. Returns how many.
  */
-/* Wait until v's stderr holds `what`. */
-static bool wait_stderr(struct vigil_proc *v, const char *what)
-{
-	for (long long end = now_ms() + 20000; now_ms() < end;) {
-		if (v->err && strstr(v->err, what))
-			return true;
-		vigil_pump(v, 50);
-	}
-	return v->err && strstr(v->err, what);
-}
-
 /* `reload`: the kernel agents start on a placeholder rule and get their
  * real rules by SIGHUP, so the comparison runs on the tables a reload
  * swapped in (the other half of the double-buffered tables). */
@@ -420,7 +409,7 @@ static size_t differential_ex(rules_writer write, void *arg, int nrules, const c
 		if (reload) {
 			write(one, i, arg);
 			kill(kv[i].pid, SIGHUP);
-			assert_true(wait_stderr(&kv[i], "rules reloaded"));
+			assert_true(vigil_wait_stderr(&kv[i], "rules reloaded", 20000));
 		}
 	}
 	assert_int_equal(vigil_start(&uv, ua, 60000), 0);

@@ -513,3 +513,13 @@ int group_agent_end(struct vigil_proc *v, const char *tmpdir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
+
+bool vigil_wait_stderr(struct vigil_proc *v, const char *what, int timeout_ms)
+{
+	for (long long end = now_ms() + timeout_ms; now_ms() < end;) {
+		if (v->err && strstr(v->err, what))
+			return true;
+		vigil_pump(v, 50);
+	}
+	return v->err && strstr(v->err, what);
+}

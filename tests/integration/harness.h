@@ -41,6 +41,8 @@ int vigil_start(struct vigil_proc *v, const char *const *argv, int timeout_ms);
 /* Read whatever vigil printed within timeout_ms. Returns -1 once both pipes
  * are closed, else 0. */
 int vigil_pump(struct vigil_proc *v, int timeout_ms);
+/* Wait up to timeout_ms until v's stderr holds `what`. */
+bool vigil_wait_stderr(struct vigil_proc *v, const char *what, int timeout_ms);
 /* First collected event matching pred, waiting up to timeout_ms for more
  * output. NULL on timeout. The event stays owned by v. */
 json_t *vigil_wait(struct vigil_proc *v, event_pred pred, void *ctx, int timeout_ms);
