@@ -67,14 +67,6 @@ static int rounds = 5;
 static int listen_port;
 static int last_cpu;
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* ---- workloads, run in a child pinned to the last CPU ---- */
 
 static void do_open(long n)
@@ -116,14 +108,14 @@ static double run_workload(enum wl w)
 		double t0;
 
 		bench_pin(last_cpu);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (w == WL_OPEN)
 			do_open(wl_iters[w]);
 		else if (w == WL_EXEC)
 			bench_fork_exec_true(wl_iters[w]);
 		else
 			do_connect(wl_iters[w]);
-		ns = (now_ns() - t0) / wl_iters[w];
+		ns = (bench_now_ns() - t0) / wl_iters[w];
 		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
 			_exit(1);
 		_exit(0);
@@ -140,52 +132,7 @@ static double run_workload(enum wl w)
 	return ns;
 }
 
-/* Accepts and closes connections for the connect loop, on CPU 0. */
-static pid_t start_listener(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-	pid_t p;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 4096) ||
-	    getsockname(s, (struct sockaddr *)&sa, &len))
-		bench_die("listener");
-	listen_port = ntohs(sa.sin_port);
-	p = fork();
-	if (p == 0) {
-		bench_pin(0);
-		for (;;) {
-			int c = accept(s, NULL, NULL);
-
-			if (c >= 0)
-				close(c);
-		}
-	}
-	close(s);
-	return p;
-}
-
 /* ---- agent accounting ---- */
-
-static double proc_hwm_kib(pid_t pid)
-{
-	char path[64], line[256];
-	double kib = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lf", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
 
 /* Start vigil with the extra arguments, pinned to CPU 0; wait for its ready
  * line on stderr. */
@@ -200,7 +147,7 @@ static void vigil_stop(struct bench_agent *a, struct sample *s)
 	unsigned long long rec = 0, bytes = 0, lost = 0;
 	const char *p;
 
-	s->rss_kib = proc_hwm_kib(a->pid);
+	s->rss_kib = bench_hwm_kib(a->pid);
 	bench_agent_stop(a);
 	p = strstr(a->err, "stats: records ");
 	if (!p || sscanf(p, "stats: records %llu (%llu bytes), malformed %*u, lost %llu", &rec,
@@ -300,7 +247,7 @@ static void auditd_stop(struct bench_agent *a, struct sample *s)
 			lost = 0;
 		pclose(f);
 	}
-	s->rss_kib = proc_hwm_kib(a->pid);
+	s->rss_kib = bench_hwm_kib(a->pid);
 	kill(a->pid, SIGTERM);
 	waitpid(a->pid, NULL, 0);
 	s->records = 0;
@@ -382,20 +329,13 @@ static void measure(struct bench_bpf *sk, const char *vigil, enum cfg c, enum wl
 		bpf_link__destroy(links[i]);
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 static double median(enum wl w, enum cfg c, size_t field)
 {
 	double v[MAX_ROUNDS];
 
 	for (int r = 0; r < rounds; r++)
 		v[r] = *(const double *)((const char *)&res[w][c][r] + field);
-	qsort(v, rounds, sizeof(double), cmp_double);
+	qsort(v, rounds, sizeof(double), bench_cmp_double);
 	return v[rounds / 2];
 }
 
@@ -450,9 +390,9 @@ static void worst_case(const char *vigil)
 		bench_die("writing the worst-case rule");
 	vigil_start(&a, vigil, extra);
 	cpu0 = bench_cpu_s(a.pid);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	s.ns_op = run_workload(WL_OPEN);
-	secs = (now_ns() - t0) / 1e9;
+	secs = (bench_now_ns() - t0) / 1e9;
 	s.cpu_s = bench_cpu_s(a.pid) - cpu0;
 	vigil_stop(&a, &s);
 	printf("\nworst case: a rule matching every open, %ld opens flat out, default ring\n",
@@ -494,7 +434,7 @@ int main(int argc, char **argv)
 	close(fd);
 	last_cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
 	auditd_ok = auditd_probe();
-	listener = start_listener();
+	listener = bench_tcp_listener(0, &listen_port);
 	signal(SIGPIPE, SIG_IGN);
 	for (int w = 0; w < WL_MAX; w++) /* warm-up */
 		run_workload(w);

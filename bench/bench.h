@@ -8,15 +8,19 @@
 #ifndef VIGIL_BENCH_H
 #define VIGIL_BENCH_H
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef BENCH_NAME
@@ -36,6 +40,71 @@ static inline void bench_pin(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static inline double bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Peak resident set of pid (VmHWM), KiB; 0 if gone. */
+static inline double bench_hwm_kib(pid_t pid)
+{
+	char path[64], line[256];
+	double kib = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lf", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * A child pinned to `cpu` that accepts and closes TCP connections on a
+ * loopback port of the kernel's choice, for connect loops; its pid, and the
+ * port in *port. The caller kills it.
+ */
+static inline pid_t bench_tcp_listener(int cpu, int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	pid_t p;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 4096) ||
+	    getsockname(s, (struct sockaddr *)&sa, &len))
+		bench_die("listener");
+	*port = ntohs(sa.sin_port);
+	p = fork();
+	if (p == 0) {
+		bench_pin(cpu);
+		for (;;) {
+			int c = accept(s, NULL, NULL);
+
+			if (c >= 0)
+				close(c);
+		}
+	}
+	close(s);
+	return p;
+}
+
+static inline int bench_cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
 }
 
 /* A running agent and what it said on stderr. */

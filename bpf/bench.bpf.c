@@ -56,6 +56,15 @@ int BPF_PROG(empty_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* bench/hostbench's floor also has the entry side: vigil attaches
+ * tp_btf/sys_enter whenever a kill rule is loaded (the bundled rules have
+ * one). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(empty_sys_enter, struct pt_regs *regs, long id)
+{
+	return 0;
+}
+
 /* The rest of the floor for bench/agentbench: empty programs on the
  * lifecycle tracepoints vigil also attaches to. */
 SEC("tp_btf/sched_process_exec")
