@@ -27,6 +27,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function 
 # One static binary: libbpf, libelf, zlib, libzstd, libyaml and jansson (the
 # docker API's answers) all ship .a files in Debian.
 LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -ljansson
+# vigil itself also speaks NATS (src/fleet/) through libnats, of which
+# Debian ships only the shared library: those archives stay static, libnats
+# (and so glibc, libssl, libcrypto, libprotobuf-c under it) is linked
+# dynamically. libnats is version-pinned by its soname (libnats.so.3.4).
+LDLIBS_VIGIL := -Wl,-Bstatic -lbpf -lelf -lz -lzstd -lyaml -ljansson -Wl,-Bdynamic -lnats -lpthread
 
 SRC_ALL  := $(sort $(wildcard src/*/*.c))
 SRC_MAIN := src/cli/main.c
@@ -93,7 +98,7 @@ $(BUILD)/libvigil.a: $(OBJ_LIB)
 
 $(BUILD)/vigil: $(OBJ_MAIN) $(BUILD)/libvigil.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_STATIC)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_VIGIL)
 
 # --- tests ------------------------------------------------------------------
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
@@ -123,6 +128,15 @@ $(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
+
+# The fleet suite drives src/fleet/ directly (simulated agents publishing
+# through the library) besides running build/vigil: it links libvigil.
+$(BUILD)/tests/integration-fleet: tests/integration/fleet_it.c tests/integration/harness.c \
+		tests/integration/harness.h $(BUILD)/libvigil.a
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c \
+		$(BUILD)/libvigil.a -lcmocka $(LDLIBS_VIGIL)
 
 # Integration suites with a folder of their own, built from every .c there
 # plus the harness: tests/attacks/ (a scenario per bundled rule) and
@@ -168,6 +182,11 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_events.h $(BUILD)/fuzz
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN)
+
+$(BUILD)/bench/fleetbench: bench/fleetbench.c $(BUILD)/libvigil.a
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvigil.a $(LDLIBS_VIGIL)
 
 $(BUILD)/bench/%: bench/%.c $(SKELS) $(BUILD)/libvigil.a
 	@mkdir -p $(@D)

@@ -2,7 +2,9 @@
 /* Boot-time to wall-clock conversion; see clock.h. */
 #include "common/clock.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static uint64_t ts_ns(clockid_t id)
@@ -36,4 +38,31 @@ void vg_clock_rfc3339(uint64_t wall_ns, char *buf, size_t size)
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (unsigned)(wall_ns % 1000000000ull));
+}
+
+int vg_clock_parse_rfc3339(const char *s, int64_t *wall_ns)
+{
+	struct tm tm = { 0 };
+	int64_t frac = 0, scale = 1000000000;
+	const char *p;
+	time_t sec;
+
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+		}
+	}
+	if (strcmp(p, "Z"))
+		return -EINVAL;
+	sec = timegm(&tm);
+	if (sec == (time_t)-1)
+		return -EINVAL;
+	*wall_ns = (int64_t)sec * 1000000000 + frac;
+	return 0;
 }

@@ -932,22 +932,26 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void load_path(struct loader *l, const char *path)
+int vg_rule_path_files(const char *path, char ***out, size_t *nout)
 {
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
+	int err = 0;
 
-	if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
-		load_file(l, path);
-		return;
-	}
-	d = opendir(path);
-	if (!d) {
-		load_file(l, path);
-		return;
+	/* a file, or what cannot be opened as a directory: read as a file,
+	 * where a missing one is reported */
+	if (stat(path, &st) || !S_ISDIR(st.st_mode) || !(d = opendir(path))) {
+		names = malloc(sizeof(*names));
+		if (!names || !(names[0] = strdup(path))) {
+			free(names);
+			return -ENOMEM;
+		}
+		*out = names;
+		*nout = 1;
+		return 0;
 	}
 	while ((de = readdir(d))) {
 		size_t nl = strlen(de->d_name);
@@ -959,22 +963,53 @@ static void load_path(struct loader *l, const char *path)
 		if (n == cap) {
 			char **nn = realloc(names, (cap ? cap * 2 : 16) * sizeof(*nn));
 
-			if (!nn)
+			if (!nn) {
+				err = -ENOMEM;
 				break;
+			}
 			names = nn;
 			cap = cap ? cap * 2 : 16;
 		}
-		if (asprintf(&names[n], "%s/%s", path, de->d_name) > 0)
-			n++;
+		if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		n++;
 	}
 	closedir(d);
+	if (err) {
+		vg_rule_path_files_free(names, n);
+		return err;
+	}
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		load_file(l, names[i]);
+	*out = names;
+	*nout = n;
+	return 0;
+}
+
+void vg_rule_path_files_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
 		free(names[i]);
-	}
 	free(names);
+}
+
+static void load_path(struct loader *l, const char *path)
+{
+	char **names;
+	size_t n;
+
+	if (vg_rule_path_files(path, &names, &n)) {
+		struct vg_srcpos p = { .file = path, .line = 0, .col = 0 };
+
+		vg_diag_error(l->diag, &p, "cannot list: %s", strerror(ENOMEM));
+		l->failed = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		load_file(l, names[i]);
+	vg_rule_path_files_free(names, n);
 }
 
 /* --- exceptions as condition text ---------------------------------------------------------- */

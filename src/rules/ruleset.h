@@ -87,6 +87,15 @@ struct vg_ruleset *vg_ruleset_load(const char *const *paths, size_t npaths,
 				   struct vg_diag *diag);
 void vg_ruleset_free(struct vg_ruleset *rs);
 
+/*
+ * The files vg_ruleset_load reads for `path`, in its order: a directory's
+ * *.yaml and *.yml files sorted by name, anything else as itself. The array
+ * and its strings are malloc'd: free them with vg_rule_path_files_free().
+ * 0 or -ENOMEM.
+ */
+int vg_rule_path_files(const char *path, char ***names, size_t *n);
+void vg_rule_path_files_free(char **names, size_t n);
+
 /* Does rule r match the event in c? (c must be begun for the event.) */
 bool vg_rule_eval(const struct vg_rule *r, struct vg_evctx *c);
 
