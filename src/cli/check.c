@@ -55,6 +55,18 @@ static void print_evtypes(const struct vg_rule *r, FILE *out)
 		fprintf(out, "%s%s", i ? "," : "", names[i]);
 }
 
+void cli_rules_summary(const char *cmd, const struct vg_diag *diag, const char *outcome)
+{
+	fprintf(stderr, "vigil: %s: %u error%s, %u warning%s", cmd, diag->errors,
+		diag->errors == 1 ? "" : "s", diag->warnings, diag->warnings == 1 ? "" : "s");
+	if (diag->rules_total)
+		fprintf(stderr, "; %u of %u rules compile", diag->rules_total - diag->rules_bad,
+			diag->rules_total);
+	if (outcome)
+		fprintf(stderr, "; %s", outcome);
+	fputc('\n', stderr);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -88,12 +100,7 @@ int cmd_check(int argc, char **argv)
 	rs = vg_ruleset_load((const char *const *)argv + optind, (size_t)(argc - optind), NULL, 0,
 			     &diag);
 	if (!rs) {
-		fprintf(stderr, "vigil: check: %u error%s, %u warning%s", diag.errors,
-			diag.errors == 1 ? "" : "s", diag.warnings, diag.warnings == 1 ? "" : "s");
-		if (diag.rules_total)
-			fprintf(stderr, "; %u of %u rules compile", diag.rules_total - diag.rules_bad,
-				diag.rules_total);
-		fputc('\n', stderr);
+		cli_rules_summary("check", &diag, NULL);
 		return VG_EXIT_USAGE;
 	}
 	if (explain) {

@@ -12,6 +12,13 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_unpin(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
+
+struct vg_diag;
+
+/* The last line of a failed rules load, as `vigil check` prints it:
+ * "vigil: CMD: N errors, M warnings; K of R rules compile[; OUTCOME]". */
+void cli_rules_summary(const char *cmd, const struct vg_diag *diag, const char *outcome);
 
 struct vg_agent_opts;
 

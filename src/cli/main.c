@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "validate rule files (file:line:col errors), --explain them" },
 	{ "probe", cmd_probe, "report what this kernel offers and which enforcement is available" },
 	{ "unpin", cmd_unpin, "detach the programs 'vigil run --pin' left attached" },
+	{ "fleet", cmd_fleet, "a fleet on NATS JetStream: push rules, agents' status, rollout view" },
 };
 
 static void usage(FILE *f)

@@ -15,6 +15,7 @@
 
 struct vg_fleet {
 	natsConnection *nc;
+	uint64_t disconnects; /* atomic: bumped by libnats' disconnected callback */
 	jsCtx *js;
 	kvStore *kv; /* opened on first use */
 	int64_t timeout_ms;
@@ -57,22 +58,29 @@ int vg_fleet_errno(int st)
 
 /* Record why st happened (libnats' own last error text is the most
  * specific) and return it as an errno. */
+/* libnats' last error text without its "(conn.c:2088): " source prefix. */
+static const char *nats_text(natsStatus st)
+{
+	const char *txt = nats_GetLastError(NULL), *p;
+
+	if (!txt || !*txt)
+		return natsStatus_GetText(st);
+	if (txt[0] == '(' && (p = strstr(txt, "): ")))
+		return p + 3;
+	return txt;
+}
+
 static int fail(struct vg_fleet *f, natsStatus st, const char *what)
 {
-	const char *txt = nats_GetLastError(NULL);
-
-	snprintf(f->err, sizeof(f->err), "%s: %s", what,
-		 txt && *txt ? txt : natsStatus_GetText(st));
+	snprintf(f->err, sizeof(f->err), "%s: %s", what, nats_text(st));
 	return vg_fleet_errno(st);
 }
 
 static int fail_js(struct vg_fleet *f, natsStatus st, jsErrCode jerr, const char *what)
 {
 	if (jerr) {
-		const char *txt = nats_GetLastError(NULL);
-
 		snprintf(f->err, sizeof(f->err), "%s: JetStream error %d: %s", what, (int)jerr,
-			 txt && *txt ? txt : natsStatus_GetText(st));
+			 nats_text(st));
 		return jerr == JSStreamNotFoundErr ? -ENOENT : -EIO;
 	}
 	return fail(f, st, what);
@@ -91,6 +99,23 @@ void *vg_fleet_nats(struct vg_fleet *f)
 bool vg_fleet_connected(struct vg_fleet *f)
 {
 	return natsConnection_Status(f->nc) == NATS_CONN_STATUS_CONNECTED;
+}
+
+static void on_connected(natsConnection *nc, void *closure)
+{
+	/* vg_fleet_connected() polls the state: nothing to do here */
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+	struct vg_fleet *f = closure;
+
+	__atomic_add_fetch(&f->disconnects, 1, __ATOMIC_RELEASE);
+}
+
+uint64_t vg_fleet_disconnects(struct vg_fleet *f)
+{
+	return __atomic_load_n(&f->disconnects, __ATOMIC_ACQUIRE);
 }
 
 struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size_t errsize)
@@ -127,11 +152,21 @@ struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size
 	if (st == NATS_OK)
 		st = natsOptions_SetReconnectWait(opts, 250);
 	if (st == NATS_OK)
+		st = natsOptions_SetDisconnectedCB(opts, on_disconnected, f);
+	/* no publishing into libnats' reconnect buffer: a message sent after
+	 * the connection dropped must fail at once, or it could reach the
+	 * stream ahead of older ones the publisher has yet to send again */
+	if (st == NATS_OK)
+		st = natsOptions_SetReconnectBufSize(opts, 1);
+	if (st == NATS_OK)
 		st = natsOptions_SetPingInterval(opts, 2000);
 	if (st == NATS_OK)
 		st = natsOptions_SetMaxPingsOut(opts, 2);
+	/* with a callback, a connect that finds no server returns at once and
+	 * libnats keeps trying in the background (without one it would block,
+	 * retrying, inside natsConnection_Connect) */
 	if (st == NATS_OK && o->retry_connect)
-		st = natsOptions_SetRetryOnFailedConnect(opts, true, NULL, NULL);
+		st = natsOptions_SetRetryOnFailedConnect(opts, true, on_connected, NULL);
 	if (st == NATS_OK && o->creds) {
 		what = o->creds;
 		st = natsOptions_SetUserCredentialsFromFiles(opts, o->creds, NULL);
@@ -155,7 +190,14 @@ struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size
 	if (st == NATS_NOT_YET_CONNECTED && o->retry_connect)
 		st = NATS_OK;
 	if (st != NATS_OK) {
-		e = fail(f, st, "connect");
+		char what[160];
+		size_t n = o->nservers ? o->nservers : 1, l;
+
+		l = (size_t)snprintf(what, sizeof(what), "cannot connect to");
+		for (size_t i = 0; i < n && l < sizeof(what); i++)
+			l += (size_t)snprintf(what + l, sizeof(what) - l, "%s%s", i ? ", " : " ",
+					      o->nservers ? o->servers[i] : VG_FLEET_DEFAULT_SERVER);
+		e = fail(f, st, what);
 		goto err_opts;
 	}
 	{
@@ -331,14 +373,30 @@ static int open_kv(struct vg_fleet *f)
 	return 0;
 }
 
-int vg_fleet_rules_put(struct vg_fleet *f, const void *data, size_t len, uint64_t *rev)
+int vg_fleet_rules_put(struct vg_fleet *f, const void *data, size_t len, uint64_t expect,
+		       uint64_t *rev)
 {
 	natsStatus st;
 	int err = open_kv(f);
 
 	if (err)
 		return err;
-	st = kvStore_Put(rev, f->kv, VG_FLEET_RULES_KEY, data, (int)len);
+	if (expect) {
+		const char *why;
+
+		st = kvStore_Update(rev, f->kv, VG_FLEET_RULES_KEY, data, (int)len, expect);
+		/* libnats reports the server's "wrong last sequence" (JetStream
+		 * error 10071) only as text */
+		why = st != NATS_OK ? nats_GetLastError(NULL) : NULL;
+		if (why && strstr(why, "wrong last sequence")) {
+			snprintf(f->err, sizeof(f->err),
+				 "the ruleset changed since revision %llu was read (pushed meanwhile?)",
+				 (unsigned long long)expect);
+			return -EAGAIN;
+		}
+	} else {
+		st = kvStore_Put(rev, f->kv, VG_FLEET_RULES_KEY, data, (int)len);
+	}
 	if (st != NATS_OK)
 		return fail(f, st, "put " VG_FLEET_RULES_BUCKET "/" VG_FLEET_RULES_KEY);
 	return 0;

@@ -76,6 +76,8 @@ struct vg_fleet;
 struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size_t errsize);
 void vg_fleet_free(struct vg_fleet *f);
 bool vg_fleet_connected(struct vg_fleet *f);
+/* How many times the connection was lost since it was made. */
+uint64_t vg_fleet_disconnects(struct vg_fleet *f);
 const char *vg_fleet_error(const struct vg_fleet *f);
 
 /* The underlying libnats objects, for fleet/pub.c (natsConnection *). */
@@ -93,9 +95,12 @@ void vg_fleet_state_subject(struct strbuf *sb, const char *host);
  * state, where only the latest matters, is not spooled). */
 int vg_fleet_publish_sync(struct vg_fleet *f, const char *subject, const void *data, size_t len);
 
-/* The ruleset in the KV bucket: put returns its new revision in *rev; get
- * hands back a malloc'd copy (the caller frees it), -ENOENT when none. */
-int vg_fleet_rules_put(struct vg_fleet *f, const void *data, size_t len, uint64_t *rev);
+/* The ruleset in the KV bucket: put returns its new revision in *rev;
+ * with `expect` non-zero it stores only if the current revision is still
+ * `expect` (-EAGAIN when someone else stored one since); get hands back a
+ * malloc'd copy (the caller frees it), -ENOENT when none. */
+int vg_fleet_rules_put(struct vg_fleet *f, const void *data, size_t len, uint64_t expect,
+		       uint64_t *rev);
 int vg_fleet_rules_get(struct vg_fleet *f, char **data, size_t *len, uint64_t *rev);
 
 /* One stored message, as vg_fleet_read hands it to its callback. */

@@ -22,7 +22,7 @@ enum slot_state { SLOT_FREE, SLOT_SENT, SLOT_ACKED };
 
 /* In-flight messages, indexed by spool sequence modulo the window: every
  * sequence in flight lies in [spool head, head + window), so none share a
- * slot. `seq` tells a late ack of an abandoned send from the current one. */
+ * slot. `seq` tells which sequence a slot holds now. */
 struct slot {
 	uint64_t seq;
 	uint8_t state;
@@ -37,7 +37,14 @@ struct vg_fleet_pub {
 	pthread_mutex_t lock; /* slots, failed, events, stats below */
 	pthread_cond_t cond;  /* an ack or a failure arrived */
 	struct slot *slots;
-	bool failed;	      /* a failure since the last pump: resend from head */
+	unsigned inflight;    /* slots SENT: neither acked nor failed yet */
+	bool failed;	      /* a failure since the last pump */
+	/* After a failure or a lost connection nothing new is sent until
+	 * every send in flight has resolved (ack, error, or ack timeout);
+	 * then the cursor goes back to head. So no old send can land after
+	 * a resend has begun, and the stream keeps the spool's order. */
+	bool recovering;
+	uint64_t disconnects; /* vg_fleet_disconnects() when last looked at */
 	uint64_t events;
 	uint64_t sent, acked, duplicates, failures, rewinds;
 };
@@ -56,17 +63,18 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	seq = strtoull(dash + 1, NULL, 10);
 	pthread_mutex_lock(&p->lock);
 	s = &p->slots[seq % p->window];
-	if (pae) {
-		p->failures++;
-		/* a failure of a send already abandoned by a rewind changes
-		 * nothing: its message has been sent again since */
-		if (s->seq == seq && s->state == SLOT_SENT)
+	if (s->seq == seq && s->state == SLOT_SENT) {
+		p->inflight--;
+		if (pae) {
+			p->failures++;
 			p->failed = true;
-	} else if (s->seq == seq && s->state == SLOT_SENT) {
-		s->state = SLOT_ACKED;
-		p->acked++;
-		if (pa && pa->Duplicate)
-			p->duplicates++;
+			s->state = SLOT_FREE;
+		} else {
+			s->state = SLOT_ACKED;
+			p->acked++;
+			if (pa && pa->Duplicate)
+				p->duplicates++;
+		}
 	}
 	p->events++;
 	pthread_cond_signal(&p->cond);
@@ -133,13 +141,14 @@ int vg_fleet_pub_enqueue(struct vg_fleet_pub *p, const char *subject, const void
 	return vg_spool_append(p->sp, subject, data, len, NULL);
 }
 
-/* Move the spool's head over the acknowledged prefix; after a failure,
- * abandon every send in flight and put the cursor back at head. */
+/* Move the spool's head over the acknowledged prefix; after a failure or
+ * a lost connection, once nothing is in flight, put the cursor back at
+ * head so that everything unacknowledged is sent again in order. */
 static int settle(struct vg_fleet_pub *p)
 {
 	struct vg_spool_stats st;
-	uint64_t head, cur = vg_spool_cursor(p->sp);
-	bool failed;
+	uint64_t head, cur = vg_spool_cursor(p->sp), disc = vg_fleet_disconnects(p->f);
+	bool rewind = false;
 	int err;
 
 	vg_spool_stats(p->sp, &st);
@@ -153,16 +162,20 @@ static int settle(struct vg_fleet_pub *p)
 		s->state = SLOT_FREE;
 		head++;
 	}
-	failed = p->failed;
+	if (p->failed || (disc != p->disconnects && head < cur))
+		p->recovering = true;
 	p->failed = false;
-	if (failed) {
+	p->disconnects = disc;
+	if (p->recovering && !p->inflight) {
 		for (uint64_t q = head; q < cur; q++)
 			p->slots[q % p->window].state = SLOT_FREE;
+		p->recovering = false;
 		p->rewinds++;
+		rewind = true;
 	}
 	pthread_mutex_unlock(&p->lock);
 	err = vg_spool_ack(p->sp, head);
-	if (!err && failed)
+	if (!err && rewind)
 		err = vg_spool_rewind(p->sp);
 	return err;
 }
@@ -173,6 +186,12 @@ static int send_some(struct vg_fleet_pub *p)
 	struct vg_spool_stats st;
 
 	vg_spool_stats(p->sp, &st);
+	pthread_mutex_lock(&p->lock);
+	if (p->recovering) {
+		pthread_mutex_unlock(&p->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&p->lock);
 	while (vg_fleet_connected(p->f) && vg_spool_cursor(p->sp) < st.head + p->window) {
 		struct vg_spool_rec rec;
 		jsPubOptions po;
@@ -189,14 +208,25 @@ static int send_some(struct vg_fleet_pub *p)
 		po.MsgId = rec.msgid;
 		po.MaxWait = p->ack_wait_ms;
 		pthread_mutex_lock(&p->lock);
-		p->slots[rec.seq % p->window] = (struct slot){ .seq = rec.seq, .state = SLOT_SENT };
+		{
+			struct slot *s = &p->slots[rec.seq % p->window];
+
+			/* still SENT: a record the spool dropped (overflow) while
+			 * in flight; its ack no longer matters */
+			if (s->state == SLOT_SENT)
+				p->inflight--;
+			*s = (struct slot){ .seq = rec.seq, .state = SLOT_SENT };
+		}
+		p->inflight++;
 		p->sent++;
 		pthread_mutex_unlock(&p->lock);
 		ns = js_PublishMsgAsync(p->js, &m, &po);
 		if (ns != NATS_OK) {
-			/* not handed to libnats: resend from head next time */
+			/* not handed to libnats: no callback will come for it */
 			natsMsg_Destroy(m);
 			pthread_mutex_lock(&p->lock);
+			p->slots[rec.seq % p->window].state = SLOT_FREE;
+			p->inflight--;
 			p->failed = true;
 			pthread_mutex_unlock(&p->lock);
 			return 0;
@@ -240,7 +270,7 @@ int64_t vg_fleet_pub_pump(struct vg_fleet_pub *p, int timeout_ms)
 
 			if (left <= 0)
 				break;
-			if (left > 50 && vg_spool_cursor(p->sp) == st.head)
+			if (left > 50 && !p->inflight)
 				left = 50; /* nothing in flight: recheck the connection */
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += left / 1000;
