@@ -131,7 +131,7 @@ $(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness
 
 # The fleet suite drives src/fleet/ directly (simulated agents publishing
 # through the library) besides running build/vigil: it links libvigil.
-$(BUILD)/tests/integration-fleet: tests/integration/fleet_it.c tests/integration/harness.c \
+$(BUILD)/tests/integration-fleet: tests/integration/fleet_it.c tests/fleetsim.h tests/integration/harness.c \
 		tests/integration/harness.h $(BUILD)/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)

@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "fleet/alertscan.h"
 #include "fleet/bundle.h"
 #include "fleet/fleet.h"
 #include "fleet/heartbeat.h"
@@ -287,14 +288,7 @@ static int store(struct fleet_cli *c, struct vg_fleet *f, struct vg_bundle *b,
 		for (size_t i = 0; i < b->nfiles; i++)
 			jw_str(&w, NULL, b->files[i].name);
 		jw_arr_end(&w);
-		jw_arr_begin(&w, "overrides");
-		for (size_t i = 0; i < b->nov; i++) {
-			jw_obj_begin(&w, NULL);
-			jw_str(&w, "rule", b->ov[i].rule);
-			jw_str(&w, "mode", b->ov[i].mode);
-			jw_obj_end(&w);
-		}
-		jw_arr_end(&w);
+		vg_bundle_overrides_json(b, &w);
 		jw_obj_end(&w);
 		printf("%s\n", o.buf);
 		strbuf_release(&o);
@@ -630,6 +624,8 @@ struct rules_agg {
 	size_t n, cap;
 	uint64_t alerts, bad;
 	int64_t first_ns, last_ns;
+	char *buf; /* vg_alert_scan's strings */
+	size_t bufsize;
 };
 
 static struct rule_agg *agg_rule(struct rules_agg *a, const char *name)
@@ -675,29 +671,31 @@ static struct rule_agg *agg_rule(struct rules_agg *a, const char *name)
 static int collect_alert(const struct vg_fleet_msg *m, void *ctx)
 {
 	struct rules_agg *a = ctx;
-	json_t *root = json_loadb(m->data, m->len, 0, NULL), *of;
-	const char *rule, *host, *mode, *action, *proc, *cont;
+	struct vg_alert_keys k;
+	const char *host, *mode, *action, *proc, *cont;
 	struct rule_agg *r;
 
-	rule = json_string_value(json_object_get(root, "rule"));
-	if (!rule) {
+	/* decoded strings are never longer than the text they come from */
+	if (m->len + 1 > a->bufsize) {
+		char *nb = realloc(a->buf, m->len + 1);
+
+		if (!nb)
+			return -ENOMEM;
+		a->buf = nb;
+		a->bufsize = m->len + 1;
+	}
+	if (vg_alert_scan(m->data, m->len, &k, a->buf, a->bufsize) || !k.rule) {
 		a->bad++;
-		json_decref(root);
 		return 0;
 	}
-	r = agg_rule(a, rule);
-	if (!r) {
-		json_decref(root);
+	r = agg_rule(a, k.rule);
+	if (!r)
 		return -ENOMEM;
-	}
-	host = json_string_value(json_object_get(root, "hostname"));
-	mode = json_string_value(json_object_get(root, "mode"));
-	action = json_string_value(json_object_get(root, "action"));
-	of = json_object_get(root, "output_fields");
-	proc = json_string_value(json_object_get(of, "proc.exepath"));
-	if (!proc || !*proc)
-		proc = json_string_value(json_object_get(of, "proc.name"));
-	cont = json_string_value(json_object_get(of, "container.id"));
+	host = k.hostname;
+	mode = k.mode;
+	action = k.action;
+	proc = k.exepath && *k.exepath ? k.exepath : k.name;
+	cont = k.container;
 	r->matches++;
 	bump(r->hosts, host ? host : "?");
 	bump(r->modes, mode ? mode : "alert");
@@ -720,7 +718,6 @@ static int collect_alert(const struct vg_fleet_msg *m, void *ctx)
 	if (m->time_ns > a->last_ns)
 		a->last_ns = m->time_ns;
 	a->alerts++;
-	json_decref(root);
 	return 0;
 }
 
@@ -916,6 +913,7 @@ out:
 	}
 	free(a.v);
 	free(a.names);
+	free(a.buf);
 	free(order);
 	json_decref(a.index);
 	vg_fleet_free(f);

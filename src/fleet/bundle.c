@@ -205,15 +205,20 @@ void vg_bundle_encode(struct vg_bundle *b, struct strbuf *sb)
 		jw_obj_end(&w);
 	}
 	jw_arr_end(&w);
-	jw_arr_begin(&w, "overrides");
-	for (size_t i = 0; i < b->nov; i++) {
-		jw_obj_begin(&w, NULL);
-		jw_str(&w, "rule", b->ov[i].rule);
-		jw_str(&w, "mode", b->ov[i].mode);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	vg_bundle_overrides_json(b, &w);
 	jw_obj_end(&w);
+}
+
+void vg_bundle_overrides_json(const struct vg_bundle *b, struct json_w *w)
+{
+	jw_arr_begin(w, "overrides");
+	for (size_t i = 0; i < b->nov; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "rule", b->ov[i].rule);
+		jw_str(w, "mode", b->ov[i].mode);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 }
 
 int vg_bundle_decode(const char *data, size_t len, struct vg_bundle *b)

@@ -69,6 +69,10 @@ struct vg_ruleset *vg_bundle_load(const struct vg_bundle *b, struct vg_diag *dia
 /* Compute b->hash from what an agent loads. */
 void vg_bundle_hash(struct vg_bundle *b);
 
+struct json_w;
+/* The overrides as the member "overrides" of an object being written. */
+void vg_bundle_overrides_json(const struct vg_bundle *b, struct json_w *w);
+
 /* The JSON value (hash computed first). */
 void vg_bundle_encode(struct vg_bundle *b, struct strbuf *sb);
 /* Parse a stored value: -EINVAL (not a bundle, or its hash does not match

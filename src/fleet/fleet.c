@@ -13,6 +13,9 @@
 
 #include "fleet/fleet.h"
 
+/* Messages per fetch when reading a stream back. */
+#define VG_FLEET_READ_BATCH 1024
+
 struct vg_fleet {
 	natsConnection *nc;
 	uint64_t disconnects; /* atomic: bumped by libnats' disconnected callback */
@@ -440,7 +443,7 @@ int64_t vg_fleet_read(struct vg_fleet *f, const char *stream, const char *filter
 	natsSubscription *sub = NULL;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
-	uint64_t last_seq;
+	uint64_t last_seq, pending;
 	int64_t n = 0;
 	natsStatus st;
 	int err = 0;
@@ -455,63 +458,83 @@ int64_t vg_fleet_read(struct vg_fleet *f, const char *stream, const char *filter
 	}
 	jsStreamInfo_Destroy(si);
 
-	/* an ordered consumer: ephemeral, flow-controlled, re-created by
-	 * libnats at the right place if a message goes missing */
+	/* an ephemeral pull consumer, no acks: the reader asks for batches
+	 * as fast as it handles them (a push consumer handing over one
+	 * message at a time costs a thread switch per message) */
 	jsSubOptions_Init(&so);
 	so.Stream = stream;
-	so.Ordered = true;
+	so.Config.AckPolicy = js_AckNone;
+	so.Config.InactiveThreshold = 60 * 1000000000LL; /* gone if the reader dies */
 	if (since_ns) {
 		so.Config.DeliverPolicy = js_DeliverByStartTime;
 		so.Config.OptStartTime = since_ns;
 	} else {
 		so.Config.DeliverPolicy = js_DeliverAll;
 	}
-	st = js_SubscribeSync(&sub, f->js, filter, NULL, &so, &jerr);
+	st = js_PullSubscribe(&sub, f->js, filter, NULL, NULL, &so, &jerr);
 	if (st != NATS_OK)
 		return fail_js(f, st, jerr, stream);
-	/* mark a large pending limit: a reader of 1M alerts is not slow, it
-	 * reads as fast as it parses */
-	natsSubscription_SetPendingLimits(sub, 1 << 20, 1 << 30);
 	st = natsSubscription_GetConsumerInfo(&ci, sub, NULL, &jerr);
 	if (st != NATS_OK) {
 		err = fail_js(f, st, jerr, "consumer info");
 		goto out;
 	}
-	if (!ci->NumPending && !ci->Delivered.Consumer)
-		goto out; /* nothing matches */
-	for (;;) {
-		jsMsgMetaData *meta = NULL;
-		natsMsg *m = NULL;
-		struct vg_fleet_msg fm;
-		uint64_t pending;
+	pending = ci->NumPending;
+	while (pending && !err) {
+		natsMsgList list = { 0 };
+		jsFetchRequest req;
 
-		st = natsSubscription_NextMsg(&m, sub, f->timeout_ms);
+		jsFetchRequest_Init(&req);
+		req.Batch = pending < VG_FLEET_READ_BATCH ? (int)pending : VG_FLEET_READ_BATCH;
+		req.Expires = f->timeout_ms * 1000000LL;
+		st = natsSubscription_FetchRequest(&list, sub, &req);
 		if (st != NATS_OK) {
-			err = fail(f, st, "reading the stream");
-			goto out;
-		}
-		st = natsMsg_GetMetaData(&meta, m);
-		if (st != NATS_OK) {
-			natsMsg_Destroy(m);
-			err = fail(f, st, "message metadata");
-			goto out;
-		}
-		fm.subject = natsMsg_GetSubject(m);
-		fm.data = natsMsg_GetData(m);
-		fm.len = (size_t)natsMsg_GetDataLength(m);
-		fm.seq = meta->Sequence.Stream;
-		fm.time_ns = meta->Timestamp;
-		pending = meta->NumPending;
-		jsMsgMetaData_Destroy(meta);
-		err = fn(&fm, ctx);
-		natsMsg_Destroy(m);
-		n++;
-		if (err || !pending || fm.seq >= last_seq)
+			err = fail_js(f, st, jerr, "reading the stream");
 			break;
+		}
+		for (int i = 0; i < list.Count && !err; i++) {
+			natsMsg *m = list.Msgs[i];
+			jsMsgMetaData *meta = NULL;
+			struct vg_fleet_msg fm;
+
+			st = natsMsg_GetMetaData(&meta, m);
+			if (st != NATS_OK) {
+				err = fail(f, st, "message metadata");
+				break;
+			}
+			fm.subject = natsMsg_GetSubject(m);
+			fm.data = natsMsg_GetData(m);
+			fm.len = (size_t)natsMsg_GetDataLength(m);
+			fm.seq = meta->Sequence.Stream;
+			fm.time_ns = meta->Timestamp;
+			pending = meta->NumPending;
+			jsMsgMetaData_Destroy(meta);
+			err = fn(&fm, ctx);
+			n++;
+			/* messages stored after the read began are not its business */
+			if (fm.seq >= last_seq)
+				pending = 0;
+		}
+		natsMsgList_Destroy(&list);
 	}
 out:
 	jsConsumerInfo_Destroy(ci);
 	natsSubscription_Unsubscribe(sub);
 	natsSubscription_Destroy(sub);
 	return err ? err : n;
+}
+
+int vg_fleet_stream_state(struct vg_fleet *f, const char *stream, uint64_t *msgs,
+			  uint64_t *bytes)
+{
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus st = js_GetStreamInfo(&si, f->js, stream, NULL, &jerr);
+
+	if (st != NATS_OK)
+		return fail_js(f, st, jerr, stream);
+	*msgs = si->State.Msgs;
+	*bytes = si->State.Bytes;
+	jsStreamInfo_Destroy(si);
+	return 0;
 }

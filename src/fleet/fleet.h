@@ -123,6 +123,11 @@ typedef int (*vg_fleet_msg_fn)(const struct vg_fleet_msg *m, void *ctx);
 int64_t vg_fleet_read(struct vg_fleet *f, const char *stream, const char *filter,
 		      int64_t since_ns, vg_fleet_msg_fn fn, void *ctx);
 
+/* A stream's size: messages and bytes stored (with JetStream's per-message
+ * overhead: subject, headers, timestamps). */
+int vg_fleet_stream_state(struct vg_fleet *f, const char *stream, uint64_t *msgs,
+			  uint64_t *bytes);
+
 /* Map a libnats status to a negative errno (for fleet/pub.c). */
 int vg_fleet_errno(int nats_status);
 

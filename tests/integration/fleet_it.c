@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../fleetsim.h"
 #include "common/clock.h"
 #include "fleet/bundle.h"
 #include "fleet/fleet.h"
@@ -40,97 +41,22 @@
 
 #define WAIT_MS 20000
 
-static char tmpdir[64], jsdir[96], logpath[96], url[64];
-static unsigned short port;
-static pid_t server = -1;
+static char tmpdir[64], url[64];
+static struct natsd srv;
 
-/* --- the server -------------------------------------------------------------------------- */
+static int server_start(void)
+{
+	return natsd_start(&srv, WAIT_MS);
+}
+
+static void server_kill(void)
+{
+	natsd_kill(&srv);
+}
 
 static unsigned short free_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned short p = 0;
-
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		p = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return p;
-}
-
-static bool log_has(const char *what, size_t from)
-{
-	FILE *f = fopen(logpath, "r");
-	char *buf = NULL;
-	size_t n = 0;
-	bool found = false;
-
-	if (!f)
-		return false;
-	if (getdelim(&buf, &n, '\0', f) > 0 && strlen(buf) > from)
-		found = strstr(buf + from, what) != NULL;
-	free(buf);
-	fclose(f);
-	return found;
-}
-
-static size_t log_size(void)
-{
-	struct stat st;
-
-	return stat(logpath, &st) ? 0 : (size_t)st.st_size;
-}
-
-/* Start nats-server on `port` with JetStream in jsdir; wait until it logs
- * that it is ready (a deadline, not a sleep). 0 or -1. */
-static int server_start(void)
-{
-	char portstr[16];
-	size_t from = log_size();
-	long long deadline = now_ms() + WAIT_MS;
-
-	snprintf(portstr, sizeof(portstr), "%u", port);
-	server = fork();
-	if (server < 0)
-		return -1;
-	if (server == 0) {
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", portstr, "-js", "-sd",
-		       jsdir, NULL);
-		_exit(127);
-	}
-	while (now_ms() < deadline) {
-		int st;
-
-		if (log_has("Server is ready", from))
-			return 0;
-		if (waitpid(server, &st, WNOHANG) == server) {
-			fprintf(stderr, "nats-server exited (status %d); see %s\n", st, logpath);
-			server = -1;
-			return -1;
-		}
-		usleep(20000);
-	}
-	fprintf(stderr, "nats-server not ready within %d ms; see %s\n", WAIT_MS, logpath);
-	return -1;
-}
-
-/* SIGKILL: a crash, nothing flushed or said to the clients. */
-static void server_kill(void)
-{
-	if (server > 0) {
-		kill(server, SIGKILL);
-		waitpid(server, NULL, 0);
-	}
-	server = -1;
+	return natsd_free_port();
 }
 
 static int group_setup(void **state)
@@ -138,11 +64,10 @@ static int group_setup(void **state)
 	strcpy(tmpdir, "/tmp/vigil-fleet-it-XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
-	snprintf(jsdir, sizeof(jsdir), "%s/js", tmpdir);
-	snprintf(logpath, sizeof(logpath), "%s/nats-server.log", tmpdir);
-	port = free_port();
-	snprintf(url, sizeof(url), "nats://127.0.0.1:%u", port);
-	return port && !server_start() ? 0 : -1;
+	if (natsd_init(&srv, tmpdir))
+		return -1;
+	snprintf(url, sizeof(url), "%s", srv.url);
+	return server_start() ? -1 : 0;
 }
 
 static int group_teardown(void **state)
@@ -173,43 +98,10 @@ static struct vg_fleet *connect_fleet(bool retry)
 	return f;
 }
 
-/* One alert exactly as `vigil run` prints it (Falco's keys plus mode and
- * action); `i` is in the pid and the output so each is distinct. */
 static void alert_json(struct strbuf *sb, const char *host, const char *rule, const char *mode,
 		       const char *action, const char *exe, const char *cont, unsigned i)
 {
-	struct json_w w;
-	char ts[40], out[256];
-	const char *name = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
-	uint64_t t = (uint64_t)time(NULL) * 1000000000ull + i;
-
-	vg_clock_rfc3339(t, ts, sizeof(ts));
-	snprintf(out, sizeof(out), "Sensitive file opened for reading (file=/etc/shadow proc=%s "
-				   "pid=%u \"quoted\" \\ tab\t)", name, 1000 + i);
-	jw_init(&w, sb);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "time", ts);
-	jw_str(&w, "rule", rule);
-	jw_str(&w, "priority", "Warning");
-	jw_str(&w, "output", out);
-	jw_obj_begin(&w, "output_fields");
-	jw_str(&w, "container.id", cont);
-	jw_uint(&w, "evt.time", t);
-	jw_str(&w, "fd.name", "/etc/shadow");
-	jw_str(&w, "proc.exepath", exe);
-	jw_str(&w, "proc.name", name);
-	jw_uint(&w, "proc.pid", 1000 + i);
-	jw_uint(&w, "user.uid", 0);
-	jw_obj_end(&w);
-	jw_arr_begin(&w, "tags");
-	jw_str(&w, NULL, "T1003.008");
-	jw_str(&w, NULL, "mitre_credential_access");
-	jw_arr_end(&w);
-	jw_str(&w, "hostname", host);
-	jw_str(&w, "source", "syscall");
-	jw_str(&w, "mode", mode);
-	jw_str(&w, "action", action);
-	jw_obj_end(&w);
+	fleetsim_alert(sb, host, rule, mode, action, exe, cont, i);
 }
 
 /* A simulated agent: its spool, its publisher. */

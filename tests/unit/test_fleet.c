@@ -14,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/sha256.h"
+#include "fleet/alertscan.h"
 #include "fleet/bundle.h"
 #include "fleet/heartbeat.h"
 
@@ -184,6 +185,47 @@ static void test_bundle_roundtrip_and_override(void **state)
 	strbuf_release(&sb);
 }
 
+static int scan(const char *json, struct vg_alert_keys *k, char *buf, size_t size)
+{
+	return vg_alert_scan(json, strlen(json), k, buf, size);
+}
+
+static void test_alert_scan(void **state)
+{
+	struct vg_alert_keys k;
+	char buf[512];
+	const char *alert =
+		"{\"time\":\"2026-11-30T10:00:00.000000001Z\",\"rule\":\"Read \\\"shadow\\\" \\u00e9\\ud83d\\ude00\","
+		"\"priority\":\"Warning\",\"output\":\"x \\\\ y\\t{\\\"[\",\"output_fields\":{\"a\":[1,{\"b\":[]},"
+		"\"]\"],\"container.id\":\"c0ffee\",\"evt.time\":1764496800000000001,\"proc.exepath\":"
+		"\"/usr/bin/cat\",\"proc.name\":\"cat\",\"proc.pid\":-12,\"n\":null,\"t\":true,\"e\":{}},"
+		"\"tags\":[\"T1003.008\"],\"hostname\":\"web-1\",\"source\":\"syscall\",\"mode\":\"alert\","
+		"\"action\":\"would-kill\"}\n";
+
+	assert_int_equal(scan(alert, &k, buf, sizeof(buf)), 0);
+	assert_string_equal(k.rule, "Read \"shadow\" \xc3\xa9\xf0\x9f\x98\x80");
+	assert_string_equal(k.hostname, "web-1");
+	assert_string_equal(k.mode, "alert");
+	assert_string_equal(k.action, "would-kill");
+	assert_string_equal(k.exepath, "/usr/bin/cat");
+	assert_string_equal(k.name, "cat");
+	assert_string_equal(k.container, "c0ffee");
+	/* the same keys at the wrong depth are not taken */
+	assert_int_equal(scan("{\"x\":{\"rule\":\"no\"},\"proc.name\":\"no\"}", &k, buf, sizeof(buf)), 0);
+	assert_null(k.rule);
+	assert_null(k.name);
+	/* not JSON, not one object, a kept value not a string, too small */
+	assert_int_equal(scan("{\"rule\":\"a\"", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("{\"rule\":\"a\"} {}", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("{\"rule\":1}", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("{\"a\":[1,2}", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("{\"rule\":\"a\\q\"}", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("{\"rule\":\"tab\there\"}", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("[]", &k, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(scan("{\"rule\":\"abcdef\"}", &k, buf, 4), -ENOSPC);
+	assert_int_equal(scan("{}", &k, buf, sizeof(buf)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_heartbeat_roundtrip),
 		cmocka_unit_test(test_bundle_roundtrip_and_override),
+		cmocka_unit_test(test_alert_scan),
 	};
 
 	return cmocka_run_group_tests_name("fleet", tests, NULL, NULL);
