@@ -53,7 +53,7 @@ INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
 	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES))
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench \
-	$(BUILD)/bench/ctxbench $(BUILD)/bench/hostbench
+	$(BUILD)/bench/ctxbench $(BUILD)/bench/hostbench $(BUILD)/bench/fleetbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
 all: $(BUILD)/vigil
@@ -229,6 +229,7 @@ bench:
 	$(BUILD)/bench/ctxbench $(BUILD)/vigil
 	$(BUILD)/bench/killbench $(BUILD)/vigil
 	$(BUILD)/bench/hostbench $(BUILD)/vigil
+	$(BUILD)/bench/fleetbench $(BUILD)/vigil
 
 format:
 	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)
