@@ -75,6 +75,7 @@ struct natsd {
 	pid_t pid; /* -1 when not running */
 	unsigned short port;
 	char store[192], log[192], url[64];
+	const char *extra[12]; /* more nats-server arguments (TLS), NULL-ended */
 };
 
 /* A TCP port on 127.0.0.1 nobody listened on a moment ago; 0 on failure. */
@@ -145,13 +146,18 @@ static inline int natsd_start(struct natsd *s, int timeout_ms)
 		return -1;
 	if (s->pid == 0) {
 		int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		const char *argv[24] = { "nats-server", "-a", "127.0.0.1", "-p", port, "-js", "-sd",
+					 s->store };
+		size_t n = 8;
 
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", port, "-js", "-sd",
-		       s->store, (char *)NULL);
+		for (size_t i = 0; s->extra[i] && n < 23; i++)
+			argv[n++] = s->extra[i];
+		argv[n] = NULL;
+		execvp("nats-server", (char *const *)argv);
 		_exit(127);
 	}
 	while (natsd_ms() < deadline) {

@@ -204,6 +204,21 @@ static int parse_opts(struct fleet_cli *c, int argc, char **argv)
 		vg_err("fleet: --tls-cert and --tls-key go together");
 		return VG_EXIT_USAGE;
 	}
+	/* libnats reads these files only while connecting, and then says
+	 * little about which one failed: check them here */
+	{
+		const char *files[][2] = { { "--creds", c->o.creds },
+					   { "--tls-ca", c->o.tls_ca },
+					   { "--tls-cert", c->o.tls_cert },
+					   { "--tls-key", c->o.tls_key } };
+
+		for (size_t i = 0; i < 4; i++) {
+			if (files[i][1] && access(files[i][1], R_OK)) {
+				vg_err("%s %s: %s", files[i][0], files[i][1], strerror(errno));
+				return VG_EXIT_USAGE;
+			}
+		}
+	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
 	return 0;

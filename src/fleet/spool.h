@@ -29,6 +29,11 @@
  * cursor; vg_spool_ack() moves head; vg_spool_rewind() puts the cursor back
  * at head so that everything unacknowledged is sent again.
  *
+ * Durability: appends are written, not fsync'd. An agent that crashes or
+ * is killed loses nothing (the kernel's page cache keeps the writes); a
+ * power cut may lose the records appended in the last seconds before it,
+ * the price of not paying an fsync per alert.
+ *
  * Not thread-safe: one thread (a sink's worker) owns a spool. Functions
  * return 0 or a negative errno unless said otherwise.
  */

@@ -743,6 +743,123 @@ static void test_bad_options(void **state)
 	vigil_free(&v);
 }
 
+/* A CA, a server certificate for 127.0.0.1 and a client certificate,
+ * made with the openssl command in dir. 0 or -1. */
+static int make_certs(const char *dir)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && exec >openssl.log 2>&1 && "
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
+		 "-subj /CN=vigil-test-ca && "
+		 "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
+		 "-subj /CN=127.0.0.1 && "
+		 "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' >san.ext && "
+		 "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		 "-out server.pem -days 2 -extfile san.ext && "
+		 "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+		 "-subj /CN=vigil-agent && "
+		 "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		 "-out client.pem -days 2",
+		 dir);
+	return system(cmd) ? -1 : 0;
+}
+
+/* A second server that speaks only TLS and wants a client certificate:
+ * the TLS options reach libnats, for the commands and for an agent. */
+static void test_tls(void **state)
+{
+	char dir[128], ca[160], cert[160], key[160], scert[160], skey[160], turl[64];
+	struct natsd t;
+	struct vigil_proc v;
+	struct vg_fleet_opts o = { .nservers = 1, .timeout_ms = 5000 };
+	struct vg_fleet *f;
+	struct vg_spool *sp;
+	struct vg_fleet_pub *pub;
+	struct readback rb = { .all = STRBUF_INIT };
+	char err[256], sdir[160];
+
+	snprintf(dir, sizeof(dir), "%s/tls", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(make_certs(dir), 0);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/client.pem", dir);
+	snprintf(key, sizeof(key), "%s/client.key", dir);
+	snprintf(scert, sizeof(scert), "%s/server.pem", dir);
+	snprintf(skey, sizeof(skey), "%s/server.key", dir);
+	assert_int_equal(natsd_init(&t, dir), 0);
+	t.extra[0] = "--tlsverify";
+	t.extra[1] = "--tlscert";
+	t.extra[2] = scert;
+	t.extra[3] = "--tlskey";
+	t.extra[4] = skey;
+	t.extra[5] = "--tlscacert";
+	t.extra[6] = ca;
+	assert_int_equal(natsd_start(&t, WAIT_MS), 0);
+	snprintf(turl, sizeof(turl), "tls://127.0.0.1:%u", t.port);
+
+	{
+		const char *argv[] = { "vigil", "fleet", "status", "--json", "--server", turl,
+				       "--tls-ca", ca, "--tls-cert", cert, "--tls-key", key, NULL };
+
+		memset(&v, 0, sizeof(v));
+		assert_int_equal(WEXITSTATUS(vigil_run_to_end(&v, argv, WAIT_MS)), 0);
+		vigil_free(&v);
+	}
+	{
+		/* no client certificate: the server refuses, a runtime failure */
+		const char *argv[] = { "vigil", "fleet", "status", "--server", turl, "--tls-ca", ca,
+				       "--timeout", "2", NULL };
+
+		memset(&v, 0, sizeof(v));
+		v.keep_text = true;
+		assert_int_equal(WEXITSTATUS(vigil_run_to_end(&v, argv, WAIT_MS)), 1);
+		assert_non_null(strstr(v.err, turl));
+		vigil_free(&v);
+	}
+	{
+		/* a file that is not there: a usage error naming it */
+		const char *argv[] = { "vigil", "fleet", "status", "--server", turl, "--tls-ca",
+				       "/nonexistent/ca.pem", NULL };
+
+		memset(&v, 0, sizeof(v));
+		v.keep_text = true;
+		assert_int_equal(WEXITSTATUS(vigil_run_to_end(&v, argv, WAIT_MS)), 2);
+		assert_non_null(strstr(v.err, "--tls-ca /nonexistent/ca.pem"));
+		vigil_free(&v);
+	}
+
+	/* an agent over TLS */
+	o.servers[0] = turl;
+	o.tls_ca = ca;
+	o.tls_cert = cert;
+	o.tls_key = key;
+	f = vg_fleet_connect(&o, err, sizeof(err));
+	assert_non_null(f);
+	assert_int_equal(vg_fleet_setup(f, NULL), 0);
+	snprintf(sdir, sizeof(sdir), "%s/spool", dir);
+	sp = vg_spool_open(sdir, 1 << 20);
+	assert_non_null(sp);
+	pub = vg_fleet_pub_new(f, sp, NULL);
+	assert_non_null(pub);
+	for (unsigned i = 0; i < 20; i++) {
+		struct strbuf a = STRBUF_INIT;
+
+		alert_json(&a, "tls-1", "IT tls", "alert", "none", "/usr/bin/cat", "host", i);
+		assert_int_equal(vg_fleet_pub_enqueue(pub, "vigil.alerts.tls-1.warning", a.buf, a.len),
+				 0);
+		strbuf_release(&a);
+	}
+	assert_int_equal(vg_fleet_pub_flush(pub, WAIT_MS), 0);
+	assert_int_equal(read_host(f, "tls-1", &rb), 20);
+	strbuf_release(&rb.all);
+	vg_fleet_pub_free(pub);
+	vg_spool_free(sp);
+	vg_fleet_free(f);
+	natsd_kill(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,6 +872,7 @@ int main(void)
 		cmocka_unit_test(test_rules_and_status_numbers),
 		cmocka_unit_test(test_rules_window),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_tls),
 	};
 
 	return cmocka_run_group_tests_name("fleet", tests, group_setup, group_teardown);
