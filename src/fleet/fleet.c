@@ -538,3 +538,73 @@ int vg_fleet_stream_state(struct vg_fleet *f, const char *stream, uint64_t *msgs
 	jsStreamInfo_Destroy(si);
 	return 0;
 }
+
+struct vg_fleet_watch {
+	struct vg_fleet *f;
+	kvWatcher *w;
+};
+
+struct vg_fleet_watch *vg_fleet_rules_watch(struct vg_fleet *f)
+{
+	struct vg_fleet_watch *w = calloc(1, sizeof(*w));
+	natsStatus st;
+	int err;
+
+	if (!w) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->f = f;
+	err = open_kv(f);
+	if (!err) {
+		st = kvStore_Watch(&w->w, f->kv, VG_FLEET_RULES_KEY, NULL);
+		if (st != NATS_OK)
+			err = fail(f, st, "watch " VG_FLEET_RULES_BUCKET "/" VG_FLEET_RULES_KEY);
+	}
+	if (err) {
+		free(w);
+		errno = -err;
+		return NULL;
+	}
+	return w;
+}
+
+int vg_fleet_watch_next(struct vg_fleet_watch *w, int timeout_ms, char **data, size_t *len,
+			uint64_t *rev)
+{
+	for (;;) {
+		kvEntry *e = NULL;
+		natsStatus st = kvWatcher_Next(&e, w->w, timeout_ms);
+
+		if (st == NATS_TIMEOUT)
+			return 0;
+		if (st != NATS_OK)
+			return fail(w->f, st, "watching " VG_FLEET_RULES_BUCKET);
+		/* NULL: the end of the initial values; deletes carry no ruleset */
+		if (!e)
+			continue;
+		if (kvEntry_Operation(e) != kvOp_Put) {
+			kvEntry_Destroy(e);
+			continue;
+		}
+		*len = (size_t)kvEntry_ValueLen(e);
+		*data = malloc(*len + 1);
+		if (!*data) {
+			kvEntry_Destroy(e);
+			return -ENOMEM;
+		}
+		memcpy(*data, kvEntry_Value(e), *len);
+		(*data)[*len] = '\0';
+		*rev = kvEntry_Revision(e);
+		kvEntry_Destroy(e);
+		return 1;
+	}
+}
+
+void vg_fleet_watch_free(struct vg_fleet_watch *w)
+{
+	if (!w)
+		return;
+	kvWatcher_Destroy(w->w);
+	free(w);
+}

@@ -103,6 +103,16 @@ int vg_fleet_rules_put(struct vg_fleet *f, const void *data, size_t len, uint64_
 		       uint64_t *rev);
 int vg_fleet_rules_get(struct vg_fleet *f, char **data, size_t *len, uint64_t *rev);
 
+/* Watch the ruleset key: the current value first (if any), then each new
+ * one. next: 1 with a malloc'd copy in *data (the caller frees it) and its
+ * revision, 0 when nothing new came within timeout_ms (a deleted or purged
+ * key is skipped), or a negative errno. */
+struct vg_fleet_watch;
+struct vg_fleet_watch *vg_fleet_rules_watch(struct vg_fleet *f);
+int vg_fleet_watch_next(struct vg_fleet_watch *w, int timeout_ms, char **data, size_t *len,
+			uint64_t *rev);
+void vg_fleet_watch_free(struct vg_fleet_watch *w);
+
 /* One stored message, as vg_fleet_read hands it to its callback. */
 struct vg_fleet_msg {
 	const char *subject;

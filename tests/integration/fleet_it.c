@@ -34,6 +34,7 @@
 #include "common/clock.h"
 #include "fleet/bundle.h"
 #include "fleet/fleet.h"
+#include "fleet/follow.h"
 #include "fleet/heartbeat.h"
 #include "fleet/pub.h"
 #include "fleet/spool.h"
@@ -743,6 +744,118 @@ static void test_bad_options(void **state)
 	vigil_free(&v);
 }
 
+/* An agent following the fleet's ruleset: what it runs, what it said. */
+struct follower {
+	struct vg_fleet *f;
+	struct vg_rules_follow *w;
+	struct vg_ruleset *running;
+	uint64_t running_rev, failures;
+	char error[512];
+};
+
+/* Take updates until revision `rev` has been seen (applied or refused). */
+static void follow_until(struct follower *a, uint64_t rev)
+{
+	long long deadline = now_ms() + WAIT_MS;
+
+	while (now_ms() < deadline) {
+		struct vg_rules_update u;
+		int r = vg_rules_follow_next(a->w, 200, &u);
+
+		assert_true(r >= 0 || r == -EINVAL);
+		if (r == 1) {
+			/* all or nothing, as SIGHUP: the old rules go only now */
+			vg_ruleset_free(a->running);
+			a->running = u.rs;
+			a->running_rev = u.revision;
+			a->error[0] = '\0';
+		} else if (r == -EINVAL) {
+			a->failures++;
+			snprintf(a->error, sizeof(a->error), "%s", u.error);
+		}
+		if (r != 0 && u.revision >= rev)
+			return;
+	}
+	fail_msg("revision %llu never came", (unsigned long long)rev);
+}
+
+/* Two agents take a pushed ruleset; a broken value in the bucket (written
+ * past `fleet push`'s check, as another tool or version could) leaves
+ * both on the rules they ran, saying why; the next good push is taken. */
+static void test_agents_follow_rules(void **state)
+{
+	struct follower ag[2];
+	struct vigil_proc v;
+	char dir[128], file[160];
+	struct vg_bundle bad = { 0 };
+	struct strbuf val = STRBUF_INIT;
+	uint64_t rev_good, rev_bad, rev_next;
+	struct vg_fleet *f;
+
+	for (int i = 0; i < 2; i++) {
+		memset(&ag[i], 0, sizeof(ag[i]));
+		ag[i].f = connect_fleet(false);
+		assert_non_null(ag[i].f);
+		ag[i].w = vg_rules_follow_new(ag[i].f);
+		assert_non_null(ag[i].w);
+	}
+	snprintf(dir, sizeof(dir), "%s/follow", tmpdir);
+	mkdir(dir, 0755);
+	snprintf(file, sizeof(file), "%s/rules.yaml", dir);
+	write_file(file, good_rules);
+	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	rev_good = (uint64_t)jint(v.ev[0], "revision");
+	vigil_free(&v);
+	for (int i = 0; i < 2; i++) {
+		follow_until(&ag[i], rev_good);
+		assert_non_null(ag[i].running);
+		assert_int_equal(ag[i].running_rev, rev_good);
+		assert_int_equal(ag[i].running->nrules, 2);
+	}
+
+	/* a ruleset that does not compile, stored directly */
+	bad.files = calloc(1, sizeof(*bad.files));
+	bad.files[0].name = strdup("rules/broken.yaml");
+	bad.files[0].text = strdup("- rule: IT broken\n  desc: d\n  condition: proc.nme = x\n"
+				   "  output: o\n  priority: WARNING\n");
+	bad.files[0].len = strlen(bad.files[0].text);
+	bad.nfiles = 1;
+	vg_bundle_encode(&bad, &val);
+	f = connect_fleet(false);
+	assert_int_equal(vg_fleet_rules_put(f, val.buf, val.len, 0, &rev_bad), 0);
+	for (int i = 0; i < 2; i++) {
+		follow_until(&ag[i], rev_bad);
+		assert_int_equal(ag[i].running_rev, rev_good); /* still the good one */
+		assert_int_equal(ag[i].running->nrules, 2);
+		assert_int_equal(ag[i].failures, 1);
+		assert_string_equal(ag[i].error, "rules/broken.yaml:3:14: unknown field 'proc.nme'");
+	}
+	/* and a value that is not a ruleset at all */
+	assert_int_equal(vg_fleet_rules_put(f, "{}", 2, 0, &rev_bad), 0);
+	for (int i = 0; i < 2; i++) {
+		follow_until(&ag[i], rev_bad);
+		assert_int_equal(ag[i].running_rev, rev_good);
+		assert_int_equal(ag[i].failures, 2);
+		assert_non_null(strstr(ag[i].error, "not a ruleset"));
+	}
+	vg_fleet_free(f);
+	vg_bundle_release(&bad);
+	strbuf_release(&val);
+
+	/* the next good push is taken by both */
+	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	rev_next = (uint64_t)jint(v.ev[0], "revision");
+	vigil_free(&v);
+	for (int i = 0; i < 2; i++) {
+		follow_until(&ag[i], rev_next);
+		assert_int_equal(ag[i].running_rev, rev_next);
+		assert_int_equal(ag[i].error[0], '\0');
+		vg_ruleset_free(ag[i].running);
+		vg_rules_follow_free(ag[i].w);
+		vg_fleet_free(ag[i].f);
+	}
+}
+
 /* A CA, a server certificate for 127.0.0.1 and a client certificate,
  * made with the openssl command in dir. 0 or -1. */
 static int make_certs(const char *dir)
@@ -872,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_rules_and_status_numbers),
 		cmocka_unit_test(test_rules_window),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_agents_follow_rules),
 		cmocka_unit_test(test_tls),
 	};
 
