@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -150,6 +151,9 @@ static inline int natsd_start(struct natsd *s, int timeout_ms)
 					 s->store };
 		size_t n = 8;
 
+		/* the server dies with the test or bench that started it, even
+		 * one killed before it could clean up */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
