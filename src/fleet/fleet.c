@@ -5,9 +5,11 @@
  * publish, the ruleset's KV key and ordered reads of a stream. See fleet.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nats/nats.h>
 
@@ -16,9 +18,20 @@
 /* Messages per fetch when reading a stream back. */
 #define VG_FLEET_READ_BATCH 1024
 
+/* What libnats' connection callbacks touch. They run on libnats' own
+ * thread, possibly after natsConnection_Destroy() returned, so this lives
+ * apart from struct vg_fleet and is freed only once the closed callback,
+ * always the last one, has run. */
+struct conn_events {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool closed;
+	uint64_t disconnects;
+};
+
 struct vg_fleet {
 	natsConnection *nc;
-	uint64_t disconnects; /* atomic: bumped by libnats' disconnected callback */
+	struct conn_events *ev;
 	jsCtx *js;
 	kvStore *kv; /* opened on first use */
 	int64_t timeout_ms;
@@ -111,14 +124,67 @@ static void on_connected(natsConnection *nc, void *closure)
 
 static void on_disconnected(natsConnection *nc, void *closure)
 {
-	struct vg_fleet *f = closure;
+	struct conn_events *ev = closure;
 
-	__atomic_add_fetch(&f->disconnects, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&ev->lock);
+	ev->disconnects++;
+	pthread_mutex_unlock(&ev->lock);
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+	struct conn_events *ev = closure;
+
+	pthread_mutex_lock(&ev->lock);
+	ev->closed = true;
+	pthread_cond_signal(&ev->cond);
+	pthread_mutex_unlock(&ev->lock);
 }
 
 uint64_t vg_fleet_disconnects(struct vg_fleet *f)
 {
-	return __atomic_load_n(&f->disconnects, __ATOMIC_ACQUIRE);
+	uint64_t n;
+
+	pthread_mutex_lock(&f->ev->lock);
+	n = f->ev->disconnects;
+	pthread_mutex_unlock(&f->ev->lock);
+	return n;
+}
+
+static struct conn_events *conn_events_new(void)
+{
+	struct conn_events *ev = calloc(1, sizeof(*ev));
+
+	if (ev) {
+		pthread_mutex_init(&ev->lock, NULL);
+		pthread_cond_init(&ev->cond, NULL);
+	}
+	return ev;
+}
+
+static void conn_events_free(struct conn_events *ev)
+{
+	pthread_cond_destroy(&ev->cond);
+	pthread_mutex_destroy(&ev->lock);
+	free(ev);
+}
+
+/* Wait (bounded) for the closed callback, then free the events; if it
+ * never comes, leaking them is the safe choice. */
+static void conn_events_release(struct conn_events *ev)
+{
+	struct timespec ts;
+	bool closed;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	pthread_mutex_lock(&ev->lock);
+	while (!ev->closed && pthread_cond_timedwait(&ev->cond, &ev->lock, &ts) != ETIMEDOUT)
+		;
+	closed = ev->closed;
+	pthread_mutex_unlock(&ev->lock);
+	if (closed)
+		conn_events_free(ev);
 }
 
 struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size_t errsize)
@@ -135,6 +201,12 @@ struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size
 		return NULL;
 	}
 	f->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+	f->ev = conn_events_new();
+	if (!f->ev) {
+		free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (!!o->tls_cert != !!o->tls_key) {
 		snprintf(f->err, sizeof(f->err), "a TLS client certificate needs its key, and a key its certificate");
 		e = -EINVAL;
@@ -155,7 +227,9 @@ struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size
 	if (st == NATS_OK)
 		st = natsOptions_SetReconnectWait(opts, 250);
 	if (st == NATS_OK)
-		st = natsOptions_SetDisconnectedCB(opts, on_disconnected, f);
+		st = natsOptions_SetDisconnectedCB(opts, on_disconnected, f->ev);
+	if (st == NATS_OK)
+		st = natsOptions_SetClosedCB(opts, on_closed, f->ev);
 	/* no publishing into libnats' reconnect buffer: a message sent after
 	 * the connection dropped must fail at once, or it could reach the
 	 * stream ahead of older ones the publisher has yet to send again */
@@ -219,11 +293,16 @@ struct vg_fleet *vg_fleet_connect(const struct vg_fleet_opts *o, char *err, size
 
 err_conn:
 	natsConnection_Destroy(f->nc);
+	conn_events_release(f->ev);
+	f->ev = NULL;
 err_opts:
 	natsOptions_Destroy(opts);
 err_free:
 	if (err)
 		snprintf(err, errsize, "%s", f->err);
+	/* no connection was made: no callback can come */
+	if (f->ev)
+		conn_events_free(f->ev);
 	free(f);
 	errno = -e;
 	return NULL;
@@ -236,6 +315,7 @@ void vg_fleet_free(struct vg_fleet *f)
 	kvStore_Destroy(f->kv);
 	jsCtx_Destroy(f->js);
 	natsConnection_Destroy(f->nc);
+	conn_events_release(f->ev);
 	free(f);
 }
 

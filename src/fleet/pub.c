@@ -45,25 +45,39 @@ struct vg_fleet_pub {
 	 * a resend has begun, and the stream keeps the spool's order. */
 	bool recovering;
 	uint64_t disconnects; /* vg_fleet_disconnects() when last looked at */
+	/* References: the owner's, and one per message handed to libnats
+	 * whose callback has not run. The last one out frees the publisher,
+	 * so a callback still running when the owner frees it stays safe. */
+	unsigned refs;
 	uint64_t events;
 	uint64_t sent, acked, duplicates, failures, rewinds;
 };
+
+static void pub_destroy(struct vg_fleet_pub *p)
+{
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p->slots);
+	free(p);
+}
 
 /* libnats calls this on its delivery thread, once per published message. */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
 	struct vg_fleet_pub *p = closure;
 	const char *id = NULL, *dash;
-	uint64_t seq;
+	uint64_t seq = UINT64_MAX;
 	struct slot *s;
+	bool last;
 
-	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK || !id ||
-	    !(dash = strrchr(id, '-')))
-		return;
-	seq = strtoull(dash + 1, NULL, 10);
+	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id &&
+	    (dash = strrchr(id, '-')))
+		seq = strtoull(dash + 1, NULL, 10);
+	/* with an ack handler, the message is the handler's to destroy */
+	natsMsg_Destroy(msg);
 	pthread_mutex_lock(&p->lock);
 	s = &p->slots[seq % p->window];
-	if (s->seq == seq && s->state == SLOT_SENT) {
+	if (seq != UINT64_MAX && s->seq == seq && s->state == SLOT_SENT) {
 		p->inflight--;
 		if (pae) {
 			p->failures++;
@@ -78,7 +92,10 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
 	}
 	p->events++;
 	pthread_cond_signal(&p->cond);
+	last = --p->refs == 0;
 	pthread_mutex_unlock(&p->lock);
+	if (last)
+		pub_destroy(p);
 }
 
 struct vg_fleet_pub *vg_fleet_pub_new(struct vg_fleet *f, struct vg_spool *sp,
@@ -92,6 +109,7 @@ struct vg_fleet_pub *vg_fleet_pub_new(struct vg_fleet *f, struct vg_spool *sp,
 		goto err;
 	p->f = f;
 	p->sp = sp;
+	p->refs = 1;
 	p->window = o && o->window ? o->window : 1024;
 	p->ack_wait_ms = o && o->ack_wait_ms > 0 ? o->ack_wait_ms : 5000;
 	p->slots = calloc(p->window, sizeof(*p->slots));
@@ -125,14 +143,27 @@ err:
 
 void vg_fleet_pub_free(struct vg_fleet_pub *p)
 {
+	natsMsgList pending = { 0 };
+	unsigned dropped = 0;
+	bool last;
+
 	if (!p)
 		return;
-	/* no callback may run on p after this: the context goes first */
+	/* Messages taken back from libnats' pending list get no callback:
+	 * their references go here. The others' callbacks are running or
+	 * about to, and drop their own. */
+	/* (libnats 3.4 crashes listing a context that never published) */
+	if (p->sent && js_PublishAsyncGetPendingList(&pending, p->js) == NATS_OK) {
+		dropped = (unsigned)pending.Count;
+		natsMsgList_Destroy(&pending);
+	}
 	jsCtx_Destroy(p->js);
-	pthread_cond_destroy(&p->cond);
-	pthread_mutex_destroy(&p->lock);
-	free(p->slots);
-	free(p);
+	pthread_mutex_lock(&p->lock);
+	p->refs -= 1 + dropped;
+	last = p->refs == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (last)
+		pub_destroy(p);
 }
 
 int vg_fleet_pub_enqueue(struct vg_fleet_pub *p, const char *subject, const void *data,
@@ -219,6 +250,7 @@ static int send_some(struct vg_fleet_pub *p)
 		}
 		p->inflight++;
 		p->sent++;
+		p->refs++;
 		pthread_mutex_unlock(&p->lock);
 		ns = js_PublishMsgAsync(p->js, &m, &po);
 		if (ns != NATS_OK) {
@@ -227,6 +259,7 @@ static int send_some(struct vg_fleet_pub *p)
 			pthread_mutex_lock(&p->lock);
 			p->slots[rec.seq % p->window].state = SLOT_FREE;
 			p->inflight--;
+			p->refs--;
 			p->failed = true;
 			pthread_mutex_unlock(&p->lock);
 			return 0;
