@@ -51,7 +51,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 SUITES   := attacks benign
 INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
-	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES))
+	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES)) $(BUILD)/tests/integration-fleet-san
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench \
 	$(BUILD)/bench/ctxbench $(BUILD)/bench/hostbench $(BUILD)/bench/fleetbench
 
@@ -137,6 +137,15 @@ $(BUILD)/tests/integration-fleet: tests/integration/fleet_it.c tests/fleetsim.h 
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c \
 		$(BUILD)/libvigil.a -lcmocka $(LDLIBS_VIGIL)
+
+# The same suite with the library under ASan+UBSan (leaks included): the
+# publisher's callbacks run on libnats' threads, where mistakes hide.
+$(BUILD)/tests/integration-fleet-san: tests/integration/fleet_it.c tests/fleetsim.h \
+		tests/integration/harness.c tests/integration/harness.h $(BUILD)/san/libvigil.a
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/integration -o $@ $< tests/integration/harness.c \
+		$(BUILD)/san/libvigil.a -lcmocka $(LDLIBS_VIGIL)
 
 # Integration suites with a folder of their own, built from every .c there
 # plus the harness: tests/attacks/ (a scenario per bundled rule) and
