@@ -119,8 +119,8 @@ struct vg_fleet_pub *vg_fleet_pub_new(struct vg_fleet *f, struct vg_spool *sp,
 	pthread_cond_init(&p->cond, NULL);
 	jsOptions_Init(&jo);
 	jo.Wait = p->ack_wait_ms;
-	/* sends abandoned by a rewind stay in libnats' pending list until
-	 * their ack wait ends: room for them, and never a long stall */
+	/* the window bounds what is in flight; libnats' own bound sits above
+	 * it so that a publish never stalls the worker */
 	jo.PublishAsync.MaxPending = 4 * (int64_t)p->window;
 	jo.PublishAsync.StallWait = 10;
 	jo.PublishAsync.AckHandler = on_ack;
