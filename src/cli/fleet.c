@@ -42,7 +42,8 @@ static void fleet_usage(FILE *f)
 		"rules    per rule across the fleet, from the alerts stream over the last\n"
 		"         DURATION (default 1h; 30s, 15m, 2h, 7d; 'all'): modes, hosts,\n"
 		"         matches, would-kill/would-deny, killed/denied, top processes and\n"
-		"         containers (--top N, default 5)\n"
+		"         containers (--top N, default 5); and the agents' own counters\n"
+		"         from their latest heartbeats (observe-mode matches included)\n"
 		"promote  store the same ruleset with RULE's mode changed by an override\n"
 		"         item (docs/FLEET.md); --write FILE also writes the overrides as\n"
 		"         a rule file to keep beside the others\n\n"
@@ -630,6 +631,9 @@ static void bump(json_t *counts, const char *key)
 struct rule_agg {
 	json_t *modes, *hosts, *procs, *conts; /* {value: count} */
 	uint64_t matches, would_kill, would_deny, killed, denied;
+	/* the agents' own counters, since each started, from their latest
+	 * heartbeats: observe-mode matches (never alerts) are only here */
+	uint64_t hb_agents, hb_matches, hb_would_kill, hb_would_deny, hb_killed, hb_denied;
 };
 
 struct rules_agg {
@@ -828,6 +832,7 @@ static int cmp_rule_by_matches(const void *x, const void *y, void *ctx)
 static int fleet_rules(struct fleet_cli *c)
 {
 	struct rules_agg a = { 0 };
+	struct agents agents = { 0 };
 	struct vg_fleet *f;
 	int64_t now = now_ns(), since = 0, n;
 	size_t *order = NULL;
@@ -851,6 +856,29 @@ static int fleet_rules(struct fleet_cli *c)
 	if (n < 0) {
 		vg_err("fleet rules: %s", n == -ENOMEM ? "out of memory" : vg_fleet_error(f));
 		goto out;
+	}
+	n = vg_fleet_read(f, VG_FLEET_STATE_STREAM, VG_FLEET_STATE_PREFIX ".>", 0, collect_hb,
+			  &agents);
+	if (n < 0) {
+		vg_err("fleet rules: %s", n == -ENOMEM ? "out of memory" : vg_fleet_error(f));
+		goto out;
+	}
+	for (size_t i = 0; i < agents.n; i++) {
+		const struct vg_heartbeat *hb = &agents.v[i].hb;
+
+		for (size_t k = 0; k < hb->nrules; k++) {
+			const struct vg_hb_rule *h = &hb->rules[k];
+			struct rule_agg *r = agg_rule(&a, h->rule);
+
+			if (!r)
+				goto out;
+			r->hb_agents++;
+			r->hb_matches += h->matches;
+			r->hb_would_kill += h->would_kill;
+			r->hb_would_deny += h->would_deny;
+			r->hb_killed += h->killed;
+			r->hb_denied += h->denied;
+		}
 	}
 	order = calloc(a.n ? a.n : 1, sizeof(*order));
 	if (!order)
@@ -901,6 +929,14 @@ static int fleet_rules(struct fleet_cli *c)
 			json_top(&w, "top_processes", r->procs, c->top);
 			json_top(&w, "top_containers", r->conts, c->top);
 			jw_str(&w, "since", ts);
+			jw_obj_begin(&w, "agents");
+			jw_uint(&w, "reporting", r->hb_agents);
+			jw_uint(&w, "matches", r->hb_matches);
+			jw_uint(&w, "would_kill", r->hb_would_kill);
+			jw_uint(&w, "would_deny", r->hb_would_deny);
+			jw_uint(&w, "killed", r->hb_killed);
+			jw_uint(&w, "denied", r->hb_denied);
+			jw_obj_end(&w);
 			jw_obj_end(&w);
 			printf("%s\n", o.buf);
 			strbuf_release(&o);
@@ -911,6 +947,15 @@ static int fleet_rules(struct fleet_cli *c)
 			       (unsigned long long)r->killed, (unsigned long long)r->denied);
 			text_top("top processes", r->procs, c->top);
 			text_top("top containers", r->conts, c->top);
+			if (r->hb_agents)
+				printf("  agents' counters (%llu agent%s, since start): matches %llu, "
+				       "would-kill %llu, would-deny %llu, killed %llu, denied %llu\n",
+				       (unsigned long long)r->hb_agents, r->hb_agents == 1 ? "" : "s",
+				       (unsigned long long)r->hb_matches,
+				       (unsigned long long)r->hb_would_kill,
+				       (unsigned long long)r->hb_would_deny,
+				       (unsigned long long)r->hb_killed,
+				       (unsigned long long)r->hb_denied);
 		}
 		strbuf_release(&modes);
 	}
@@ -926,6 +971,9 @@ out:
 		json_decref(a.v[i].conts);
 		free(a.names[i]);
 	}
+	for (size_t i = 0; i < agents.n; i++)
+		vg_heartbeat_release(&agents.v[i].hb);
+	free(agents.v);
 	free(a.v);
 	free(a.names);
 	free(a.buf);

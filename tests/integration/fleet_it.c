@@ -593,6 +593,8 @@ static void test_rules_and_status_numbers(void **state)
 	struct vg_hb_rule ra[] = {
 		{ .rule = "IT W", .mode = "enforce", .matches = 6, .would_kill = 6 },
 		{ .rule = "IT N", .mode = "alert", .matches = 3 },
+		/* observe mode: counted by the agent, never an alert */
+		{ .rule = "IT O", .mode = "observe", .matches = 4 },
 	};
 	struct vg_hb_rule rb[] = {
 		{ .rule = "IT W", .mode = "enforce", .matches = 5, .killed = 5 },
@@ -618,7 +620,7 @@ static void test_rules_and_status_numbers(void **state)
 	/* an old heartbeat of a, then its current one: status shows the latest */
 	hb = make_hb("numbers-a", ra, 1, 1, NULL);
 	assert_int_equal(sim_heartbeat(&a, &hb), 0);
-	hb = make_hb("numbers-a", ra, 2, kv_revision(), NULL);
+	hb = make_hb("numbers-a", ra, 3, kv_revision(), NULL);
 	assert_int_equal(sim_heartbeat(&a, &hb), 0);
 	hb = make_hb("numbers-b", rb, 2, 1, "rules.yaml:3:14: unknown field 'proc.nme'");
 	assert_int_equal(sim_heartbeat(&b, &hb), 0);
@@ -644,6 +646,16 @@ static void test_rules_and_status_numbers(void **state)
 	assert_string_equal(jstr(top, "name"), "c0ffee");
 	assert_int_equal(jint(top, "count"), 2);
 	assert_int_equal(json_array_size(jget(r, "top_containers")), 1);
+	/* the agents' own counters say the same as their alerts */
+	assert_int_equal(jint(r, "agents.reporting"), 2);
+	assert_int_equal(jint(r, "agents.matches"), jint(r, "matches"));
+	assert_int_equal(jint(r, "agents.would_kill"), jint(r, "would_kill"));
+	assert_int_equal(jint(r, "agents.killed"), jint(r, "killed"));
+	r = find_by(&v, "rule", "IT O");
+	assert_non_null(r);
+	assert_int_equal(jint(r, "matches"), 0);
+	assert_int_equal(jint(r, "agents.matches"), 4);
+	assert_int_equal(jint(r, "agents.reporting"), 1);
 	r = find_by(&v, "rule", "IT N");
 	assert_non_null(r);
 	assert_int_equal(jint(r, "matches"), ra[1].matches);
@@ -653,6 +665,7 @@ static void test_rules_and_status_numbers(void **state)
 	assert_non_null(r);
 	assert_int_equal(jint(r, "matches"), rb[1].matches);
 	assert_int_equal(jint(r, "would_deny"), rb[1].would_deny);
+	assert_int_equal(jint(r, "agents.would_deny"), rb[1].would_deny);
 	vigil_free(&v);
 
 	/* the text form says the same numbers */
@@ -660,13 +673,15 @@ static void test_rules_and_status_numbers(void **state)
 	assert_non_null(v.text);
 	assert_non_null(strstr(v.text, "IT W"));
 	assert_non_null(strstr(v.text, "/usr/bin/cat (9)"));
+	assert_non_null(strstr(v.text, "agents' counters (2 agents, since start): matches 11, "
+				       "would-kill 6, would-deny 0, killed 5, denied 0"));
 	vigil_free(&v);
 
 	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "status", "--json", NULL })),
 			 0);
 	r = find_by(&v, "hostname", "numbers-a");
 	assert_non_null(r);
-	assert_int_equal(jint(r, "rules"), 2); /* the latest heartbeat */
+	assert_int_equal(jint(r, "rules"), 3); /* the latest heartbeat */
 	assert_int_equal(jint(r, "ruleset.revision"), (long long)kv_revision());
 	assert_true(json_is_null(jget(r, "reload.error")));
 	assert_true(json_is_false(jget(r, "stale")));
