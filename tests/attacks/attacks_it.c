@@ -312,6 +312,10 @@ static bool is_technique(const char *t)
 	return true;
 }
 
+/* What every alert must carry to be tied to its process tree and host. */
+static const char *const attribution_fields[] = { "proc.pid",	  "proc.ppid", "proc.exepath",
+						  "container.id", "user.uid",  NULL };
+
 static void check_alert(const struct scenario *s, json_t *ev)
 {
 	json_t *tags = json_object_get(ev, "tags");
@@ -326,6 +330,12 @@ static void check_alert(const struct scenario *s, json_t *ev)
 	}
 	if (!technique || !tactic)
 		fail_msg("'%s': tags lack a MITRE technique id or tactic", s->rule);
+	/* attribution, whatever the rule's output text names */
+	for (const char *const *k = attribution_fields; *k; k++)
+		if (!alert_field(ev, *k))
+			fail_msg("'%s': output_fields lacks %s", s->rule, *k);
+	if (alert_int(ev, "proc.ppid") <= 0)
+		fail_msg("'%s': proc.ppid is not a pid", s->rule);
 	if (s->flags & IN_CONTAINER)
 		assert_string_equal(alert_str(ev, "container.id"), env.container_id);
 	assert_non_null(action);
