@@ -700,6 +700,47 @@ static int container_exec_from_tmp(const struct scenario *s)
 	return 127;
 }
 
+/* --- names that cannot be claimed --------------------------------------------------------- */
+
+/*
+ * The allowlists trust programs by executable path, not by name: a process
+ * that takes a trusted program's name, with prctl(PR_SET_NAME) or by being
+ * a renamed copy of another program, is judged as what it runs.
+ */
+static int claim_name(const char *name)
+{
+	return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+/* In a container, called systemd-udevd (the name the enforcing module rule
+ * spares in the kernel), load a module. */
+static int claimed_udevd_loads_module(const struct scenario *s)
+{
+	if (claim_name("systemd-udevd"))
+		return SC_FAIL(1);
+	return load_module_garbage(s);
+}
+
+/* Called dpkg, write sudo policy. */
+static int claimed_dpkg_writes_sudoers(const struct scenario *s)
+{
+	if (claim_name("dpkg"))
+		return SC_FAIL(1);
+	return touch_in(s);
+}
+
+/* A copy of bash saved as sudo reads /etc/shadow itself. */
+static int copied_sudo_reads_shadow(const struct scenario *s)
+{
+	return run_named_shell("sudo", "read -r line < /etc/shadow; exit 0");
+}
+
+/* A copy of bash saved as dpkg writes a cron job. */
+static int copied_dpkg_writes_cron(const struct scenario *s)
+{
+	return run_named_shell("dpkg", "f=/etc/cron.d/vigil-attack-$$; : > $f && rm -f $f");
+}
+
 /* --- the table ------------------------------------------------------------------------- */
 
 #define HOST(rule, fn) { rule, fn, 0, NULL, NULL, { NULL } }
@@ -801,6 +842,15 @@ const struct scenario scenarios[] = {
 	HOST("BPF pin removed", bpf_unpin),
 	HOST("BPF objects of other programs accessed", bpf_link_by_id),
 	HOSTARG("Vigil rules or binary modified", touch_in, "/etc/vigil"),
+	/* trusted names claimed: still caught */
+	{ "Kernel module load under a sandboxed loader's name", claimed_udevd_loads_module,
+	  IN_CONTAINER, NULL, NULL, { NULL } },
+	{ "Write below sudoers", claimed_dpkg_writes_sudoers, 0, "/etc/sudoers.d", NULL, { NULL },
+	  "as dpkg by prctl(PR_SET_NAME)" },
+	{ "Read sensitive file untrusted", copied_sudo_reads_shadow, 0, NULL, NULL, { NULL },
+	  "by a copy of bash named sudo" },
+	{ "Write to cron configuration", copied_dpkg_writes_cron, 0, NULL, NULL, { NULL },
+	  "by a copy of bash named dpkg" },
 };
 
 const size_t nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);
