@@ -736,6 +736,20 @@ static int copied_sudo_reads_shadow(const struct scenario *s)
 	return run_named_shell("sudo", "read -r line < /etc/shadow; exit 0");
 }
 
+/* Below a copy of bash saved as dpkg (a package manager's maintainer
+ * scripts are trusted by their ancestor's executable), a shell drops a
+ * program into /usr/local/bin. */
+static int below_copied_dpkg_drops_program(const struct scenario *s)
+{
+	char script[256];
+
+	snprintf(script, sizeof(script),
+		 "(echo $BASHPID >&%d; exec /bin/sh -c 'f=/usr/local/bin/vigil-attack-$$; "
+		 ": > $f && rm -f $f'); exit 0",
+		 REPORT_FD);
+	return run_named_shell("dpkg", script);
+}
+
 /* A copy of bash saved as dpkg writes a cron job. */
 static int copied_dpkg_writes_cron(const struct scenario *s)
 {
@@ -918,6 +932,8 @@ const struct scenario scenarios[] = {
 	  "by a copy of bash named sudo" },
 	{ "Write to cron configuration", copied_dpkg_writes_cron, 0, NULL, NULL, { NULL },
 	  "by a copy of bash named dpkg" },
+	{ "Program written to a binary directory", below_copied_dpkg_drops_program, 0, NULL, NULL,
+	  { NULL }, "below a copy of bash named dpkg" },
 };
 
 const size_t nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);
