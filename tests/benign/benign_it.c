@@ -99,6 +99,37 @@ static const struct step steps[] = {
 	  "\"$VARTMP\" > $job\n"
 	  "chmod +x $job && for i in 1 2 3 4; do $job || exit 1; done\n"
 	  "ls $VARTMP && find $VARTMP -name '*.gz' -mmin -5 | grep -q gz\n" },
+	{ "install a locally built package with maintainer scripts",
+	  "$REPO/tests/benign/make-deb.sh $W\n"
+	  "apt-get install -y -q -o DPkg::Lock::Timeout=120 $W/vigil-benign_1.0_all.deb\n"
+	  "vigil-benign-alt | grep -q hello && getent passwd vigil-benign\n"
+	  "test -f /etc/vigil-benign/vigil-benign.conf\n" },
+	{ "an administrator edits a file below /etc at a terminal",
+	  "conf=/etc/vigil-benign/vigil-benign.conf\n"
+	  "script -qec \"sed -i 's/hello/hi/' $conf\" /dev/null\n"
+	  "script -qec \"vi -Es -u NONE -c '%s/hi/hey/' -c wq $conf\" /dev/null\n"
+	  "grep -q hey $conf\n" },
+	{ "remove and purge the package",
+	  "apt-get remove --purge -y -q -o DPkg::Lock::Timeout=120 vigil-benign\n"
+	  "! getent passwd vigil-benign && ! test -e /etc/vigil-benign/vigil-benign.conf\n" },
+	{ "update-alternatives and ldconfig by hand",
+	  "update-alternatives --quiet --install /usr/local/bin/vigil-benign-tool vigil-benign-tool "
+	  "/usr/bin/true 10\n"
+	  "update-alternatives --query vigil-benign-tool > /dev/null && vigil-benign-tool\n"
+	  "update-alternatives --quiet --remove vigil-benign-tool /usr/bin/true\n"
+	  "ldconfig && ldconfig -p | grep -q libc.so\n" },
+	{ "add and remove a user",
+	  "adduser --disabled-password --gecos '' --quiet vigil-benign-user\n"
+	  "id vigil-benign-user && test -f /home/vigil-benign-user/.bashrc\n"
+	  "deluser --remove-home --quiet vigil-benign-user\n"
+	  "! id vigil-benign-user 2> /dev/null\n" },
+	{ "a Python virtualenv and pip install of a local wheel",
+	  "export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1\n"
+	  "cd $W && python3 -m venv venv\n"
+	  "whl=$(python3 $REPO/tests/benign/make-wheel.py $W)\n"
+	  "venv/bin/pip install -q --no-index --no-cache-dir $whl\n"
+	  "venv/bin/python -c 'import vigil_benign_pkg as p; print(p.VALUE)' | grep -q benign\n"
+	  "venv/bin/pip uninstall -q -y vigil-benign-pkg\n" },
 };
 
 /* --- which processes are ours ------------------------------------------------------- */
@@ -253,6 +284,9 @@ static int group_setup(void **state)
 	snprintf(vartmp, sizeof(vartmp), "/var/tmp/vigil-benign-XXXXXX");
 	if (!mkdtemp(work) || !mkdtemp(vartmp) || !getcwd(repo, sizeof(repo)))
 		return -1;
+	/* what a run that died half-way left behind */
+	if (system("tests/benign/cleanup.sh"))
+		return -1;
 	snprintf(me, sizeof(me), "%d", (int)getpid());
 	if (vigil_start(&agent, run, 60000) || vigil_start(&tracer, trace, 60000)) {
 		fprintf(stderr, "# vigil did not become ready: %s %s\n", agent.err ? agent.err : "",
@@ -270,7 +304,8 @@ static int group_teardown(void **state)
 	vigil_free(&tracer);
 	vigil_free(&agent);
 	free(pids);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", work, vartmp);
+	/* the machine as the suite found it: no package, user or alternative */
+	snprintf(cmd, sizeof(cmd), "tests/benign/cleanup.sh && rm -rf '%s' '%s'", work, vartmp);
 	return system(cmd) == 0 ? 0 : -1;
 }
 

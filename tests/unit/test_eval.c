@@ -698,6 +698,11 @@ static void test_ancestors(void **state)
 	T("proc.aname != bash"); /* sshd is not bash */
 	T("proc.apid = 2147483632");
 	T("proc.aexepath endswith /sshd");
+	/* trust by an ancestor's executable: a path or a directory above it */
+	T("proc.aexepath pmatch (/usr/bin/dpkg, /usr/sbin)");
+	F("proc.aexepath pmatch (/usr/bin/dpkg, /usr/sbin/ssh)");
+	F("proc.aexepath pmatch (/usr/bin/cat)"); /* the process itself is no ancestor */
+	T("proc.exepath pmatch (/usr/bin)");
 
 	/* the exec event itself */
 	ev_exec_cat();

@@ -48,6 +48,8 @@ static int teardown(void **state)
 	return 0;
 }
 
+static bool lint; /* load as `vigil check` does */
+
 static struct vg_ruleset *load_all(const char *const *paths, size_t npaths,
 				   const struct vg_rule_source *src, size_t nsrc)
 {
@@ -57,6 +59,7 @@ static struct vg_ruleset *load_all(const char *const *paths, size_t npaths,
 	f = open_memstream(&dtext, &dlen);
 	assert_non_null(f);
 	D.out = f;
+	D.lint = lint;
 	errno = 0;
 	RS = vg_ruleset_load(paths, npaths, src, nsrc, &D);
 	fclose(f);
@@ -260,6 +263,43 @@ static void test_priorities_modes_actions(void **state)
 		   "  priority: LOUD\n",
 		   "t.yaml:5:13: priority 'LOUD' is not one of EMERGENCY, ALERT, CRITICAL, ERROR, "
 		   "WARNING, NOTICE, INFORMATIONAL, DEBUG");
+}
+
+/* An enforce rule that spares processes by name is walked past by any
+ * process taking the name: a warning (the rule still loads). */
+static void test_enforce_name_allowlist(void **state)
+{
+	const char *msg;
+
+	/* only `vigil check` lints */
+	load_clean(RULE("R", "evt.type = init_module and not proc.name in (udevd, kmod)")
+		   "  mode: enforce\n");
+	lint = true;
+	msg = "t.yaml:1:3: warning: rule 'R' is in mode enforce and spares processes "
+			  "by proc.name, which any process can claim with prctl(PR_SET_NAME) or a "
+			  "renamed copy of a binary; spare by proc.exepath, or report claimants "
+			  "with an alert rule on the name without the path";
+
+	assert_non_null(load(RULE("R", "evt.type = init_module and not proc.name in (udevd, kmod)")
+			     "  mode: enforce\n"));
+	assert_int_equal(D.warnings, 1);
+	assert_printed(msg);
+	assert_non_null(load(RULE("R", "evt.type = init_module and proc.name != udevd")
+			     "  mode: enforce\n"));
+	assert_int_equal(D.warnings, 1);
+	/* an exception on the name is an allowlist too */
+	assert_non_null(load(RULE("R", "evt.type = init_module") "  mode: enforce\n"
+			     "  exceptions:\n    - name: loaders\n      fields: [proc.name]\n"
+			     "      values: [[udevd]]\n"));
+	assert_int_equal(D.warnings, 1);
+	assert_printed(msg);
+	/* a name the rule catches, a name allowlist in an alert rule, a double
+	 * negation: no warning */
+	load_clean(RULE("R", "evt.type = init_module and proc.name = insmod") "  mode: enforce\n");
+	load_clean(RULE("R", "evt.type = init_module and not proc.name in (udevd)") "  mode: alert\n");
+	load_clean(RULE("R", "evt.type = init_module and not proc.name != insmod")
+		   "  mode: enforce\n");
+	lint = false;
 }
 
 /* --- macros and lists ----------------------------------------------------------------- */
@@ -1287,6 +1327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_basic_rule, teardown),
 		cmocka_unit_test_teardown(test_priorities_modes_actions, teardown),
+		cmocka_unit_test_teardown(test_enforce_name_allowlist, teardown),
 		cmocka_unit_test_teardown(test_macro_and_list_nesting, teardown),
 		cmocka_unit_test_teardown(test_cycles, teardown),
 		cmocka_unit_test_teardown(test_unknown_names, teardown),
