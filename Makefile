@@ -24,9 +24,15 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -I$(BUILD) -Iinclude -Ibpf
-# One static binary: libbpf, libelf, zlib, libzstd, libyaml and jansson (the
-# docker API's answers) all ship .a files in Debian.
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -ljansson
+# libbpf, libelf, zlib, libzstd, libyaml and jansson (the docker API's
+# answers) ship .a files in Debian and are linked statically. libcurl and
+# libmicrohttpd (alert sinks, webserver) are linked as Debian's shared
+# libraries: their dependencies (nghttp2, libssh2, librtmp, libpsl, GSSAPI,
+# LDAP, p11-kit, libunistring) have no static archives in Debian 12, so the
+# binary is dynamic against glibc and those two.
+LDLIBS_STATIC := -Wl,-Bstatic -lbpf -lelf -lz -lzstd -lyaml -ljansson -Wl,-Bdynamic \
+	-lcurl -lmicrohttpd -lpthread
+UNIT_LIBS := -lcmocka -lbpf -lelf -lz -lyaml -ljansson -lcurl -lmicrohttpd -lpthread
 
 SRC_ALL  := $(sort $(wildcard src/*/*.c))
 SRC_MAIN := src/cli/main.c
@@ -99,7 +105,7 @@ $(BUILD)/vigil: $(OBJ_MAIN) $(BUILD)/libvigil.a
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(UNIT_LIBS)
 
 # The same unit tests under AddressSanitizer and UBSan, from a separate build
 # of the library so that sanitizer instrumentation covers our code too.
@@ -113,7 +119,7 @@ $(BUILD)/san/libvigil.a: $(SAN_OBJ)
 $(BUILD)/san/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/san/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a $(UNIT_LIBS)
 
 $(BUILD)/tests/integration: tests/integration/integration.c tests/integration/harness.c tests/integration/harness.h
 	@mkdir -p $(@D)

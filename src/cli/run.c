@@ -17,36 +17,18 @@
 #include "cli/cli.h"
 #include "cli/rollout.h"
 #include "common/log.h"
+#include "engine/engine.h"
 #include "loader/probe.h"
-#include "output/alert.h"
+#include "output/outputs.h"
 #include "pipeline/agent.h"
-#include "pipeline/users.h"
-#include "rules/bundled.h"
-#include "rules/kfilter.h"
-#include "rules/ruleset.h"
 
 #define MAX_RULE_PATHS 64
 
+/* What the CLI keeps for the agent's callbacks: the engine does the rest. */
 struct run {
-	struct vg_ruleset *rs;
-	/* for a reload (SIGHUP): where the rules came from, the ruleset before
-	 * the last reload (verdicts of records still in flight name its rules),
-	 * and which table generation rs is */
-	const char *const *paths;
-	size_t npaths;
-	struct vg_rule_source bundled;
-	bool user_filter;
-	struct vg_ruleset *prev_rs;
-	unsigned gen;
-	struct vg_modectl mc; /* mc.cap: the global mode now */
-	enum vg_alert_format fmt;
-	FILE *out;
-	FILE *audit;
-	struct vg_evctx ctx;
-	struct vg_users *users;
-	struct strbuf line;
-	char hostname[256];
-	uint64_t alerts, observed, killed, shadowed;
+	struct vg_engine *engine;
+	struct vg_outputs *out;
+	struct vg_modectl mc; /* mode sources: signals, the control file */
 };
 
 static void run_usage(FILE *f)
@@ -86,67 +68,6 @@ static void run_usage(FILE *f)
 		"  -h, --help             this text\n");
 }
 
-/* The rule the kernel enforced, by the record's enf_rule (NULL: unknown). */
-static const struct vg_rule *enforced_rule(const struct run *rn, const struct vg_event *ev)
-{
-	unsigned idx = ev->enf_rule & 0x7fff, gen = ev->enf_rule >> 15;
-	const struct vg_ruleset *rs = gen == rn->gen ? rn->rs : rn->prev_rs;
-
-	return rs && idx && idx <= rs->nrules ? rs->rules[idx - 1] : NULL;
-}
-
-/* What the kernel did about rule r on this event (bpf/lib/enforce.bpf.h
- * wrote its verdict into the record: the rule's index + 1, and in bit 15
- * the table generation, i.e. which ruleset the index is in). */
-static enum vg_alert_action verdict(const struct run *rn, const struct vg_rule *r,
-				    const struct vg_event *ev)
-{
-	const struct vg_rule *acted = enforced_rule(rn, ev);
-
-	if (r->mode != VG_MODE_ENFORCE || !acted || (acted != r && strcmp(acted->name, r->name)))
-		return VG_ALERT_NONE;
-	if (ev->flags & VG_F_KILLED)
-		return VG_ALERT_KILLED;
-	if (ev->flags & VG_F_DENIED)
-		return VG_ALERT_DENIED;
-	return r->action == VG_ACTION_DENY ? VG_ALERT_WOULD_DENY : VG_ALERT_WOULD_KILL;
-}
-
-static void internal_alert(struct run *rn, const char *rule, enum vg_prio prio, const char *msg,
-			   const char *const *keys, const long long *vals, size_t n)
-{
-	strbuf_reset(&rn->line);
-	vg_alert_format_internal(&rn->line, rn->fmt, rule, prio, msg, rn->hostname, keys, vals, n);
-	strbuf_addch(&rn->line, '\n');
-	fwrite(rn->line.buf, 1, rn->line.len, rn->out);
-}
-
-static void set_cap(struct run *rn, struct vg_agent *a, enum vg_mode cap, const char *why)
-{
-	int err;
-
-	rn->mc.cap = cap;
-	err = vg_loader_set_cap(&a->loader, cap);
-	if (err)
-		vg_err("setting the mode cap in the kernel: %s", strerror(-err));
-	vg_info("mode cap now %s (%s)", vg_mode_name(cap), why);
-}
-
-/* The kill rate limit was hit: its own alert, then shadow mode. */
-static void rate_limited(struct run *rn, struct vg_agent *a, const struct vg_event *ev)
-{
-	static const char *const keys[] = { "proc.pid" };
-	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
-
-	if (rn->mc.cap != VG_MODE_ENFORCE)
-		return;
-	internal_alert(rn, "vigil: enforcement rate limit exceeded", VG_PRIO_CRITICAL,
-		       "more kills per second than --max-kills allows; enforcement drops to "
-		       "shadow mode (would-kill) until the mode is raised again (SIGUSR2)",
-		       keys, vals, 1);
-	set_cap(rn, a, VG_MODE_ALERT, "kill rate limit");
-}
-
 static volatile sig_atomic_t reload_requested;
 
 static void on_hup(int sig)
@@ -155,155 +76,40 @@ static void on_hup(int sig)
 	reload_requested = 1;
 }
 
-/*
- * SIGHUP: load the rules again from where they came from. All or nothing:
- * a ruleset with errors, or tables that cannot be built, leave the running
- * rules in place; else the kernel's tables are swapped in one step
- * (vg_loader_swap_rules) and then the user-space ruleset.
- */
-static void reload(struct run *rn, struct vg_agent *a)
-{
-	struct vg_diag diag = { .out = stderr };
-	struct strbuf why = STRBUF_INIT;
-	bool sys[VG_EV_MAX];
-	struct vg_ruleset *rs;
-	struct vg_kfilter kf;
-	int err;
-
-	rs = vg_ruleset_load(rn->paths, rn->npaths, &rn->bundled, rn->npaths ? 0 : 1, &diag);
-	if (!rs) {
-		vg_err("reload: %u error%s; the running rules stay in place", diag.errors,
-		       diag.errors == 1 ? "" : "s");
-		return;
-	}
-	err = vg_kfilter_build(&kf, rs, rn->user_filter);
-	if (!err)
-		err = vg_kfilter_build_enforce(&kf, rs, a->loader.lsm, &why);
-	vg_agent_syscalls(rs->sys_enabled, sys);
-	if (!err && kf.nentry && !a->loader.entry)
-		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
-			"entry stage was not loaded at start (restart vigil to load it)");
-	if (!err)
-		err = vg_loader_swap_rules(&a->loader, &kf, sys);
-	if (err) {
-		vg_err("reload: %s; the running rules stay in place",
-		       why.len ? why.buf : strerror(-err));
-		vg_ruleset_free(rs);
-	} else {
-		vg_ruleset_free(rn->prev_rs);
-		rn->prev_rs = rn->rs;
-		rn->rs = rs;
-		rn->gen ^= 1;
-		vg_info("rules reloaded: %zu rules, %zu kernel filters, %zu enforcing", rs->nrules,
-			kf.nfiltered_ids, kf.nenforce);
-	}
-	vg_kfilter_release(&kf);
-	strbuf_release(&why);
-}
-
-/* A kill or denial whose rule did not match again in user space. */
-static void unclaimed_action(struct run *rn, const struct vg_event *ev)
-{
-	static const char *const keys[] = { "proc.pid" };
-	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
-	const struct vg_rule *r = enforced_rule(rn, ev);
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), "%s %.16s (pid %lld) at %s under rule '%s'",
-		 ev->flags & VG_F_KILLED ? "killed" : "denied", ev->task ? ev->task->comm : "?",
-		 vals[0], ev->sc ? ev->sc->name : "?", r ? r->name : "?");
-	internal_alert(rn, "vigil: enforcement", VG_PRIO_CRITICAL, msg, keys, vals, 1);
-	rn->killed++;
-}
-
-/* --protect-self refused a signal or a ptrace aimed at vigil. */
-static void self_protected(struct run *rn, const struct vg_event *ev)
-{
-	static const char *const keys[] = { "proc.pid", "evt.arg.sig" };
-	const char *name = ev->sc ? ev->sc->name : "";
-	bool sig = !strcmp(name, "kill") || !strcmp(name, "tkill") || !strcmp(name, "tgkill");
-	unsigned arg = !strcmp(name, "tgkill") ? 2 : 1;
-	long long vals[2] = { ev->task ? (long long)ev->task->pid : -1,
-			      sig ? (long long)ev->args[arg] : -1 };
-	char msg[160];
-
-	snprintf(msg, sizeof(msg), "%s aimed at vigil by %.16s (pid %lld) refused with EPERM",
-		 ev->sc ? ev->sc->name : "?", ev->task ? ev->task->comm : "?", vals[0]);
-	internal_alert(rn, "vigil: tampering refused", VG_PRIO_CRITICAL, msg, keys, vals, 2);
-}
-
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
-	const char *why;
+	const char *why, *sink;
+	uint64_t dropped;
 
 	if (vg_modectl_poll(&rn->mc, &why))
-		set_cap(rn, a, rn->mc.cap, why);
+		vg_engine_set_cap(rn->engine, rn->mc.cap, why);
+	/* the engine may have lowered the cap itself (kill rate limit) */
+	rn->mc.cap = vg_engine_cap(rn->engine);
 	if (reload_requested) {
 		reload_requested = 0;
-		reload(rn, a);
+		vg_engine_reload(rn->engine);
+	}
+	dropped = vg_outputs_poll_drops(rn->out, &sink);
+	if (dropped) {
+		static const char *const keys[] = { "vigil.dropped" };
+		long long vals[1] = { (long long)dropped };
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "%llu alerts dropped because the queue of output %s was full",
+			 (unsigned long long)dropped, sink);
+		vg_warn("%s", msg);
+		vg_engine_internal_alert(rn->engine, "vigil: alerts dropped", VG_PRIO_CRITICAL, msg,
+					 keys, vals, 1);
 	}
 }
 
 static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc)
 {
 	struct run *rn = a->ctx;
-	struct vg_rule *const *rules = rn->rs->by_ev[ev->type];
-	size_t n = rn->rs->n_by_ev[ev->type];
-	bool claimed = false;
 
-	if (ev->flags & VG_F_ENF_LIMITED)
-		rate_limited(rn, a, ev);
-	if ((ev->flags & VG_F_DENIED) && ev->enf_rule == VG_ENF_SELF) {
-		self_protected(rn, ev);
-		return 0;
-	}
-	if (n)
-		vg_evctx_begin(&rn->ctx, ev, proc);
-	for (size_t i = 0; i < n; i++) {
-		struct vg_rule *r = rules[i];
-		struct vg_alert al = { .rule = r };
-		FILE *dst;
-
-		if (!vg_rule_eval(r, &rn->ctx))
-			continue;
-		r->matches++;
-		al.action = verdict(rn, r, ev);
-		if (al.action != VG_ALERT_NONE)
-			al.decided_at = ev->flags & VG_F_AT_ENTRY ? "syscall entry"
-					: ev->flags & VG_F_DENIED ? "lsm hook"
-								   : "syscall exit";
-		/* enforce is the mode only of what the kernel acted on */
-		al.mode = r->mode < rn->mc.cap ? r->mode : rn->mc.cap;
-		if (al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED) {
-			al.mode = VG_MODE_ENFORCE;
-			rn->killed++;
-		} else {
-			if (al.mode == VG_MODE_ENFORCE)
-				al.mode = VG_MODE_ALERT;
-			rn->shadowed += al.action != VG_ALERT_NONE;
-		}
-		if (al.mode == VG_MODE_OBSERVE) {
-			rn->observed++;
-			dst = rn->audit;
-		} else {
-			rn->alerts++;
-			dst = rn->out;
-		}
-		if (!dst)
-			continue;
-		strbuf_reset(&rn->line);
-		vg_alert_format(&rn->line, al.mode == VG_MODE_OBSERVE ? VG_ALERT_JSON : rn->fmt, &al,
-				&rn->ctx);
-		strbuf_addch(&rn->line, '\n');
-		fwrite(rn->line.buf, 1, rn->line.len, dst);
-		claimed |= al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED;
-	}
-	/* the kernel acted but the rule no longer matches in user space (the
-	 * process changed between the decision and now): still say so */
-	if ((ev->flags & (VG_F_KILLED | VG_F_DENIED)) && !claimed)
-		unclaimed_action(rn, ev);
-	return 0;
+	return vg_engine_process(rn->engine, ev, proc);
 }
 
 /* Losses become an alert too, so that whoever reads alerts sees them. */
@@ -321,19 +127,20 @@ static void on_loss(struct vg_agent *a, const struct vg_loss *l)
 		 "exec/fork/exit: %llu, %llu in total)",
 		 (unsigned long long)l->lost, (unsigned long long)l->total,
 		 (unsigned long long)l->lost_lifecycle, (unsigned long long)l->total_lifecycle);
-	internal_alert(rn, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys, vals, 4);
+	vg_engine_internal_alert(rn->engine, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys,
+				 vals, 4);
 }
 
-static void print_rule_stats(const struct run *rn)
+static void print_sink_stats(struct vg_outputs *out)
 {
-	vg_info("stats: enforcement: %llu killed or denied, %llu reported as would-kill/would-deny",
-		(unsigned long long)rn->killed, (unsigned long long)rn->shadowed);
-	vg_info("stats: alerts %llu, observe-mode matches %llu",
-		(unsigned long long)rn->alerts, (unsigned long long)rn->observed);
-	for (size_t i = 0; i < rn->rs->nrules; i++)
-		if (rn->rs->rules[i]->matches)
-			vg_info("stats: rule '%s' matched %llu", rn->rs->rules[i]->name,
-				(unsigned long long)rn->rs->rules[i]->matches);
+	for (size_t i = 0; i < vg_outputs_count(out); i++) {
+		struct vg_sink_stats st;
+
+		vg_outputs_stats(out, i, &st);
+		vg_info("stats: output %s: sent %llu, retried %llu, dropped %llu", st.name,
+			(unsigned long long)st.sent, (unsigned long long)st.retried,
+			(unsigned long long)st.dropped);
+	}
 }
 
 int cmd_run(int argc, char **argv)
@@ -363,16 +170,21 @@ int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *paths[MAX_RULE_PATHS], *outfile = NULL, *auditfile = NULL;
-	struct run rn = { .mc = { .start = VG_MODE_ENFORCE }, .fmt = VG_ALERT_JSON,
-			  .line = STRBUF_INIT };
+	struct run rn = { .mc = { .start = VG_MODE_ENFORCE } };
+	struct vg_engine_opts eo = { 0 };
+	struct vg_sink_conf sink = { 0 };
+	struct vg_outputs_conf oc = { 0 };
+	enum vg_alert_format fmt = VG_ALERT_JSON;
+	const struct vg_ruleset *rs;
+	FILE *audit = NULL;
+	char hostname[256] = "";
 	struct vg_agent_opts o = { .on_loss = on_loss, .on_tick = on_tick };
 	static struct vg_never_kill nk;
 	struct strbuf why = STRBUF_INIT;
 	long max_kills = 20;
 	char *end;
 	struct vg_diag diag = { .out = stderr };
-	struct vg_rule_source bundled;
-	struct vg_kfilter kf;
+	struct vg_kfilter kf = { 0 };
 	bool user_filter = false;
 	struct vg_agent agent;
 	size_t npaths = 0, nenforce = 0, ndeny = 0;
@@ -420,9 +232,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'o':
 			if (!strcmp(optarg, "json"))
-				rn.fmt = VG_ALERT_JSON;
+				fmt = VG_ALERT_JSON;
 			else if (!strcmp(optarg, "text"))
-				rn.fmt = VG_ALERT_TEXT;
+				fmt = VG_ALERT_TEXT;
 			else {
 				vg_err("--output: '%s' is not json or text", optarg);
 				return VG_EXIT_USAGE;
@@ -461,19 +273,27 @@ int cmd_run(int argc, char **argv)
 		vg_err("run: unexpected argument '%s'", argv[optind]);
 		return VG_EXIT_USAGE;
 	}
-	bundled = vg_bundled_rules();
-	rn.rs = vg_ruleset_load(paths, npaths, &bundled, npaths ? 0 : 1, &diag);
-	rn.paths = paths;
-	rn.npaths = npaths;
-	rn.bundled = bundled;
-	rn.user_filter = user_filter;
-	if (!rn.rs) {
-		vg_err("rules: %u error%s; nothing loaded", diag.errors, diag.errors == 1 ? "" : "s");
-		return VG_EXIT_USAGE;
+	if (gethostname(hostname, sizeof(hostname) - 1))
+		snprintf(hostname, sizeof(hostname), "localhost");
+	eo.rule_paths = paths;
+	eo.nrule_paths = npaths;
+	eo.user_filter = user_filter;
+	eo.start = rn.mc.start;
+	eo.fmt = fmt;
+	eo.hostname = hostname;
+	rn.engine = vg_engine_new(&eo, &diag);
+	if (!rn.engine) {
+		if (errno == ENOMEM)
+			vg_err("loading the rules: out of memory");
+		else
+			vg_err("rules: %u error%s; nothing loaded", diag.errors,
+			       diag.errors == 1 ? "" : "s");
+		return errno == ENOMEM ? VG_EXIT_RUNTIME : VG_EXIT_USAGE;
 	}
+	rs = vg_engine_ruleset(rn.engine);
 	rn.mc.cap = rn.mc.start;
-	for (size_t i = 0; i < rn.rs->nrules; i++) {
-		const struct vg_rule *r = rn.rs->rules[i];
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct vg_rule *r = rs->rules[i];
 
 		nenforce += r->mode == VG_MODE_ENFORCE;
 		ndeny += r->mode == VG_MODE_ENFORCE && r->action == VG_ACTION_DENY;
@@ -485,8 +305,8 @@ int cmd_run(int argc, char **argv)
 			"at vigil are only seen by rules, not refused",
 			lsm.detail);
 	if (ndeny && !lsm.ok)
-		for (size_t i = 0; i < rn.rs->nrules; i++) {
-			const struct vg_rule *r = rn.rs->rules[i];
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const struct vg_rule *r = rs->rules[i];
 
 			if (r->mode != VG_MODE_ENFORCE || r->action != VG_ACTION_DENY)
 				continue;
@@ -502,48 +322,53 @@ int cmd_run(int argc, char **argv)
 		vg_info("%zu rule%s in enforce mode run in shadow mode under --mode %s "
 			"(would-kill/would-deny)",
 			nenforce, nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.start));
-	rn.out = stdout;
-	if (outfile && !(rn.out = fopen(outfile, "ae"))) {
-		vg_err("--output-file %s: %s", outfile, strerror(errno));
-		rc = VG_EXIT_RUNTIME;
-		goto out_rules;
-	}
-	if (auditfile && !(rn.audit = fopen(auditfile, "ae"))) {
-		vg_err("--audit-file %s: %s", auditfile, strerror(errno));
-		rc = VG_EXIT_RUNTIME;
-		goto out_files;
-	}
-	/* The agent flushes the alert output after each batch; the audit log
-	 * is line-buffered so that it too is current. */
-	if (rn.audit)
-		setvbuf(rn.audit, NULL, _IOLBF, 0);
-	if (gethostname(rn.hostname, sizeof(rn.hostname) - 1))
-		snprintf(rn.hostname, sizeof(rn.hostname), "localhost");
-	rn.users = vg_users_new("/etc/passwd", "/etc/group");
-	vg_evctx_init(&rn.ctx);
-	rn.ctx.users = rn.users;
-	rn.ctx.hostname = rn.hostname;
-
-	if (vg_kfilter_build(&kf, rn.rs, user_filter)) {
-		vg_err("building the kernel filters: out of memory");
-		rc = VG_EXIT_RUNTIME;
-		goto out_ctx;
-	}
-	err = vg_kfilter_build_enforce(&kf, rn.rs, lsm.ok, &why);
+	err = vg_engine_tables(rn.engine, lsm.ok, &kf, &why);
 	if (err) {
-		vg_err("building the enforcement tables: %s",
-		       err == -E2BIG ? why.buf : strerror(-err));
+		vg_err("building the %s tables: %s", err == -E2BIG ? "enforcement" : "kernel",
+		       why.buf);
 		rc = err == -E2BIG ? VG_EXIT_USAGE : VG_EXIT_RUNTIME;
 		goto out_kf;
 	}
+	/* --output-file keeps its file open (Falco's keep_alive) */
+	sink.kind = outfile ? VG_SINK_FILE : VG_SINK_STDOUT;
+	sink.target = outfile;
+	sink.keep_alive = true;
+	oc.sinks = &sink;
+	oc.nsinks = 1;
+	if (outfile) {
+		/* fail now, not in the sink's thread, when the file cannot be opened */
+		FILE *f = fopen(outfile, "ae");
+
+		if (!f) {
+			vg_err("--output-file %s: %s", outfile, strerror(errno));
+			rc = VG_EXIT_RUNTIME;
+			goto out_kf;
+		}
+		fclose(f);
+	}
+	if (auditfile && !(audit = fopen(auditfile, "ae"))) {
+		vg_err("--audit-file %s: %s", auditfile, strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_kf;
+	}
+	/* the audit log is line-buffered so that it is current */
+	if (audit)
+		setvbuf(audit, NULL, _IOLBF, 0);
+	vg_engine_set_audit(rn.engine, audit);
+	rn.out = vg_outputs_new(&oc);
+	if (!rn.out) {
+		vg_err("starting the outputs: %s", strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_audit;
+	}
+	vg_engine_set_outputs(rn.engine, rn.out);
 	vg_never_kill_defaults(&nk);
 	o.load.enf_cap = rn.mc.start;
 	o.load.max_kills_per_sec = (uint32_t)max_kills;
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
 	o.load.lsm = lsm.ok;
-	o.out = rn.out;
-	o.load.sys_enabled = rn.rs->sys_enabled;
+	o.load.sys_enabled = rs->sys_enabled;
 	o.load.kfilter = &kf;
 	vg_agent_handle_signals();
 	vg_modectl_handle_signals();
@@ -556,18 +381,14 @@ int cmd_run(int argc, char **argv)
 	}
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
-		/* the agent's context, fixed for the run: set once, not per event */
-		rn.ctx.procs = agent.procs;
-		rn.ctx.host_pidns = agent.host_pidns;
-		rn.ctx.host_mntns = agent.host_mntns;
-		rn.ctx.containers = agent.containers;
+		vg_engine_attach(rn.engine, &agent);
 		if (agent.loader.took_over)
 			vg_info("took over the programs and maps a previous vigil pinned in %s",
 				VG_PIN_DIR);
 		if (kf.nenforce)
 			vg_info("%zu rule%s enforced in the kernel (mode cap %s)", kf.nenforce,
 				kf.nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.cap));
-		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rn.rs->nrules,
+		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rs->nrules,
 			 kf.nfiltered_ids);
 		agent.opts.ready_msg = ready;
 		err = vg_agent_run(&agent);
@@ -578,24 +399,20 @@ int cmd_run(int argc, char **argv)
 		vg_info("the programs stay attached (pinned in %s); 'vigil unpin' detaches them",
 			VG_PIN_DIR);
 	if (o.stats)
-		print_rule_stats(&rn);
+		vg_engine_print_stats(rn.engine);
 	vg_agent_release(&agent);
+	/* deliver what is queued before the counters are final */
+	vg_engine_set_outputs(rn.engine, NULL);
+	vg_outputs_stop(rn.out);
+	if (o.stats)
+		print_sink_stats(rn.out);
+	vg_outputs_free(rn.out);
+out_audit:
+	if (audit)
+		fclose(audit);
 out_kf:
 	vg_kfilter_release(&kf);
 	strbuf_release(&why);
-out_ctx:
-	if (rn.audit)
-		fflush(rn.audit);
-	vg_evctx_release(&rn.ctx);
-	vg_users_free(rn.users);
-out_files:
-	if (rn.audit)
-		fclose(rn.audit);
-	if (rn.out && rn.out != stdout)
-		fclose(rn.out);
-out_rules:
-	vg_ruleset_free(rn.rs);
-	vg_ruleset_free(rn.prev_rs);
-	strbuf_release(&rn.line);
+	vg_engine_free(rn.engine);
 	return rc;
 }
