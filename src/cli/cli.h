@@ -12,6 +12,7 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_unpin(int argc, char **argv);
+int cmd_mode(int argc, char **argv);
 
 struct vg_agent_opts;
 

@@ -34,12 +34,14 @@ struct vg_engine {
 	struct vg_users *users;
 	struct strbuf line;
 	struct vg_engine_stats st;
+	uint64_t (*rule_act)[VG_ALERT_DENIED + 1]; /* per rule of rs */
 };
 
-static struct vg_ruleset *load_rules(struct vg_engine *e, struct vg_diag *diag)
+static struct vg_ruleset *load_rules(struct vg_engine *e, const struct vg_engine_opts *o,
+				     struct vg_diag *diag)
 {
-	return vg_ruleset_load(e->o.rule_paths, e->o.nrule_paths, &e->bundled,
-			       e->o.nrule_paths ? 0 : 1, diag);
+	return vg_ruleset_load(o->rule_paths, o->nrule_paths, &e->bundled, o->nrule_paths ? 0 : 1,
+			       diag);
 }
 
 struct vg_engine *vg_engine_new(const struct vg_engine_opts *o, struct vg_diag *diag)
@@ -53,12 +55,18 @@ struct vg_engine *vg_engine_new(const struct vg_engine_opts *o, struct vg_diag *
 	e->cap = o->start;
 	strbuf_init(&e->line);
 	vg_evctx_init(&e->ctx);
-	e->rs = load_rules(e, diag);
+	e->rs = load_rules(e, o, diag);
 	if (!e->rs) {
 		int err = errno;
 
 		vg_engine_free(e);
 		errno = err;
+		return NULL;
+	}
+	e->rule_act = calloc(e->rs->nrules + 1, sizeof(*e->rule_act));
+	if (!e->rule_act) {
+		vg_engine_free(e);
+		errno = ENOMEM;
 		return NULL;
 	}
 	e->users = vg_users_new("/etc/passwd", "/etc/group");
@@ -76,6 +84,7 @@ void vg_engine_free(struct vg_engine *e)
 	vg_ruleset_free(e->rs);
 	vg_ruleset_free(e->prev_rs);
 	strbuf_release(&e->line);
+	free(e->rule_act);
 	free(e);
 }
 
@@ -155,7 +164,7 @@ void vg_engine_internal_alert(struct vg_engine *e, const char *rule, enum vg_pri
 			      size_t n)
 {
 	strbuf_reset(&e->line);
-	vg_alert_format_internal(&e->line, e->o.fmt, rule, prio, msg, e->o.hostname, keys, vals, n);
+	vg_alert_format_internal(&e->line, &e->o.style, rule, prio, msg, e->o.hostname, keys, vals, n);
 	vg_outputs_emit(e->out, prio, e->line.buf, e->line.len);
 }
 
@@ -206,24 +215,30 @@ static void rate_limited(struct vg_engine *e, const struct vg_event *ev)
  * rules in place; else the kernel's tables are swapped in one step
  * (vg_loader_swap_rules) and then the user-space ruleset.
  */
-int vg_engine_reload(struct vg_engine *e)
+int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
 {
 	struct vg_diag diag = { .out = stderr };
 	struct strbuf why = STRBUF_INIT;
 	struct vg_loader *l = &e->agent->loader;
 	bool sys[VG_EV_MAX];
 	struct vg_ruleset *rs;
-	struct vg_kfilter kf;
+	struct vg_kfilter kf = { 0 };
+	void *act;
 	int err;
 
-	rs = load_rules(e, &diag);
+	if (!o)
+		o = &e->o;
+	rs = load_rules(e, o, &diag);
 	if (!rs) {
 		vg_err("reload: %u error%s; the running rules stay in place", diag.errors,
 		       diag.errors == 1 ? "" : "s");
 		e->st.reload_failures++;
 		return -EINVAL;
 	}
-	err = build_tables(rs, e->o.user_filter, l->lsm, &kf, &why);
+	act = calloc(rs->nrules + 1, sizeof(*e->rule_act));
+	err = act ? build_tables(rs, e->o.user_filter, l->lsm, &kf, &why) : -ENOMEM;
+	if (!act)
+		strbuf_addstr(&why, "out of memory");
 	vg_agent_syscalls(rs->sys_enabled, sys);
 	if (!err && kf.nentry && !l->entry)
 		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
@@ -236,19 +251,35 @@ int vg_engine_reload(struct vg_engine *e)
 	if (err) {
 		vg_err("reload: %s; the running rules stay in place", why.buf);
 		vg_ruleset_free(rs);
+		free(act);
 		e->st.reload_failures++;
 	} else {
+		free(e->rule_act);
+		e->rule_act = act;
 		vg_ruleset_free(e->prev_rs);
 		e->prev_rs = e->rs;
 		e->rs = rs;
 		e->gen ^= 1;
 		e->st.reloads++;
+		if (o != &e->o) {
+			e->o.rule_paths = o->rule_paths;
+			e->o.nrule_paths = o->nrule_paths;
+			e->o.style = o->style;
+			e->o.min_prio = o->min_prio;
+			e->o.hostname = o->hostname;
+			e->ctx.hostname = o->hostname;
+		}
 		vg_info("rules reloaded: %zu rules, %zu kernel filters, %zu enforcing", rs->nrules,
 			kf.nfiltered_ids, kf.nenforce);
 	}
 	vg_kfilter_release(&kf);
 	strbuf_release(&why);
 	return err;
+}
+
+void vg_engine_reload_failed(struct vg_engine *e)
+{
+	e->st.reload_failures++;
 }
 
 /* A kill or denial whose rule did not match again in user space. */
@@ -325,13 +356,22 @@ int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const stru
 			e->st.observed++;
 			if (!e->audit)
 				continue;
-			vg_alert_format(&e->line, VG_ALERT_JSON, &al, &e->ctx);
+			vg_alert_format(&e->line, NULL, &al, &e->ctx);
 			strbuf_addch(&e->line, '\n');
 			fwrite(e->line.buf, 1, e->line.len, e->audit);
 			continue;
 		}
+		/* Falco's `priority`: less severe rules reach no output; an
+		 * enforcement verdict is always said */
+		if (r->prio > e->o.min_prio && al.action != VG_ALERT_KILLED &&
+		    al.action != VG_ALERT_DENIED) {
+			e->st.below_priority++;
+			continue;
+		}
 		e->st.alerts++;
-		vg_alert_format(&e->line, e->o.fmt, &al, &e->ctx);
+		e->st.actions[al.action]++;
+		e->rule_act[r->index][al.action]++;
+		vg_alert_format(&e->line, &e->o.style, &al, &e->ctx);
 		vg_outputs_emit(e->out, r->prio, e->line.buf, e->line.len);
 	}
 	/* the kernel acted but the rule no longer matches in user space (the
@@ -344,6 +384,11 @@ int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const stru
 void vg_engine_stats(const struct vg_engine *e, struct vg_engine_stats *out)
 {
 	*out = e->st;
+}
+
+const uint64_t *vg_engine_rule_actions(const struct vg_engine *e, size_t i)
+{
+	return e->rule_act[i];
 }
 
 void vg_engine_print_stats(const struct vg_engine *e)

@@ -34,13 +34,16 @@ struct vg_engine_opts {
 	size_t nrule_paths;	       /* the array is borrowed for reloads */
 	bool user_filter;	       /* --filter user: the kernel filters nothing */
 	enum vg_mode start;	       /* the mode cap at start, its ceiling too */
-	enum vg_alert_format fmt;      /* of alerts; observe-mode matches are JSON */
+	struct vg_alert_style style;   /* of alerts (observe-mode matches: JSON) */
+	enum vg_prio min_prio;	       /* rules less severe than this send no alert */
 	const char *hostname;	       /* borrowed */
 };
 
 /* Per-run counters, for --stats and /metrics. */
 struct vg_engine_stats {
+	uint64_t below_priority; /* matches not sent: under the priority setting */
 	uint64_t alerts, observed, killed, shadowed, reloads, reload_failures;
+	uint64_t actions[VG_ALERT_DENIED + 1]; /* by enum vg_alert_action */
 };
 
 struct vg_engine;
@@ -76,11 +79,17 @@ void vg_engine_attach(struct vg_engine *e, struct vg_agent *a);
 int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const struct vg_proc *proc);
 
 /*
- * Load the rules again from the same paths and swap them in, with their
- * kernel tables, all or nothing: on any error the running rules stay and
- * the error is logged. 0 or negative errno.
+ * Load the rules again, from o's paths (NULL: the same as before), and swap
+ * them in with their kernel tables, all or nothing: on any error the
+ * running rules stay and the error is logged. On success o's style and
+ * min_prio apply too (its user_filter and start are ignored: they need a
+ * restart). o's arrays are borrowed from then on. 0 or negative errno.
  */
-int vg_engine_reload(struct vg_engine *e);
+int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o);
+
+/* A reload refused before the rules were tried (the configuration):
+ * counted with the reload failures. */
+void vg_engine_reload_failed(struct vg_engine *e);
 
 /* The mode cap now, and a change of it (pushed to the kernel and logged
  * with `why`). A cap above the start mode is clamped to it. */
@@ -94,6 +103,9 @@ void vg_engine_internal_alert(struct vg_engine *e, const char *rule, enum vg_pri
 			      size_t n);
 
 void vg_engine_stats(const struct vg_engine *e, struct vg_engine_stats *out);
+/* Rule i of the running ruleset: how often each action was reported for
+ * it (by enum vg_alert_action; counted since the ruleset was loaded). */
+const uint64_t *vg_engine_rule_actions(const struct vg_engine *e, size_t i);
 /* --stats lines: enforcement, alerts, per-rule matches. */
 void vg_engine_print_stats(const struct vg_engine *e);
 
