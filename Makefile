@@ -54,6 +54,7 @@ INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
 	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES))
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench \
+	$(BUILD)/bench/outputbench \
 	$(BUILD)/bench/ctxbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
@@ -215,6 +216,7 @@ bench:
 	$(BUILD)/bench/agentbench $(BUILD)/vigil
 	$(BUILD)/bench/ctxbench $(BUILD)/vigil
 	$(BUILD)/bench/killbench $(BUILD)/vigil
+	$(BUILD)/bench/outputbench $(BUILD)/vigil
 
 format:
 	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)

@@ -159,6 +159,7 @@ static void engine_opts(struct run *rn, const struct vg_config *c, struct vg_eng
 	eo->style.append = c->append_output;
 	eo->style.nappend = c->nappend_output;
 	eo->min_prio = c->priority;
+	eo->fold_window_s = c->aggregation_window_s;
 	eo->hostname = rn->hostname;
 }
 
@@ -532,6 +533,9 @@ static void metrics_text(void *ctx, struct strbuf *sb)
 	strbuf_addf(sb, "vigil_alerts_total %llu\n", (unsigned long long)es.alerts);
 	prom_head(sb, "vigil_observed_total", "counter", "Matches of rules in observe mode.");
 	strbuf_addf(sb, "vigil_observed_total %llu\n", (unsigned long long)es.observed);
+	prom_head(sb, "vigil_alerts_folded_total", "counter",
+		  "Matches not sent on their own: repeats folded (vigil.aggregation_window).");
+	strbuf_addf(sb, "vigil_alerts_folded_total %llu\n", (unsigned long long)es.folded);
 	prom_head(sb, "vigil_alerts_below_priority_total", "counter",
 		  "Matches not sent: less severe than the priority setting.");
 	strbuf_addf(sb, "vigil_alerts_below_priority_total %llu\n",
@@ -657,6 +661,7 @@ static void on_tick(struct vg_agent *a)
 		reload_requested = 0;
 		reload(rn);
 	}
+	vg_engine_tick(rn->engine, false);
 	if (rn->cfg.metrics_enabled && rn->cfg.metrics_output_rule &&
 	    now - rn->last_metrics_ns >= (uint64_t)(rn->cfg.metrics_interval_s * 1e9)) {
 		rn->last_metrics_ns = now;
@@ -1044,7 +1049,9 @@ out_web:
 	vg_web_free(rn.web);
 	rn.web = NULL;
 out_outputs:
-	/* deliver what is queued before the counters are final */
+	/* folded repeats still open, then what is queued, before the
+	 * counters are final */
+	vg_engine_tick(rn.engine, true);
 	vg_engine_set_outputs(rn.engine, NULL);
 	vg_outputs_stop(rn.out);
 	if (o.stats)

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "engine/fold.h"
 #include "output/outputs.h"
 #include "pipeline/agent.h"
 #include "pipeline/users.h"
@@ -32,7 +34,8 @@ struct vg_engine {
 	struct vg_agent *agent; /* NULL until attached */
 	struct vg_evctx ctx;
 	struct vg_users *users;
-	struct strbuf line;
+	struct strbuf line, rendered;
+	struct vg_fold fold;
 	struct vg_engine_stats st;
 	uint64_t (*rule_act)[VG_ALERT_DENIED + 1]; /* per rule of rs */
 };
@@ -54,6 +57,8 @@ struct vg_engine *vg_engine_new(const struct vg_engine_opts *o, struct vg_diag *
 	e->bundled = vg_bundled_rules();
 	e->cap = o->start;
 	strbuf_init(&e->line);
+	strbuf_init(&e->rendered);
+	vg_fold_init(&e->fold, o->fold_window_s);
 	vg_evctx_init(&e->ctx);
 	e->rs = load_rules(e, o, diag);
 	if (!e->rs) {
@@ -84,6 +89,8 @@ void vg_engine_free(struct vg_engine *e)
 	vg_ruleset_free(e->rs);
 	vg_ruleset_free(e->prev_rs);
 	strbuf_release(&e->line);
+	strbuf_release(&e->rendered);
+	vg_fold_release(&e->fold);
 	free(e->rule_act);
 	free(e);
 }
@@ -209,6 +216,21 @@ static void rate_limited(struct vg_engine *e, const struct vg_event *ev)
 	vg_engine_set_cap(e, VG_MODE_ALERT, "kill rate limit");
 }
 
+/* A rule that survives a reload (same name) keeps its counters, so that
+ * /metrics counters only grow. */
+static void carry_counts(struct vg_engine *e, struct vg_ruleset *rs,
+			 uint64_t (*act)[VG_ALERT_DENIED + 1])
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		for (size_t k = 0; k < e->rs->nrules; k++) {
+			if (strcmp(rs->rules[i]->name, e->rs->rules[k]->name))
+				continue;
+			rs->rules[i]->matches = e->rs->rules[k]->matches;
+			memcpy(act[i], e->rule_act[k], sizeof(act[i]));
+			break;
+		}
+}
+
 /*
  * Load the rules again from where they came from. All or nothing: a
  * ruleset with errors, or tables that cannot be built, leave the running
@@ -254,6 +276,9 @@ int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
 		free(act);
 		e->st.reload_failures++;
 	} else {
+		/* folded windows name the old rules: close them now */
+		vg_engine_tick(e, true);
+		carry_counts(e, rs, act);
 		free(e->rule_act);
 		e->rule_act = act;
 		vg_ruleset_free(e->prev_rs);
@@ -266,6 +291,9 @@ int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
 			e->o.nrule_paths = o->nrule_paths;
 			e->o.style = o->style;
 			e->o.min_prio = o->min_prio;
+			e->o.fold_window_s = o->fold_window_s;
+			vg_fold_release(&e->fold);
+			vg_fold_init(&e->fold, o->fold_window_s);
 			e->o.hostname = o->hostname;
 			e->ctx.hostname = o->hostname;
 		}
@@ -368,6 +396,17 @@ int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const stru
 			e->st.below_priority++;
 			continue;
 		}
+		/* repeats within the window: counted, sent folded later; an
+		 * enforcement verdict always goes out on its own */
+		if (e->fold.window_ns && al.action == VG_ALERT_NONE) {
+			strbuf_reset(&e->rendered);
+			vg_rule_render(r, &e->ctx, &e->rendered);
+			if (vg_fold_seen(&e->fold, r, e->rendered.buf, e->rendered.len,
+					 vg_evctx_wall(&e->ctx))) {
+				e->st.folded++;
+				continue;
+			}
+		}
 		e->st.alerts++;
 		e->st.actions[al.action]++;
 		e->rule_act[r->index][al.action]++;
@@ -379,6 +418,21 @@ int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const stru
 	if ((ev->flags & (VG_F_KILLED | VG_F_DENIED)) && !claimed)
 		unclaimed_action(e, ev);
 	return 0;
+}
+
+static void send_folded(void *ctx, const struct vg_fold_entry *f)
+{
+	struct vg_engine *e = ctx;
+
+	strbuf_reset(&e->line);
+	vg_alert_format_folded(&e->line, &e->o.style, f->rule, f->output, f->count, f->first_ns,
+			       f->last_ns, e->o.hostname);
+	vg_outputs_emit(e->out, f->rule->prio, e->line.buf, e->line.len);
+}
+
+void vg_engine_tick(struct vg_engine *e, bool all)
+{
+	vg_fold_flush(&e->fold, vg_clock_wall(vg_clock_boot_now()), all, send_folded, e);
 }
 
 void vg_engine_stats(const struct vg_engine *e, struct vg_engine_stats *out)

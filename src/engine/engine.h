@@ -36,12 +36,14 @@ struct vg_engine_opts {
 	enum vg_mode start;	       /* the mode cap at start, its ceiling too */
 	struct vg_alert_style style;   /* of alerts (observe-mode matches: JSON) */
 	enum vg_prio min_prio;	       /* rules less severe than this send no alert */
+	double fold_window_s;	       /* > 0: fold repeats within this window */
 	const char *hostname;	       /* borrowed */
 };
 
 /* Per-run counters, for --stats and /metrics. */
 struct vg_engine_stats {
 	uint64_t below_priority; /* matches not sent: under the priority setting */
+	uint64_t folded;	 /* matches not sent on their own: repeats folded */
 	uint64_t alerts, observed, killed, shadowed, reloads, reload_failures;
 	uint64_t actions[VG_ALERT_DENIED + 1]; /* by enum vg_alert_action */
 };
@@ -81,8 +83,8 @@ int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const stru
 /*
  * Load the rules again, from o's paths (NULL: the same as before), and swap
  * them in with their kernel tables, all or nothing: on any error the
- * running rules stay and the error is logged. On success o's style and
- * min_prio apply too (its user_filter and start are ignored: they need a
+ * running rules stay and the error is logged. On success o's style,
+ * min_prio and fold window apply too (its user_filter and start are ignored: they need a
  * restart). o's arrays are borrowed from then on. 0 or negative errno.
  */
 int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o);
@@ -96,6 +98,10 @@ void vg_engine_reload_failed(struct vg_engine *e);
 enum vg_mode vg_engine_cap(const struct vg_engine *e);
 enum vg_mode vg_engine_start_mode(const struct vg_engine *e);
 void vg_engine_set_cap(struct vg_engine *e, enum vg_mode cap, const char *why);
+
+/* Send the alerts of folded repeats whose window closed (all of them when
+ * `all`: before the outputs stop). Each turn of the agent's loop. */
+void vg_engine_tick(struct vg_engine *e, bool all);
 
 /* A vigil-generated alert (not a rule's) to the alert outputs. */
 void vg_engine_internal_alert(struct vg_engine *e, const char *rule, enum vg_prio prio,

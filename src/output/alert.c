@@ -80,29 +80,12 @@ bool vg_alert_field_ok(const char *name)
 static void field_text(struct strbuf *sb, struct vg_evctx *c, const char *name)
 {
 	struct vg_fref f;
-	struct vg_fval v;
-	char ip[64];
 
-	if (vg_field_resolve(name, &f) != VG_FIELD_OK || !vg_field_get(c, &f, 0, &v)) {
+	if (vg_field_resolve(name, &f) != VG_FIELD_OK) {
 		strbuf_addstr(sb, "<NA>");
 		return;
 	}
-	switch (v.type) {
-	case VG_FT_STR:
-		strbuf_add(sb, v.s, v.len);
-		break;
-	case VG_FT_INT:
-	case VG_FT_BOOL:
-		strbuf_addf(sb, "%lld", (long long)v.i);
-		break;
-	case VG_FT_UINT:
-		strbuf_addf(sb, "%llu", (unsigned long long)v.u);
-		break;
-	case VG_FT_IP:
-	case VG_FT_NET:
-		strbuf_addstr(sb, inet_ntop(v.family, v.ip, ip, sizeof(ip)) ? ip : "?");
-		break;
-	}
+	vg_field_render(c, &f, sb);
 }
 
 /* extra_output: literal text with %field references (Falco's syntax:
@@ -140,6 +123,32 @@ static void output_text(struct strbuf *sb, const char *ts, enum vg_prio prio)
 	strbuf_addf(sb, "%.18s: %s ", ts + 11, vg_prio_name(prio));
 }
 
+/* The keys every alert starts with, in Falco's order: time, rule,
+ * priority, output (unless left out). Releases `out`. */
+static void json_head(struct json_w *w, struct strbuf *sb, const struct vg_alert_style *st,
+		      const char *ts, const char *rule, enum vg_prio prio, struct strbuf *out)
+{
+	jw_init(w, sb);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "time", ts);
+	jw_str(w, "rule", rule);
+	jw_str(w, "priority", vg_prio_name(prio));
+	if (!st->no_output)
+		jw_strn(w, "output", out->buf, out->len);
+	strbuf_release(out);
+}
+
+static void json_tags(struct json_w *w, const struct vg_alert_style *st, const char *const *tags,
+		      size_t n)
+{
+	if (st->no_tags)
+		return;
+	jw_arr_begin(w, "tags");
+	for (size_t i = 0; i < n; i++)
+		jw_str(w, NULL, tags[i]);
+	jw_arr_end(w);
+}
+
 void vg_alert_format(struct strbuf *sb, const struct vg_alert_style *st, const struct vg_alert *al,
 		     struct vg_evctx *c)
 {
@@ -168,14 +177,7 @@ void vg_alert_format(struct strbuf *sb, const struct vg_alert_style *st, const s
 		strbuf_release(&out);
 		return;
 	}
-	jw_init(&w, sb);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "time", ts);
-	jw_str(&w, "rule", r->name);
-	jw_str(&w, "priority", vg_prio_name(r->prio));
-	if (!st->no_output)
-		jw_strn(&w, "output", out.buf, out.len);
-	strbuf_release(&out);
+	json_head(&w, sb, st, ts, r->name, r->prio, &out);
 	if (!st->no_output_fields) {
 		jw_obj_begin(&w, "output_fields");
 		for (size_t i = 0; i < nf; i++)
@@ -208,12 +210,7 @@ void vg_alert_format(struct strbuf *sb, const struct vg_alert_style *st, const s
 		}
 		jw_obj_end(&w);
 	}
-	if (!st->no_tags) {
-		jw_arr_begin(&w, "tags");
-		for (size_t i = 0; i < r->ntags; i++)
-			jw_str(&w, NULL, r->tags[i]);
-		jw_arr_end(&w);
-	}
+	json_tags(&w, st, r->tags, r->ntags);
 	jw_str(&w, "hostname", c->hostname ? c->hostname : "");
 	jw_str(&w, "source", "syscall");
 	jw_str(&w, "mode", vg_mode_name(al->mode));
@@ -242,27 +239,60 @@ void vg_alert_format_internal(struct strbuf *sb, const struct vg_alert_style *st
 		strbuf_release(&out);
 		return;
 	}
-	jw_init(&w, sb);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "time", ts);
-	jw_str(&w, "rule", rule);
-	jw_str(&w, "priority", vg_prio_name(prio));
-	if (!st->no_output)
-		jw_strn(&w, "output", out.buf, out.len);
-	strbuf_release(&out);
+	json_head(&w, sb, st, ts, rule, prio, &out);
 	if (!st->no_output_fields) {
 		jw_obj_begin(&w, "output_fields");
 		for (size_t i = 0; i < n; i++)
 			jw_int(&w, keys[i], vals[i]);
 		jw_obj_end(&w);
 	}
-	if (!st->no_tags) {
-		jw_arr_begin(&w, "tags");
-		jw_str(&w, NULL, "vigil");
-		jw_arr_end(&w);
+	{
+		static const char *const vigil_tag[] = { "vigil" };
+
+		json_tags(&w, st, vigil_tag, 1);
 	}
 	jw_str(&w, "hostname", hostname ? hostname : "");
 	jw_str(&w, "source", "internal");
+	jw_str(&w, "mode", "alert");
+	jw_str(&w, "action", "none");
+	jw_obj_end(&w);
+}
+
+void vg_alert_format_folded(struct strbuf *sb, const struct vg_alert_style *st,
+			    const struct vg_rule *r, const char *output, uint64_t count,
+			    uint64_t first_ns, uint64_t last_ns, const char *hostname)
+{
+	static const struct vg_alert_style json = { .fmt = VG_ALERT_JSON };
+	struct strbuf out = STRBUF_INIT;
+	char ts[40], first[40];
+	struct json_w w;
+
+	if (!st)
+		st = &json;
+	vg_clock_rfc3339(last_ns, ts, sizeof(ts));
+	vg_clock_rfc3339(first_ns, first, sizeof(first));
+	output_text(&out, ts, r->prio);
+	strbuf_addf(&out, "%s (%llu times from %s to %s)", output, (unsigned long long)count,
+		    first, ts);
+	if (st->fmt == VG_ALERT_TEXT) {
+		strbuf_add(sb, out.buf, out.len);
+		strbuf_release(&out);
+		return;
+	}
+	json_head(&w, sb, st, ts, r->name, r->prio, &out);
+	if (!st->no_output_fields) {
+		jw_obj_begin(&w, "output_fields");
+		jw_uint(&w, "vigil.count", count);
+		jw_str(&w, "vigil.first_time", first);
+		jw_str(&w, "vigil.last_time", ts);
+		jw_obj_end(&w);
+	}
+	json_tags(&w, st, r->tags, r->ntags);
+	jw_str(&w, "hostname", hostname ? hostname : "");
+	jw_str(&w, "source", "syscall");
+	jw_uint(&w, "count", count);
+	jw_str(&w, "first_time", first);
+	jw_str(&w, "last_time", ts);
 	jw_str(&w, "mode", "alert");
 	jw_str(&w, "action", "none");
 	jw_obj_end(&w);

@@ -8,6 +8,7 @@
 #define VIGIL_ALERT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "common/strbuf.h"
@@ -67,6 +68,13 @@ void vg_alert_format(struct strbuf *sb, const struct vg_alert_style *st, const s
 void vg_alert_format_internal(struct strbuf *sb, const struct vg_alert_style *st, const char *rule,
 			      enum vg_prio prio, const char *output, const char *hostname,
 			      const char *const *keys, const long long *vals, size_t n);
+
+/* The alert that closes a window of folded repeats (vigil.aggregation_window):
+ * rule r matched `count` times with this rendered `output` between first_ns
+ * and last_ns (wall clock); the first was sent on its own. */
+void vg_alert_format_folded(struct strbuf *sb, const struct vg_alert_style *st,
+			    const struct vg_rule *r, const char *output, uint64_t count,
+			    uint64_t first_ns, uint64_t last_ns, const char *hostname);
 
 /* Does append_output entry a apply to rule r? */
 bool vg_append_matches(const struct vg_append_output *a, const struct vg_rule *r);
