@@ -57,17 +57,6 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-bool vg_sink_stopping(const struct vg_sink *s)
-{
-	struct worker *w = (struct worker *)s;
-	bool stop;
-
-	pthread_mutex_lock(&w->mu);
-	stop = w->stop && mono_ns() >= w->deadline_ns;
-	pthread_mutex_unlock(&w->mu);
-	return stop;
-}
-
 static void pop(struct worker *w)
 {
 	free(w->q[w->head].line);

@@ -44,7 +44,4 @@ struct vg_sink {
 extern const struct vg_sink_ops vg_sink_stdout_ops, vg_sink_file_ops, vg_sink_syslog_ops,
 	vg_sink_program_ops, vg_sink_http_ops;
 
-/* Is the sink's worker asked to stop (then a sink gives up retrying)? */
-bool vg_sink_stopping(const struct vg_sink *s);
-
 #endif /* VIGIL_SINK_H */

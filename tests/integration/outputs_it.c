@@ -685,6 +685,59 @@ static void test_fold_repeats(void **state)
 	assert_true(metric(text, "vigil_alerts_folded_total") == 4);
 }
 
+/* How often `what` is on v's stderr so far. */
+static int stderr_count(const struct vigil_proc *v, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = v->err; p && (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+static bool wait_stderr_count(struct vigil_proc *v, const char *what, int want, int timeout_ms)
+{
+	for (long long end = now_ms() + timeout_ms; stderr_count(v, what) < want;) {
+		if (now_ms() > end)
+			return false;
+		vigil_pump(v, 50);
+	}
+	return true;
+}
+
+/* watch_config_files, turned on by a reload: a changed rules file is
+ * reloaded without a signal. */
+static void test_watch_config_files(void **state)
+{
+	char rules[160];
+	int reloaded = stderr_count(&agent, "configuration reloaded");
+	FILE *f = fopen(cfg_path, "a");
+	json_t *ev;
+
+	(void)state;
+	assert_non_null(f);
+	fputs("watch_config_files: true\n", f);
+	fclose(f);
+	kill(agent.pid, SIGHUP);
+	assert_true(wait_stderr_count(&agent, "configuration reloaded", reloaded + 1, WAIT_MS));
+	path_of(rules, sizeof(rules), "rules.yaml");
+	assert_int_equal(write_file(rules,
+				    "- rule: " RULE "\n"
+				    "  desc: a file below the outputs test's directory\n"
+				    "  condition: evt.type in (open, openat) and fd.name startswith %s/m-\n"
+				    "  output: \"marker %%fd.name opened by %%proc.name\"\n"
+				    "  priority: ERROR\n"
+				    "  tags: [T1000, ops]\n",
+				    tmpdir),
+			 0);
+	assert_true(vigil_wait_stderr(&agent, "a configuration or rules file changed: reloading",
+				      WAIT_MS));
+	assert_true(wait_stderr_count(&agent, "configuration reloaded", reloaded + 2, WAIT_MS));
+	ev = trigger_and_wait(&agent, "watched");
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "priority"), "Error");
+}
+
 /* /metrics against --stats: the same numbers, read the same way. And the
  * metrics snapshot alert (metrics.output_rule, every second here). */
 static void test_metrics_vs_stats(void **state)
@@ -703,7 +756,7 @@ static void test_metrics_vs_stats(void **state)
 	assert_true(metric(text, "vigil_resident_memory_bytes") > 0);
 	matches = metric(text, "vigil_rule_matches_total{rule=\"" RULE "\"}");
 	alerts = metric(text, "vigil_alerts_total");
-	assert_true(matches >= 14);
+	assert_true(matches >= 15);
 	assert_int_equal(vigil_stop(&agent, 30000), 0);
 	snprintf(line, sizeof(line), "stats: rule '" RULE "' matched %.0f\n", matches);
 	assert_non_null(strstr(agent.err, line));
@@ -817,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_http_fail_stall_recover),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_fold_repeats),
+		cmocka_unit_test(test_watch_config_files),
 		cmocka_unit_test(test_metrics_vs_stats),
 		cmocka_unit_test(test_healthz_and_drops),
 	};
