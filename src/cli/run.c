@@ -497,6 +497,23 @@ static void metrics_text(void *ctx, struct strbuf *sb)
 		    (unsigned long long)(a->consumer.records - a->consumer.lc_records));
 	strbuf_addf(sb, "vigil_ring_records_total{ring=\"lifecycle\"} %llu\n",
 		    (unsigned long long)a->consumer.lc_records);
+	{
+		static const char *const ring[] = { "syscall", "lifecycle" };
+		int fds[2] = { vg_loader_events_fd(&a->loader), vg_loader_lifecycle_fd(&a->loader) };
+		uint64_t used[2] = { 0 }, size[2] = { 0 };
+
+		for (int i = 0; i < 2; i++)
+			vg_loader_ring_fill(fds[i], &used[i], &size[i]);
+		prom_head(sb, "vigil_ring_used_bytes", "gauge",
+			  "Bytes in a ring buffer not yet read by user space.");
+		for (int i = 0; i < 2; i++)
+			strbuf_addf(sb, "vigil_ring_used_bytes{ring=\"%s\"} %llu\n", ring[i],
+				    (unsigned long long)used[i]);
+		prom_head(sb, "vigil_ring_size_bytes", "gauge", "Size of a ring buffer.");
+		for (int i = 0; i < 2; i++)
+			strbuf_addf(sb, "vigil_ring_size_bytes{ring=\"%s\"} %llu\n", ring[i],
+				    (unsigned long long)size[i]);
+	}
 	prom_head(sb, "vigil_ring_bytes_total", "counter", "Bytes read from the rings.");
 	strbuf_addf(sb, "vigil_ring_bytes_total %llu\n", (unsigned long long)a->consumer.bytes);
 	prom_head(sb, "vigil_records_malformed_total", "counter",

@@ -754,6 +754,11 @@ static void test_metrics_vs_stats(void **state)
 	assert_true(metric(text, "vigil_events_seen_total{type=\"openat\"}") > 0);
 	assert_true(metric(text, "vigil_proctab_processes{state=\"live\"}") > 0);
 	assert_true(metric(text, "vigil_resident_memory_bytes") > 0);
+	/* ring fill: the sizes the configuration asked for, the fill below */
+	assert_true(metric(text, "vigil_ring_size_bytes{ring=\"syscall\"}") == 1 << 20);
+	assert_true(metric(text, "vigil_ring_size_bytes{ring=\"lifecycle\"}") == 4 << 20);
+	assert_true(metric(text, "vigil_ring_used_bytes{ring=\"syscall\"}") >= 0);
+	assert_true(metric(text, "vigil_ring_used_bytes{ring=\"syscall\"}") < 1 << 20);
 	matches = metric(text, "vigil_rule_matches_total{rule=\"" RULE "\"}");
 	alerts = metric(text, "vigil_alerts_total");
 	assert_true(matches >= 15);
