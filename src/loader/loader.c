@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -22,7 +23,7 @@
 
 #include "common/log.h"
 #include "pipeline/syscalls.h"
-#include "rules/kfilter.h"
+#include "loader/ktables.h"
 #include "vigil.skel.h"
 
 #define DEFAULT_RINGBUF (8u << 20)
@@ -610,6 +611,34 @@ int vg_loader_events_fd(const struct vg_loader *l)
 int vg_loader_lifecycle_fd(const struct vg_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.lifecycle);
+}
+
+int vg_loader_ring_fill(int fd, uint64_t *used, uint64_t *size)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	const volatile unsigned long *cons, *prod;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	/* a ring buffer map's first page holds the consumer position, the
+	 * second the producer's (both read-only mappable) */
+	cons = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	if (cons == MAP_FAILED)
+		return -errno;
+	prod = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, page);
+	if (prod == MAP_FAILED) {
+		err = -errno;
+		goto out_cons;
+	}
+	*used = *prod - *cons;
+	*size = info.max_entries;
+	munmap((void *)prod, (size_t)page);
+out_cons:
+	munmap((void *)cons, (size_t)page);
+	return err;
 }
 
 static uint64_t prog_misses(struct bpf_program *p)

@@ -72,6 +72,10 @@ int vg_loader_events_fd(const struct vg_loader *l);
 /* fd of the exec/fork/exit ring buffer map (`lifecycle`). */
 int vg_loader_lifecycle_fd(const struct vg_loader *l);
 
+/* Bytes of the ring buffer map `fd` written and not yet consumed, and its
+ * size. 0 or negative errno. */
+int vg_loader_ring_fill(int fd, uint64_t *used, uint64_t *size);
+
 /* Exec, fork and exit: the events of the lifecycle ring. */
 static inline bool vg_ev_is_lifecycle(unsigned ev)
 {
