@@ -51,6 +51,19 @@ int vg_parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* Write `conf` into every row of `d` in the dispatcher table: its x86_64
+ * number and its i386 numbers (an ia32 call is the same event). */
+static int sc_rows_set(int fd, const struct vg_sc_desc *d, const struct vg_sc_conf *conf)
+{
+	__u32 keys[VG_SC_KEYS_MAX];
+	size_t n = vg_sc_keys(d, keys);
+
+	for (size_t k = 0; k < n; k++)
+		if (bpf_map_update_elem(fd, &keys[k], conf, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 {
 	int fd = bpf_map__fd(l->skel->maps.sc_table);
@@ -59,7 +72,7 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf conf;
-		__u32 key = (__u32)d->nr;
+		int err;
 
 		if (enabled && !enabled[d->ev])
 			continue;
@@ -68,9 +81,8 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 			return -ERANGE;
 		}
 		vg_sc_conf_fill(d, &conf);
-		if (bpf_map_update_elem(fd, &key, &conf, BPF_ANY)) {
-			int err = -errno;
-
+		err = sc_rows_set(fd, d, &conf);
+		if (err) {
 			vg_err("filling the syscall table (%s): %s", d->name, strerror(-err));
 			return err;
 		}
@@ -410,27 +422,24 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf conf;
-		__u32 key = (__u32)d->nr;
 
-		if (!sys_enabled[d->ev] || d->nr < 0 || d->nr >= VG_NR_MAX)
+		if (!sys_enabled[d->ev])
 			continue;
 		vg_sc_conf_fill(d, &conf);
-		if (bpf_map_update_elem(fd, &key, &conf, BPF_ANY))
-			return -errno;
+		err = sc_rows_set(fd, d, &conf);
+		if (err)
+			return err;
 	}
 	__atomic_store_n(&l->skel->bss->table_gen, next, __ATOMIC_SEQ_CST);
 	l->nsyscalls = 0;
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf off = { 0 };
-		__u32 key = (__u32)d->nr;
 
-		if (d->nr < 0 || d->nr >= VG_NR_MAX)
-			continue;
 		if (sys_enabled[d->ev])
 			l->nsyscalls++;
 		else
-			bpf_map_update_elem(fd, &key, &off, BPF_ANY);
+			sc_rows_set(fd, d, &off);
 	}
 	/* The old generation's sets stay: a program that read table_gen before
 	 * the flip (an LSM hook can be preempted) may still look them up. The
@@ -550,7 +559,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		 * rewritten and until our programs replace its, its sets and
 		 * syscall rows emptied */
 		vg_loader_set_cap(l, 0);
-		for (__u32 nr = 0; nr < VG_NR_MAX; nr++) {
+		for (__u32 nr = 0; nr < VG_SC_TABLE_SIZE; nr++) {
 			struct vg_sc_conf off = { 0 };
 
 			bpf_map_update_elem(bpf_map__fd(l->skel->maps.sc_table), &nr, &off, BPF_ANY);

@@ -656,6 +656,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 				a.arg = 1;
 				break;
 			case VG_EV_SYS_openat:
+			case VG_EV_SYS_open_by_handle_at:
 				a.arg = 2;
 				break;
 			case VG_EV_SYS_openat2:
@@ -691,10 +692,10 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 	case VG_F_FD_LPORT:
 	case VG_F_FD_RPORT:
 		if (is_sock_sc(sc)) {
-			bool connect = x->ev == VG_EV_SYS_connect;
+			bool connect = x->ev == VG_EV_SYS_connect || x->ev == VG_EV_SYS_sendto ||
+				       x->ev == VG_EV_SYS_sendmsg;
 			bool remote = id == VG_F_FD_RPORT || (id == VG_F_FD_SPORT && connect) ||
 				      (id == VG_F_FD_CPORT && !connect);
-
 			numeric(d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
 			return;
 		}
