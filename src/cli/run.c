@@ -71,8 +71,9 @@ static void run_usage(FILE *f)
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
 		"      --never-kill PATH  never kill this executable (repeatable; always\n"
 		"                         spared: PID 1, kernel threads, the init system, vigil)\n"
-		"      --max-kills N      kills per second before enforcement drops to shadow\n"
-		"                         mode (default 20; 0: no limit)\n"
+		"      --max-kills N      kills per second and offender (uid in a cgroup) before\n"
+		"                         that offender's matches are only reported\n"
+		"                         (default 20; 0: no limit)\n"
 		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
 		"                         re-read when it changes (never above --mode)\n"
 		"      --protect-self     refuse signals and ptrace aimed at vigil (LSM-BPF;\n"
@@ -132,19 +133,41 @@ static void set_cap(struct run *rn, struct vg_agent *a, enum vg_mode cap, const 
 	vg_info("mode cap now %s (%s)", vg_mode_name(cap), why);
 }
 
-/* The kill rate limit was hit: its own alert, then shadow mode. */
-static void rate_limited(struct run *rn, struct vg_agent *a, const struct vg_event *ev)
+/*
+ * An offender (a uid in a cgroup) went over its kill budget: the kernel
+ * reports its further matches this second as would-kill, and kills
+ * everybody else as before. Its own alert, once per offender and second:
+ * the budget is per offender, so nothing here changes the mode.
+ */
+static void rate_limited(struct run *rn, const struct vg_event *ev)
 {
-	static const char *const keys[] = { "proc.pid" };
-	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
+	static struct {
+		uint32_t uid;
+		uint64_t cgroup_id, sec;
+	} seen[16];
+	static unsigned next;
+	static const char *const keys[] = { "proc.pid", "user.uid", "proc.cgroup_id" };
+	long long vals[3] = { -1, -1, -1 };
+	uint64_t sec = ev->ts_boot / 1000000000ull;
 
-	if (rn->mc.cap != VG_MODE_ENFORCE)
+	if (!ev->task)
 		return;
+	for (unsigned i = 0; i < 16; i++)
+		if (seen[i].uid == ev->task->uid && seen[i].cgroup_id == ev->task->cgroup_id &&
+		    seen[i].sec == sec)
+			return;
+	seen[next].uid = ev->task->uid;
+	seen[next].cgroup_id = ev->task->cgroup_id;
+	seen[next].sec = sec;
+	next = (next + 1) % 16;
+	vals[0] = ev->task->pid;
+	vals[1] = ev->task->uid;
+	vals[2] = (long long)ev->task->cgroup_id;
 	internal_alert(rn, "vigil: enforcement rate limit exceeded", VG_PRIO_CRITICAL,
-		       "more kills per second than --max-kills allows; enforcement drops to "
-		       "shadow mode (would-kill) until the mode is raised again (SIGUSR2)",
-		       keys, vals, 1);
-	set_cap(rn, a, VG_MODE_ALERT, "kill rate limit");
+		       "one offender (this uid in this cgroup) went over --max-kills kills in a "
+		       "second: its further matches this second are reported as would-kill; "
+		       "everybody else is still killed",
+		       keys, vals, 3);
 }
 
 static volatile sig_atomic_t reload_requested;
@@ -253,7 +276,7 @@ static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct 
 	bool claimed = false;
 
 	if (ev->flags & VG_F_ENF_LIMITED)
-		rate_limited(rn, a, ev);
+		rate_limited(rn, ev);
 	if ((ev->flags & VG_F_DENIED) && ev->enf_rule == VG_ENF_SELF) {
 		self_protected(rn, ev);
 		return 0;

@@ -41,6 +41,9 @@ struct evasion_case {
 extern const struct evasion_case syscall_cases[];
 extern const size_t nsyscall_cases;
 
+/* Groups of tests with agents of their own; cmocka's result. */
+int run_rails_tests(void);
+
 /* ia32 system call through int 0x80 from this 64-bit process: the i386
  * number and up to five arguments (pointers must lie below 4 GiB). */
 long int80(long nr, long a, long b, long c, long d, long e);

@@ -183,5 +183,6 @@ int main(void)
 	r = _cmocka_run_group_tests("evasion", tests, n, group_setup, group_teardown);
 	free(tests);
 	r |= cmocka_run_group_tests_name("evasion (own agents)", own, NULL, NULL);
+	r |= run_rails_tests();
 	return r;
 }
