@@ -17,6 +17,7 @@
 #include "lib/record.bpf.h"
 #include "lib/filter.bpf.h"
 #include "lib/enforce.bpf.h"
+#include "lib/uring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -252,7 +253,7 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 
 		switch (conf->karg[i]) {
 		case VG_KARG_USTR:
-			rec_put_ustr(s, v);
+			rec_put_str(s, v, 0);
 			break;
 		case VG_KARG_SOCKADDR:
 			/* the buffer's length is the next argument (connect, bind) */
@@ -647,6 +648,32 @@ int BPF_PROG(vg_lsm_kill, struct task_struct *p, struct kernel_siginfo *info, in
 	if (protect_self && p->tgid == vigil_tgid && sig != 0 && sig != 17)
 		return self_protect();
 	return lsm_decide(NULL);
+}
+
+/*
+ * io_uring (lib/uring.bpf.h): requests reach the rules as the syscalls
+ * they stand for. Kernels before 6.3 pass the completion's fields one by
+ * one instead of the cqe; the loader keeps the program that fits.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(vg_uring_complete, struct io_ring_ctx *rctx, void *req, struct io_uring_cqe *cqe)
+{
+	uring_complete((struct io_kiocb *)req, BPF_CORE_READ(cqe, res));
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(vg_uring_complete_args, void *rctx, void *req, __u64 user_data, int res)
+{
+	uring_complete((struct io_kiocb *)req, res);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(vg_uring_submit, struct io_kiocb *req)
+{
+	uring_submit(req);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -92,6 +92,7 @@ _Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
 #define VG_F_TRUNC(slot) (1u << (slot)) /* string slot cut at its bound */
 #define VG_F_TRUNC_ANY 0x000f		 /* any of the VG_NSTR slots */
 #define VG_F_COMPAT 0x0010 /* an ia32 syscall (int 0x80): nr is the i386 number */
+#define VG_F_URING 0x0020  /* an io_uring request: nr is the equivalent syscall's */
 #define VG_F_AT_ENTRY 0x0080 /* the enforcement verdict was reached at the syscall's entry */
 #define VG_F_READ_ERR 0x0100		/* a user/kernel read failed */
 #define VG_F_ARGS_TRUNC 0x0200		/* exec argv longer than VG_ARGS_MAX */

@@ -7,6 +7,7 @@
 #include "loader/loader.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -459,6 +460,43 @@ int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
 	return bpf_map_update_elem(fd, &zero, &conf, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * Parameters of the kernel's trace function `name` (btf_trace_<name>,
+ * counting its leading context pointer), or -1 when it has no such
+ * tracepoint (no io_uring).
+ */
+static int tp_nargs(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	char tn[96];
+	int id, n = -1;
+
+	if (!btf)
+		return -1;
+	snprintf(tn, sizeof(tn), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(btf, tn, BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		n = btf_vlen(t);
+	btf__free(btf);
+	return n;
+}
+
+/* io_uring's programs: io_uring_complete passes (ctx, req, cqe) since 6.3
+ * and the cqe's fields one by one before; neither loads without io_uring. */
+static void uring_autoload(struct vigil_bpf *skel)
+{
+	int complete = tp_nargs("io_uring_complete");
+
+	bpf_program__set_autoload(skel->progs.vg_uring_complete, complete == 4);
+	bpf_program__set_autoload(skel->progs.vg_uring_complete_args, complete > 4);
+	bpf_program__set_autoload(skel->progs.vg_uring_submit, tp_nargs("io_uring_submit_req") == 2);
+}
+
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -494,6 +532,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		l->skel->rodata->protect_self = o->lsm && o->protect_self;
 		l->lsm = o->lsm;
 	}
+	uring_autoload(l->skel);
 	/* The sys_enter stage costs every syscall a program run: only with
 	 * kill rules to decide there. */
 	{

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,21 @@
 #define WAIT_MS 10000
 #define BUDGET 3
 #define FLOOD 12
+
+/* The test's agent and files: file-scope, so that the teardown stops and
+ * removes them when an assertion ends the test early. */
+static struct vigil_proc agent;
+static char dir[32];
+
+static int rails_teardown(void **state)
+{
+	(void)state;
+	if (!dir[0])
+		return 0;
+	group_agent_end(&agent, dir);
+	dir[0] = '\0';
+	return 0;
+}
 
 /* A kill rule on opening `secret`, written to dir/rules.yaml. */
 static void write_kill_rule(const char *dir, const char *secret, char *rules, size_t size)
@@ -43,6 +59,26 @@ static void write_kill_rule(const char *dir, const char *secret, char *rules, si
 		"  action: kill\n",
 		secret);
 	fclose(f);
+}
+
+/* A scratch directory for one test, its `secret` file, the kill rule on
+ * it, and the agent (`vigil run --rules that` + extra, NULL-ended). */
+static void start_secret_agent(char *secret, size_t size, const char *const *extra)
+{
+	char rules[96];
+	const char *argv[8] = { "vigil", "run", "--rules", rules };
+	int n = 4;
+
+	snprintf(dir, sizeof(dir), "/tmp/vigil-rails-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(secret, size, "%s/secret", dir);
+	close(open(secret, O_WRONLY | O_CREAT, 0644));
+	write_kill_rule(dir, secret, rules, sizeof(rules));
+	for (; extra && *extra && n < 7; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	assert_int_equal(group_agent_start(&agent, argv), 0);
 }
 
 /* Fork a child that opens `secret` as `uid`; its wait status. */
@@ -74,22 +110,17 @@ static bool is_limit_alert(json_t *ev, void *ctx)
  */
 static void test_flood_does_not_spare_root(void **state)
 {
-	char dir[] = "/tmp/vigil-rails-XXXXXX", secret[96], rules[96], budget[8];
-	const char *argv[] = { "vigil", "run", "--rules", rules, "--max-kills", budget, NULL };
+	char secret[96], budget[8];
+	const char *extra[] = { "--max-kills", budget, NULL };
 	struct alert_want w = { .rule = "evasion secret read" };
-	struct vigil_proc v = { 0 };
+	struct vigil_proc *v = &agent;
 	pid_t kids[FLOOD], root;
 	int killed = 0, st;
 	json_t *ev;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	chmod(dir, 0755);
-	snprintf(secret, sizeof(secret), "%s/secret", dir);
-	close(open(secret, O_WRONLY | O_CREAT, 0644));
-	write_kill_rule(dir, secret, rules, sizeof(rules));
 	snprintf(budget, sizeof(budget), "%d", BUDGET);
-	assert_int_equal(group_agent_start(&v, argv), 0);
+	start_secret_agent(secret, sizeof(secret), extra);
 
 	/* all forked first, so that the opens fall in one second */
 	for (int i = 0; i < FLOOD; i++)
@@ -103,23 +134,55 @@ static void test_flood_does_not_spare_root(void **state)
 	if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
 		fail_msg("the root offender after an unprivileged flood was not killed");
 	w.pid = root;
-	ev = vigil_wait(&v, alert_matches, &w, WAIT_MS);
+	ev = vigil_wait(v, alert_matches, &w, WAIT_MS);
 	assert_non_null(ev);
 	assert_string_equal(jstr(ev, "action"), "killed");
 	/* the flood: its budget killed, the rest reported */
 	assert_true(killed >= BUDGET);
-	if (killed < FLOOD) {
-		assert_non_null(vigil_wait(&v, is_limit_alert, NULL, WAIT_MS));
-	} else {
+	if (killed < FLOOD)
+		assert_non_null(vigil_wait(v, is_limit_alert, NULL, WAIT_MS));
+	else
 		print_message("# the flood spread over two seconds: all %d killed\n", killed);
+}
+
+/* A kill rule holds for an io_uring open as for open(2): the process dies. */
+static void test_uring_open_killed(void **state)
+{
+	char secret[96];
+	struct alert_want w = { .rule = "evasion secret read" };
+	int st;
+	pid_t pid;
+	json_t *ev;
+
+	(void)state;
+	start_secret_agent(secret, sizeof(secret), NULL);
+	for (unsigned flags = 0; flags <= 1; flags++) {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int r = uring_open_read(secret, flags ? IOSQE_ASYNC : 0);
+
+			_exit(r == EV_SKIP ? EV_SKIP : r ? 1 : 2);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == EV_SKIP)
+			skip();
+		/* exit code 2: it read the secret and lived */
+		if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+			fail_msg("io_uring open%s of the secret not killed (status %#x)",
+				 flags ? " (IOSQE_ASYNC)" : "", st);
+		w.pid = pid;
+		ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
+		assert_non_null(ev);
+		assert_string_equal(jstr(ev, "action"), "killed");
 	}
-	assert_int_equal(group_agent_end(&v, dir), 0);
 }
 
 int run_rails_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_flood_does_not_spare_root),
+		cmocka_unit_test_teardown(test_flood_does_not_spare_root, rails_teardown),
+		cmocka_unit_test_teardown(test_uring_open_killed, rails_teardown),
 	};
 
 	return cmocka_run_group_tests_name("evasion: rails", tests, NULL, NULL);

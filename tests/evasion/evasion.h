@@ -41,6 +41,27 @@ struct evasion_case {
 extern const struct evasion_case syscall_cases[];
 extern const size_t nsyscall_cases;
 
+extern const struct evasion_case uring_cases[];
+extern const size_t nuring_cases;
+
+/* A minimal io_uring (raw syscalls, as an attacker's implant has it). */
+struct io_uring_sqe;
+struct io_uring_cqe;
+struct uring {
+	int fd;
+	void *sq, *cq;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+};
+/* 0, or -1 (io_uring unavailable). */
+int uring_init(struct uring *r);
+/* Submit one request and wait for it: its result (res), or -errno. */
+int uring_run(struct uring *r, const struct io_uring_sqe *sqe);
+/* OPENAT of path (IOSQE_* flags) then a READ of it; 0, EV_SKIP, or
+ * EV_FAIL(n). */
+int uring_open_read(const char *path, unsigned sqe_flags);
+
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);
 

@@ -162,7 +162,7 @@ static void test_sigterm_by_pidfd_alerts_first(void **state)
 
 int main(void)
 {
-	size_t n = nsyscall_cases, i;
+	size_t n = nsyscall_cases + nuring_cases, i;
 	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_sigterm_by_pidfd_alerts_first),
@@ -175,10 +175,13 @@ int main(void)
 	}
 	if (!tests)
 		return 1;
-	for (i = 0; i < nsyscall_cases; i++) {
-		tests[i].name = syscall_cases[i].name;
+	for (i = 0; i < n; i++) {
+		const struct evasion_case *c =
+			i < nsyscall_cases ? &syscall_cases[i] : &uring_cases[i - nsyscall_cases];
+
+		tests[i].name = c->name;
 		tests[i].test_func = run_case;
-		tests[i].initial_state = (void *)&syscall_cases[i];
+		tests[i].initial_state = (void *)c;
 	}
 	r = _cmocka_run_group_tests("evasion", tests, n, group_setup, group_teardown);
 	free(tests);
