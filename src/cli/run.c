@@ -39,6 +39,7 @@ struct run {
 	struct vg_ruleset *prev_rs;
 	unsigned gen;
 	struct vg_modectl mc; /* mc.cap: the global mode now */
+	struct vg_never_kill *nk;
 	enum vg_alert_format fmt;
 	FILE *out;
 	FILE *audit;
@@ -255,6 +256,23 @@ static void self_protected(struct run *rn, const struct vg_event *ev)
 	internal_alert(rn, "vigil: tampering refused", VG_PRIO_CRITICAL, msg, keys, vals, 2);
 }
 
+/* A never-kill binary replaced (cp + mv): its new file is spared too. */
+static void never_kill_follow(struct run *rn, struct vg_agent *a)
+{
+	struct vg_exe_key keys[4];
+	const char *paths[4];
+	size_t n = rn->nk ? vg_never_kill_refresh(rn->nk, keys, paths, 4) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int err = vg_loader_never_kill_add(&a->loader, &keys[i]);
+
+		if (err)
+			vg_err("never-kill %s: sparing its new file: %s", paths[i], strerror(-err));
+		else
+			vg_info("never-kill %s was replaced: its new file is spared too", paths[i]);
+	}
+}
+
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
@@ -262,6 +280,7 @@ static void on_tick(struct vg_agent *a)
 
 	if (vg_modectl_poll(&rn->mc, &why))
 		set_cap(rn, a, rn->mc.cap, why);
+	never_kill_follow(rn, a);
 	if (reload_requested) {
 		reload_requested = 0;
 		reload(rn, a);
@@ -564,6 +583,7 @@ int cmd_run(int argc, char **argv)
 	o.load.max_kills_per_sec = (uint32_t)max_kills;
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
+	rn.nk = &nk;
 	o.load.lsm = lsm.ok;
 	o.out = rn.out;
 	o.load.sys_enabled = rn.rs->sys_enabled;
@@ -620,5 +640,6 @@ out_rules:
 	vg_ruleset_free(rn.rs);
 	vg_ruleset_free(rn.prev_rs);
 	strbuf_release(&rn.line);
+	vg_never_kill_release(&nk);
 	return rc;
 }

@@ -497,6 +497,14 @@ static void uring_autoload(struct vigil_bpf *skel)
 	bpf_program__set_autoload(skel->progs.vg_uring_submit, tp_nargs("io_uring_submit_req") == 2);
 }
 
+int vg_loader_never_kill_add(struct vg_loader *l, const struct vg_exe_key *k)
+{
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.never_kill), k, &one, BPF_ANY) ? -errno
+												 : 0;
+}
+
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;

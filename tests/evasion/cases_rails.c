@@ -178,11 +178,67 @@ static void test_uring_open_killed(void **state)
 	}
 }
 
+/* Run `tool secret` (a copy of cat); its wait status. */
+static int run_tool(const char *tool, const char *secret, pid_t *pid)
+{
+	int st;
+
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(tool, "spared-cat", secret, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(*pid, &st, 0), *pid);
+	return st;
+}
+
+/*
+ * A --never-kill binary replaced as an upgrade does (a new file, renamed
+ * over the old one) is still spared: the set follows the path's new inode.
+ */
+static void test_never_kill_follows_replacement(void **state)
+{
+	char secret[96], tool[96], fresh[112];
+	const char *extra[] = { "--never-kill", tool, NULL };
+	struct alert_want w = { .rule = "evasion secret read" };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	/* named outside the agent's directory: the path is an argument of
+	 * the agent, which start_secret_agent makes the directory for */
+	snprintf(tool, sizeof(tool), "/tmp/vigil-rails-spared-%d", (int)getpid());
+	snprintf(fresh, sizeof(fresh), "%s.new", tool);
+	assert_int_equal(copy_file("/bin/cat", tool), 0);
+	start_secret_agent(secret, sizeof(secret), extra);
+	st = run_tool(tool, secret, &pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* spared */
+	w.pid = pid;
+	assert_string_equal(jstr(vigil_wait(&agent, alert_matches, &w, WAIT_MS), "action"),
+			    "would-kill");
+	/* the upgrade */
+	assert_int_equal(copy_file("/bin/cat", fresh), 0);
+	assert_int_equal(rename(fresh, tool), 0);
+	assert_true(vigil_wait_stderr(&agent, "was replaced: its new file is spared too", WAIT_MS));
+	st = run_tool(tool, secret, &pid);
+	unlink(tool);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		fail_msg("the replaced never-kill binary was not spared (status %#x)", st);
+	w.pid = pid;
+	assert_string_equal(jstr(vigil_wait(&agent, alert_matches, &w, WAIT_MS), "action"),
+			    "would-kill");
+}
+
 int run_rails_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_flood_does_not_spare_root, rails_teardown),
 		cmocka_unit_test_teardown(test_uring_open_killed, rails_teardown),
+		cmocka_unit_test_teardown(test_never_kill_follows_replacement, rails_teardown),
 	};
 
 	return cmocka_run_group_tests_name("evasion: rails", tests, NULL, NULL);
