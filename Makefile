@@ -51,7 +51,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SUITES   := attacks benign
+SUITES   := attacks benign evasion
 INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
 	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES)) $(BUILD)/tests/integration-fleet-san
@@ -88,7 +88,14 @@ $(BUILD)/sysnames.h: $(UNISTD) | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/"\1",/p' $< > $@
 
-$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h
+# The i386 numbers of the same syscalls, for ia32 (int 0x80) calls: the
+# dispatcher table has a row for each (src/pipeline/syscalls.c).
+UNISTD32 := $(firstword $(wildcard /usr/include/x86_64-linux-gnu/asm/unistd_32.h /usr/include/asm/unistd_32.h))
+$(BUILD)/sysnums32.h: $(UNISTD32) | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/{ "\1", \2 },/p' $< > $@
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h $(BUILD)/sysnums32.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -113,7 +120,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
 # The same unit tests under AddressSanitizer and UBSan, from a separate build
 # of the library so that sanitizer instrumentation covers our code too.
 SAN_OBJ := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(SRC_LIB))
-$(BUILD)/san/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h
+$(BUILD)/san/obj/%.o: src/%.c $(HDRS) $(SKELS) $(BUILD)/sysnames.h $(BUILD)/sysnums32.h
 	@mkdir -p $(@D)
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
@@ -180,7 +187,7 @@ FUZZ_SRC    := $(filter-out src/pipeline/agent.c src/pipeline/consumer.c,\
 FUZZ_OBJ    := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRC))
 FUZZ_BIN    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(BUILD)/sysnames.h
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) $(BUILD)/sysnames.h $(BUILD)/sysnums32.h
 	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -D_GNU_SOURCE \

@@ -13,7 +13,10 @@
  *   vigil       the real agent, `vigil trace --syscall openat` writing
  *               every event as JSON to /dev/null
  * and prints ns per operation, the median of ROUNDS interleaved rounds, and
- * the ratio to `none`. The loops run pinned to the last CPU, vigil to the
+ * the ratio to `none`. A second table measures the other doors vigil
+ * watches (ia32 calls through int 0x80, sends with and without a
+ * destination, signal queues, process_vm_readv, open_by_handle_at) under
+ * none, empty, and `vigil run` with the bundled rules (kernel filter). The loops run pinned to the last CPU, vigil to the
  * first, as an agent and a workload would sit on a small host; pinning also
  * keeps migrations out of the figures.
  *
@@ -30,7 +33,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +84,177 @@ static double loop_ppid(void)
 	for (int i = 0; i < PPID_ITERS; i++)
 		syscall(SYS_getppid);
 	return (now_ns() - t0) / PPID_ITERS;
+}
+
+/* --- the other doors -------------------------------------------------------------------- */
+
+#define DOOR_ITERS 100000
+#define DOOR_ROUNDS 5
+
+static char *low_path;	       /* "/dev/null" below 4 GiB, for int 0x80 */
+static int udp_conn = -1, udp_free = -1; /* connected to / unconnected, 127.0.0.1:9 */
+static struct sockaddr_in discard = { .sin_family = AF_INET, .sin_port = 0x0900 /* 9 */ };
+static struct file_handle *handle;
+static int handle_mnt = -1;
+
+static long int80(long nr, long a, long b)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b)
+			 : "memory", "cc", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+static void op_ia32_ppid(void)
+{
+	int80(64, 0, 0); /* i386 getppid */
+}
+
+static void op_ia32_open(void)
+{
+	long fd = int80(5, (long)(unsigned long)low_path, O_RDONLY);
+
+	int80(6, fd, 0);
+}
+
+static void op_send_connected(void)
+{
+	send(udp_conn, "x", 1, 0); /* sendto(fd, buf, 1, 0, NULL, 0) */
+}
+
+static void op_sendmsg_connected(void)
+{
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	sendmsg(udp_conn, &m, 0);
+}
+
+static void op_sendto_dest(void)
+{
+	sendto(udp_free, "x", 1, 0, (struct sockaddr *)&discard, sizeof(discard));
+}
+
+static void op_sigqueue(void)
+{
+	siginfo_t si = { .si_code = SI_QUEUE };
+
+	syscall(SYS_rt_sigqueueinfo, getpid(), 0, &si); /* signal 0: a permission check */
+}
+
+static void op_vm_readv(void)
+{
+	static char from[8], to[8];
+	struct iovec l = { to, sizeof(to) }, r = { from, sizeof(from) };
+
+	process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+}
+
+static void op_by_handle(void)
+{
+	close(open_by_handle_at(handle_mnt, handle, O_RDONLY));
+}
+
+static const struct door {
+	const char *name;
+	void (*op)(void);
+} doors[] = {
+	{ "ia32 getppid", op_ia32_ppid },
+	{ "ia32 open+close", op_ia32_open },
+	{ "send, connected", op_send_connected },
+	{ "sendmsg, connected", op_sendmsg_connected },
+	{ "sendto, with address", op_sendto_dest },
+	{ "rt_sigqueueinfo", op_sigqueue },
+	{ "process_vm_readv", op_vm_readv },
+	{ "open_by_handle_at", op_by_handle },
+};
+#define NDOORS (sizeof(doors) / sizeof(doors[0]))
+
+static double loop_door(const struct door *d)
+{
+	double t0 = now_ns();
+
+	for (int i = 0; i < DOOR_ITERS; i++)
+		d->op();
+	return (now_ns() - t0) / DOOR_ITERS;
+}
+
+static int doors_setup(void)
+{
+	int mount_id;
+
+	low_path = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+			-1, 0);
+	if (low_path == MAP_FAILED)
+		return -1;
+	strcpy(low_path, "/dev/null");
+	discard.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	udp_conn = socket(AF_INET, SOCK_DGRAM, 0);
+	udp_free = socket(AF_INET, SOCK_DGRAM, 0);
+	if (udp_conn < 0 || udp_free < 0 ||
+	    connect(udp_conn, (struct sockaddr *)&discard, sizeof(discard)))
+		return -1;
+	handle = calloc(1, sizeof(*handle) + MAX_HANDLE_SZ);
+	if (!handle)
+		return -1;
+	handle->handle_bytes = MAX_HANDLE_SZ;
+	handle_mnt = open("/etc", O_RDONLY | O_DIRECTORY);
+	return handle_mnt < 0 || name_to_handle_at(AT_FDCWD, "/etc/hostname", handle, &mount_id, 0)
+		       ? -1
+		       : 0;
+}
+
+static int cmp_double(const void *a, const void *b);
+
+/* none, empty sys_exit, `vigil run` with the bundled rules */
+static int doors_run(struct bench_bpf *s, const char *vigil)
+{
+	static double ns[3][NDOORS][DOOR_ROUNDS];
+	static const char *const names[3] = { "none", "empty", "vigil run" };
+	char *argv[] = { (char *)vigil, "run", "--output-file", "/dev/null", NULL };
+
+	if (doors_setup()) {
+		fprintf(stderr, "tpbench: setting up the door loops: %s\n", strerror(errno));
+		return -1;
+	}
+	for (size_t d = 0; d < NDOORS; d++)
+		loop_door(&doors[d]); /* warm-up */
+	for (int r = 0; r < DOOR_ROUNDS; r++) {
+		for (int c = 0; c < 3; c++) {
+			struct bpf_link *link = NULL;
+			pid_t vp = 0;
+
+			if (c == 1 && !(link = bpf_program__attach(s->progs.empty_sys_exit)))
+				return -1;
+			if (c == 2 && (vp = bench_start_vigil(argv, 0)) < 0)
+				return -1;
+			for (size_t d = 0; d < NDOORS; d++)
+				ns[c][d][r] = loop_door(&doors[d]);
+			bpf_link__destroy(link);
+			if (vp > 0) {
+				kill(vp, SIGTERM);
+				waitpid(vp, NULL, 0);
+			}
+		}
+	}
+	printf("\n%-24s", "ns/op (median of 5)");
+	for (int c = 0; c < 3; c++)
+		printf(" %10s", names[c]);
+	printf(" %10s %10s\n", "empty/none", "vigil/none");
+	for (size_t d = 0; d < NDOORS; d++) {
+		double med[3];
+
+		for (int c = 0; c < 3; c++) {
+			qsort(ns[c][d], DOOR_ROUNDS, sizeof(double), cmp_double);
+			med[c] = ns[c][d][DOOR_ROUNDS / 2];
+		}
+		printf("%-24s %10.1f %10.1f %10.1f %10.2f %10.2f\n", doors[d].name, med[0], med[1],
+		       med[2], med[1] / med[0], med[2] / med[0]);
+	}
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -173,6 +352,8 @@ int main(int argc, char **argv)
 			printf(" %10.1f", med[c] - med[0]);
 		printf("\n");
 	}
+	if (doors_run(s, vigil))
+		return 1;
 	bench_bpf__destroy(s);
 	return 0;
 }

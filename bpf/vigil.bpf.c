@@ -17,6 +17,7 @@
 #include "lib/record.bpf.h"
 #include "lib/filter.bpf.h"
 #include "lib/enforce.bpf.h"
+#include "lib/uring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -45,6 +46,73 @@ static __always_inline void sys_args(struct pt_regs *regs, __u64 *a)
 	a[3] = regs->r10;
 	a[4] = regs->r8;
 	a[5] = regs->r9;
+}
+
+/* i386 socketcall(2) call numbers (linux/net.h) unfolded into the x86_64
+ * row of the same call, whose arguments are in the same order. */
+#define VG_I386_SOCKETCALL 102
+
+static __always_inline __u32 socketcall_row(__u32 call, __u32 *nargs)
+{
+	switch (call) {
+	case 1: *nargs = 3; return 41;	/* SYS_SOCKET -> socket */
+	case 2: *nargs = 3; return 49;	/* SYS_BIND -> bind */
+	case 3: *nargs = 3; return 42;	/* SYS_CONNECT -> connect */
+	case 4: *nargs = 2; return 50;	/* SYS_LISTEN -> listen */
+	case 5: *nargs = 3; return 43;	/* SYS_ACCEPT -> accept */
+	case 11: *nargs = 6; return 44; /* SYS_SENDTO -> sendto */
+	case 16: *nargs = 3; return 46; /* SYS_SENDMSG -> sendmsg */
+	case 18: *nargs = 4; return 288; /* SYS_ACCEPT4 -> accept4 */
+	default: return VG_SC_TABLE_SIZE;
+	}
+}
+
+/*
+ * The dispatcher row of the syscall `nr` in progress and its six arguments
+ * in `a`, for either ABI; NULL when it is not traced. An ia32 call (int
+ * 0x80, from a 32-bit or a 64-bit process: TS_COMPAT) has the i386 number,
+ * its row at VG_NR_COMPAT + nr, and its arguments in ebx, ecx, edx, esi,
+ * edi, ebp, of which the kernel's ia32 wrappers use the low 32 bits only:
+ * an attacker's garbage in the upper half must not reach the filter.
+ * socketcall's calls become the call they make (their arguments are read
+ * from the caller's array). `count`: the sys_exit program counts ia32
+ * calls, before the lookup, so the count covers all of them.
+ */
+static __always_inline struct vg_sc_conf *sc_lookup(struct task_struct *task, struct pt_regs *regs,
+						     __u32 nr, __u64 *a, __u16 *hflags, bool count)
+{
+	__u32 key = nr, n, w[6] = {};
+
+	*hflags = 0;
+	if (!(task->thread_info.status & VG_TS_COMPAT)) {
+		if (nr >= VG_NR_MAX)
+			return NULL;
+		sys_args(regs, a);
+		return bpf_map_lookup_elem(&sc_table, &key);
+	}
+	if (count)
+		misc_inc(VG_MISC_COMPAT);
+	*hflags = VG_F_COMPAT;
+	a[0] = (__u32)regs->bx;
+	a[1] = (__u32)regs->cx;
+	a[2] = (__u32)regs->dx;
+	a[3] = (__u32)regs->si;
+	a[4] = (__u32)regs->di;
+	a[5] = (__u32)regs->bp;
+	if (nr == VG_I386_SOCKETCALL) {
+		key = socketcall_row((__u32)a[0], &n);
+		if (key >= VG_SC_TABLE_SIZE)
+			return NULL;
+		if (bpf_probe_read_user(w, (n & 7) * sizeof(__u32), (void *)a[1]))
+			*hflags |= VG_F_READ_ERR;
+		for (int i = 0; i < 6; i++)
+			a[i] = w[i];
+		return bpf_map_lookup_elem(&sc_table, &key);
+	}
+	if (nr >= VG_NR_MAX)
+		return NULL;
+	key = VG_NR_COMPAT + nr;
+	return bpf_map_lookup_elem(&sc_table, &key);
 }
 
 /* Copy the cursor's bookkeeping into a finished record's header and slots. */
@@ -93,6 +161,72 @@ static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *c
 	return r;
 }
 
+#define VG_MSG_FASTOPEN 0x20000000
+
+/* A sendto/sendmsg that names a destination or opens a connection (TCP
+ * Fast Open): the only sends recorded. A send on a connected socket has
+ * neither, and is dropped on this test alone (one user read for sendmsg,
+ * its msghdr's msg_name; none for sendto). */
+static __always_inline int send_has_dest(struct vg_sc_conf *conf, __u64 *a, bool compat)
+{
+	__u64 name = 0;
+
+	if (conf->karg[1] != VG_KARG_MSGHDR) /* sendto(fd, buf, len, flags, addr, alen) */
+		return a[4] || (a[3] & VG_MSG_FASTOPEN);
+	if (a[2] & VG_MSG_FASTOPEN)
+		return 1;
+	/* msg_name is the first member of struct msghdr and compat_msghdr */
+	if (bpf_probe_read_user(&name, compat ? 4 : 8, (void *)a[1]))
+		return 1; /* unreadable: let the record say so */
+	return name != 0;
+}
+
+/* The destination of a sendmsg: msg_name, msg_namelen of the (compat)
+ * msghdr at `uptr`, into the next string slot. */
+static __always_inline void rec_put_msgname(struct vg_scratch *s, __u64 uptr, bool compat)
+{
+	struct {
+		__u64 name;
+		__u32 len;
+	} m = {};
+	__u32 m32[2] = {};
+
+	if (compat) {
+		if (!bpf_probe_read_user(m32, sizeof(m32), (void *)uptr)) {
+			m.name = m32[0];
+			m.len = m32[1];
+		}
+	} else if (bpf_probe_read_user(&m, 12, (void *)uptr)) {
+		m.name = 0;
+	}
+	rec_put_ubytes(s, m.name, m.len);
+}
+
+#define VG_PIDFS_MAGIC 0x50494446
+
+/* The host tgid of the process a pidfd names (0 when f is none). pidfs
+ * (6.9+) keeps the struct pid in the inode's i_private on newer kernels,
+ * in the file's private_data before; the anon-inode pidfds of older
+ * kernels in private_data. */
+static __always_inline __u32 pidfd_tgid(struct file *f)
+{
+	struct inode *ino;
+	struct pid *pid = NULL;
+	struct upid up = {};
+
+	if (!f)
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(ino, i_sb, s_magic) == VG_PIDFS_MAGIC)
+		pid = BPF_CORE_READ(ino, i_private);
+	if (!pid)
+		pid = BPF_CORE_READ(f, private_data);
+	if (!pid)
+		return 0;
+	bpf_core_read(&up, sizeof(up), &pid->numbers[0]);
+	return up.nr;
+}
+
 /*
  * Build the record of syscall `conf` in s, whose caller has set e->ret,
  * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
@@ -119,7 +253,7 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 
 		switch (conf->karg[i]) {
 		case VG_KARG_USTR:
-			rec_put_ustr(s, v);
+			rec_put_str(s, v, 0);
 			break;
 		case VG_KARG_SOCKADDR:
 			/* the buffer's length is the next argument (connect, bind) */
@@ -134,6 +268,9 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 			if (bpf_probe_read_user(e->ext, sizeof(__u64), (void *)v))
 				e->hdr.flags |= VG_F_READ_ERR;
 			break;
+		case VG_KARG_MSGHDR:
+			rec_put_msgname(s, v, s->compat);
+			break;
 		default:
 			break;
 		}
@@ -141,7 +278,9 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 
 	if (conf->post == VG_POST_CWD && e->ret == 0)
 		rec_put_path(s, cwd_addr(task));
-	if (f) {
+	if (conf->post == VG_POST_PIDFD_ARG0)
+		e->ext[0] = pidfd_tgid(f);
+	else if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
 			sock_fill(&e->sock, f);
 		else if (s->cur.path_slot == 0xffff)
@@ -164,19 +303,16 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct file *f = NULL;
+	__u64 args[6];
 	__u32 nr, size, tid;
+	__u16 hflags;
 
 	nr = (__u32)regs->orig_ax;
-	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	conf = sc_lookup(task, regs, nr, args, &hflags, true);
 	if (!conf || !conf->ev)
 		return 0;
 	if (is_self(task))
 		return 0;
-	if (task->thread_info.status & VG_TS_COMPAT) {
-		/* An ia32 syscall: nr and registers follow the i386 ABI. */
-		misc_inc(VG_MISC_COMPAT);
-		return 0;
-	}
 	/* the entry stage or an LSM hook decided during this syscall: report it */
 	if (lsm_active || entry_stage) {
 		tid = task->pid;
@@ -195,6 +331,9 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (!pend && (conf->flags & VG_SCF_SKIP_ZERO) && ret == 0)
 		return 0;
+	if (!pend && (conf->flags & VG_SCF_DEST_ONLY) &&
+	    !send_has_dest(conf, args, hflags & VG_F_COMPAT))
+		return 0;
 	cnt = counters_get(conf->ev);
 	if (cnt)
 		cnt->seen++;
@@ -205,11 +344,12 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	}
 	s->gen = table_gen & 1; /* one ruleset for this whole run */
+	s->compat = !!(hflags & VG_F_COMPAT);
 	e = (void *)s->rec;
 	e->ret = ret;
 	e->nr = nr;
 	e->enf_rule = 0;
-	sys_args(regs, e->args);
+	__builtin_memcpy(e->args, args, sizeof(args));
 	switch (conf->post) {
 	case VG_POST_FD_RET:
 	case VG_POST_SOCK_RET:
@@ -217,6 +357,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		break;
 	case VG_POST_FD_ARG0:
 	case VG_POST_SOCK_ARG0:
+	case VG_POST_PIDFD_ARG0:
 		f = fd_file(task, (int)e->args[0]);
 		break;
 	}
@@ -240,6 +381,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	} else {
 		size = sys_record(s, task, conf, f, true);
 	}
+	e->hdr.flags |= hflags;
 	if (pend) {
 		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
@@ -271,27 +413,28 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
 	__u32 nr = (__u32)id, ev, tid, key, gen;
-	__u16 v;
+	__u64 args[6];
+	__u16 v, hflags;
 
-	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	conf = sc_lookup(task, regs, nr, args, &hflags, false);
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
 	gen = table_gen & 1;
 	key = table_key(ev, gen);
 	t = bpf_map_lookup_elem(&enforce, &key);
-	if (!t || !t->nentry || is_self(task) ||
-	    (task->thread_info.status & VG_TS_COMPAT))
+	if (!t || !t->nentry || is_self(task))
 		return 0;
 	s = scratch_get();
 	if (!s)
 		return 0;
 	s->gen = gen;
+	s->compat = !!(hflags & VG_F_COMPAT);
 	e = (void *)s->rec;
 	e->ret = -1; /* not known yet: RET atoms read as unknown here */
 	e->nr = nr;
 	e->enf_rule = 0;
-	sys_args(regs, e->args);
+	__builtin_memcpy(e->args, args, sizeof(args));
 	sys_record(s, task, conf, NULL, true);
 	s->early = VG_STAGE_ENTRY;
 	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
@@ -328,15 +471,16 @@ static __always_inline int lsm_decide(struct file *f)
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	__u32 nr, ev, c, tid, key, gen = table_gen & 1;
+	__u64 args[6];
+	__u16 hflags;
 
-	if (is_self(task) || (task->flags & VG_PF_KTHREAD) ||
-	    (task->thread_info.status & VG_TS_COMPAT))
+	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return 0;
 	nr = (__u32)regs->orig_ax;
-	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	conf = sc_lookup(task, regs, nr, args, &hflags, false);
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
@@ -350,11 +494,12 @@ static __always_inline int lsm_decide(struct file *f)
 		return 0; /* fail open, counted */
 	}
 	s->gen = gen;
+	s->compat = !!(hflags & VG_F_COMPAT);
 	e = (void *)s->rec;
 	e->ret = 0; /* the operation as if allowed: "success" */
 	e->nr = nr;
 	e->enf_rule = 0;
-	sys_args(regs, e->args);
+	__builtin_memcpy(e->args, args, sizeof(args));
 	sys_record(s, task, conf, f, true);
 	/* without the file the hook guards, fd.name is known only where it
 	 * is the raw path argument (as at the syscall's entry) */
@@ -399,15 +544,19 @@ static __always_inline int self_protect(void)
 	struct pt_regs *regs;
 	struct vg_sc_conf *conf;
 	struct vg_pending p = {};
+	__u64 args[6];
 	__u32 tid, nr;
+	__u16 hflags;
 
 	if (task->tgid == 1 || is_self(task))
 		return 0;
 	misc_inc(VG_MISC_DENIALS);
 	/* reported by the syscall's exit when that syscall is traced */
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	nr = regs ? (__u32)regs->orig_ax : 0;
-	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!regs)
+		return -1;
+	nr = (__u32)regs->orig_ax;
+	conf = sc_lookup(task, regs, nr, args, &hflags, false);
 	if (conf && conf->ev) {
 		p.enf = VG_ENF_SELF;
 		p.flags = VG_F_DENIED;
@@ -426,12 +575,14 @@ static __always_inline int lsm_decide_open(struct file *f)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct vg_sc_conf *conf;
+	__u64 args[6];
 	__u32 nr;
+	__u16 hflags;
 
 	if (!regs)
 		return 0;
 	nr = (__u32)regs->orig_ax;
-	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	conf = sc_lookup(task, regs, nr, args, &hflags, false);
 	if (!conf || conf->post != VG_POST_FD_RET)
 		return 0;
 	return lsm_decide(f);
@@ -497,6 +648,32 @@ int BPF_PROG(vg_lsm_kill, struct task_struct *p, struct kernel_siginfo *info, in
 	if (protect_self && p->tgid == vigil_tgid && sig != 0 && sig != 17)
 		return self_protect();
 	return lsm_decide(NULL);
+}
+
+/*
+ * io_uring (lib/uring.bpf.h): requests reach the rules as the syscalls
+ * they stand for. Kernels before 6.3 pass the completion's fields one by
+ * one instead of the cqe; the loader keeps the program that fits.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(vg_uring_complete, struct io_ring_ctx *rctx, void *req, struct io_uring_cqe *cqe)
+{
+	uring_complete((struct io_kiocb *)req, BPF_CORE_READ(cqe, res));
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(vg_uring_complete_args, void *rctx, void *req, __u64 user_data, int res)
+{
+	uring_complete((struct io_kiocb *)req, res);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(vg_uring_submit, struct io_kiocb *req)
+{
+	uring_submit(req);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")

@@ -12,7 +12,8 @@
  *
  * Safety rails, checked in the kernel before any signal: PID 1, kernel
  * threads, vigil itself (never recorded at all) and the never-kill set of
- * executables are spared; a kill rate limit turns the rest into reports.
+ * executables are spared; a kill rate limit per offender (uid and cgroup)
+ * turns that offender's excess into reports.
  * Every decision is written into the record (VG_F_KILLED etc. and
  * enf_rule) so the alert says what the kernel did, and shadow mode (cap
  * below enforce) takes the same path up to the signal.
@@ -43,17 +44,30 @@ struct {
 	__type(value, struct vg_enf_conf);
 } enf_conf SEC(".maps");
 
-/* Start of the current one-second window and kills in it (shared by all
- * CPUs; a race at the window's edge lets a kill or two through, no more). */
+/*
+ * The kill budget is per offender: a user in a cgroup (a container, a
+ * service, a login session). One offender over its budget is only reported
+ * for the rest of the second; everybody else is still killed, so an
+ * unprivileged user who floods a kill rule cannot switch enforcement off
+ * for a root offender. LRU: an offender not seen for a while is forgotten.
+ */
+struct vg_enf_rate_key {
+	__u32 uid; /* real uid (kuid): who is acting, whatever it became */
+	__u32 pad;
+	__u64 cgroup_id;
+};
+
+/* Start of the offender's current one-second window and its kills in it
+ * (a race at the window's edge lets a kill or two through, no more). */
 struct vg_enf_rate {
 	__u64 window_ns;
 	__u64 count;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vg_enf_rate_key);
 	__type(value, struct vg_enf_rate);
 } enf_rate SEC(".maps");
 
@@ -120,17 +134,25 @@ static __always_inline int enf_spared(struct task_struct *task)
 	return bpf_map_lookup_elem(&never_kill, &k) != NULL;
 }
 
-/* 1 when one more kill fits this second's budget. */
-static __always_inline int enf_rate_ok(const struct vg_enf_conf *conf)
+/* 1 when one more kill fits the current task's budget this second. */
+static __always_inline int enf_rate_ok(struct task_struct *task, const struct vg_enf_conf *conf)
 {
-	__u32 zero = 0;
-	struct vg_enf_rate *r = bpf_map_lookup_elem(&enf_rate, &zero);
+	struct vg_enf_rate_key k = {};
+	struct vg_enf_rate *r, fresh = {};
 	__u64 now = bpf_ktime_get_ns();
 
 	if (!conf->max_per_sec)
 		return 1;
-	if (!r)
-		return 0;
+	k.uid = BPF_CORE_READ(task, cred, uid.val);
+	k.cgroup_id = bpf_get_current_cgroup_id();
+	r = bpf_map_lookup_elem(&enf_rate, &k);
+	if (!r) {
+		fresh.window_ns = now;
+		bpf_map_update_elem(&enf_rate, &k, &fresh, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&enf_rate, &k);
+		if (!r)
+			return 1; /* no room to count: never a reason not to kill */
+	}
 	if (now - r->window_ns >= 1000000000ull) {
 		r->window_ns = now;
 		r->count = 0;
@@ -161,7 +183,7 @@ static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause
 		return VG_F_ENF_SPARED;
 	if (cl->action != VG_ENF_KILL || !conf || conf->cap < VG_MODE_ENFORCE)
 		return VG_F_ENF_SHADOW;
-	if (!enf_rate_ok(conf))
+	if (!enf_rate_ok(task, conf))
 		return VG_F_ENF_LIMITED;
 	if (bpf_send_signal(VG_SIGKILL)) {
 		misc_inc(VG_MISC_KILL_ERR);

@@ -163,6 +163,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	 * value is unknown at the entry. */
 	if (s->early != VG_STAGE_FULL &&
 	    (a->kind == VG_A_LPORT || a->kind == VG_A_RPORT || a->kind == VG_A_SOCKFAM ||
+	     a->kind == VG_A_SPORT || a->kind == VG_A_CPORT ||
 	     (a->kind == VG_A_RET && s->early == VG_STAGE_ENTRY)))
 		return VG_T_UNKNOWN;
 	if (a->kind == VG_A_PATH_IN) {
@@ -256,6 +257,18 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		if (!e->sock.family)
 			return VG_T_UNKNOWN;
 		r = cmp_s64(e->sock.family, a->op, a->val);
+		break;
+	case VG_A_SPORT:
+	case VG_A_CPORT:
+		/* a duplicated socket does not say which end it is: as user
+		 * space decides it, the end with the lower port (or the only
+		 * one) is the server's */
+		if (e->sock.family != 2 && e->sock.family != 10)
+			return VG_T_UNKNOWN;
+		x = (!e->sock.rport || e->sock.lport <= e->sock.rport) == (a->kind == VG_A_SPORT)
+			    ? e->sock.lport
+			    : e->sock.rport;
+		r = cmp_s64(x, a->op, a->val);
 		break;
 	default:
 		return VG_T_UNKNOWN;

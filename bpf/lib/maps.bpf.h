@@ -55,10 +55,11 @@ struct {
 	__uint(max_entries, 4 << 20); /* replaced by --lifecycle-ringbuf before load */
 } lifecycle SEC(".maps");
 
-/* syscall nr -> what to record; ev == 0 means "not traced". */
+/* syscall nr -> what to record; ev == 0 means "not traced". x86_64 rows
+ * first, then the ia32 ones at VG_NR_COMPAT + the i386 number. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_NR_MAX);
+	__uint(max_entries, VG_SC_TABLE_SIZE);
 	__type(key, __u32);
 	__type(value, struct vg_sc_conf);
 } sc_table SEC(".maps");
@@ -119,7 +120,8 @@ struct vg_scratch {
 	__u8 have_base; /* bkey.name holds early_file's last component (VG_BASE_UNREAD: not yet) */
 	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
 	__u8 gen;	/* the table generation this run uses (read once) */
-	__u8 pad[4];
+	__u8 compat;	/* an ia32 syscall: compat struct layouts (msghdr) */
+	__u8 pad[3];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];

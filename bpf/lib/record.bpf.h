@@ -43,8 +43,10 @@ static __always_inline struct vg_str *slot_claim(struct vg_cursor *c)
 	return &c->str[i];
 }
 
-/* A user string into the next slot (NULL pointer: the slot stays absent). */
-__noinline int rec_put_ustr(struct vg_scratch *s, __u64 uptr)
+/* A NUL-terminated string into the next slot (NULL: the slot stays
+ * absent): from user memory, or with `kernel` from the kernel's (its own
+ * copy of a path name, struct filename). */
+__noinline int rec_put_str(struct vg_scratch *s, __u64 ptr, __u32 kernel)
 {
 	struct vg_str *sl;
 	__u32 off;
@@ -53,10 +55,11 @@ __noinline int rec_put_ustr(struct vg_scratch *s, __u64 uptr)
 	if (!s)
 		return 0;
 	sl = slot_claim(&s->cur);
-	if (!sl || !uptr)
+	if (!sl || !ptr)
 		return 0;
 	off = s->cur.off & VG_SCRATCH_MASK;
-	n = bpf_probe_read_user_str(&s->rec[off], VG_PATH_MAX, (const void *)uptr);
+	n = kernel ? bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, (const void *)ptr)
+		   : bpf_probe_read_user_str(&s->rec[off], VG_PATH_MAX, (const void *)ptr);
 	if (n <= 0) {
 		s->cur.flags |= VG_F_READ_ERR;
 		return 0;

@@ -26,8 +26,12 @@
 #define VG_NSTR 4
 /* Highest event id + 1; sizes the per-event counter table. */
 #define VG_EV_MAX 128
-/* Syscall numbers the dispatcher table covers (x86_64 tops out near 470). */
+/* Syscall numbers the dispatcher table covers per ABI (x86_64 and i386 both
+ * top out near 470). The table holds the x86_64 rows at [0, VG_NR_MAX) and
+ * the ia32 (int 0x80, compat) rows at VG_NR_COMPAT + the i386 number. */
 #define VG_NR_MAX 512
+#define VG_NR_COMPAT VG_NR_MAX
+#define VG_SC_TABLE_SIZE (2 * VG_NR_MAX)
 #define VG_TASK_COMM_LEN 16
 #define VG_TTY_LEN 32
 
@@ -55,6 +59,7 @@ enum vg_karg {
 	VG_KARG_OPEN_HOW = 3,	/* struct open_how -> ext[0..2] */
 	VG_KARG_CLONE_ARGS = 4, /* struct clone_args.flags -> ext[0] */
 	VG_KARG_CAPDATA = 5,	/* two __user_cap_data_struct -> ext[0..2] */
+	VG_KARG_MSGHDR = 6,	/* struct (compat_)msghdr: its msg_name -> next string slot */
 };
 
 /* What the kernel gathers once the syscall returned. */
@@ -65,11 +70,13 @@ enum vg_post {
 	VG_POST_SOCK_ARG0 = 3, /* args[0] is a socket: read its addresses */
 	VG_POST_SOCK_RET = 4,  /* ret is a new socket: read its addresses */
 	VG_POST_CWD = 5,       /* resolve the task's cwd after the call */
+	VG_POST_PIDFD_ARG0 = 6, /* args[0] is a pidfd: its process's host tgid -> ext[0] */
 };
 
 /* vg_sc_conf.flags */
 #define VG_SCF_FAIL_ONLY 0x01 /* record failures only (execve: success is VG_EV_PROC_EXEC) */
 #define VG_SCF_SKIP_ZERO 0x02 /* skip ret == 0 (clone family: the child's return) */
+#define VG_SCF_DEST_ONLY 0x04 /* sendto/sendmsg: only with a destination or MSG_FASTOPEN */
 
 /* One row of the dispatcher table (BPF array indexed by syscall nr). */
 struct vg_sc_conf {
@@ -83,6 +90,9 @@ _Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
 
 /* vg_hdr.flags */
 #define VG_F_TRUNC(slot) (1u << (slot)) /* string slot cut at its bound */
+#define VG_F_TRUNC_ANY 0x000f		 /* any of the VG_NSTR slots */
+#define VG_F_COMPAT 0x0010 /* an ia32 syscall (int 0x80): nr is the i386 number */
+#define VG_F_URING 0x0020  /* an io_uring request: nr is the equivalent syscall's */
 #define VG_F_AT_ENTRY 0x0080 /* the enforcement verdict was reached at the syscall's entry */
 #define VG_F_READ_ERR 0x0100		/* a user/kernel read failed */
 #define VG_F_ARGS_TRUNC 0x0200		/* exec argv longer than VG_ARGS_MAX */
@@ -146,7 +156,7 @@ struct vg_sys_event {
 	__s64 ret;
 	__u64 args[6];
 	__u64 ext[3]; /* struct arguments read from user memory, see enum vg_karg */
-	__u16 nr;     /* the raw syscall number */
+	__u16 nr;     /* the raw syscall number (i386's when VG_F_COMPAT) */
 	__u16 nstr;
 	struct vg_str str[VG_NSTR]; /* user strings in argument order, then the resolved path */
 	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
@@ -201,7 +211,7 @@ struct vg_counters {
 
 /* Per-CPU counters of things that are not one event id. */
 enum vg_misc {
-	VG_MISC_COMPAT = 0,   /* ia32 syscalls seen (not decoded, see docs) */
+	VG_MISC_COMPAT = 0,   /* ia32 syscalls seen (any, counted before the table lookup) */
 	VG_MISC_SCRATCH = 1,  /* no scratch buffer (cannot happen; counted anyway) */
 	VG_MISC_READ_ERR = 2, /* records sent with VG_F_READ_ERR */
 	VG_MISC_KILLS = 3,    /* SIGKILLs sent by enforcement */

@@ -40,6 +40,9 @@ enum vg_atom_kind {
 	VG_A_LPORT,	  /* kernel socket's local port compared with `val` */
 	VG_A_RPORT,	  /* remote port: kernel socket, else the sockaddr argument */
 	VG_A_SOCKFAM,	  /* the kernel socket's address family compared with `val` */
+	VG_A_SPORT,	  /* a socket of no known role (dup): the server's port, the lower
+			   * of the two (user space's rule), compared with `val` */
+	VG_A_CPORT,	  /* ... the client's port, the other one */
 };
 
 enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };

@@ -13,6 +13,15 @@
  * into a struct vg_sc_conf (abi/event.h) keyed by the syscall number, and
  * only the "kernel class" of each argument (string, sockaddr, struct) crosses.
  *
+ * pidfd_send_signal's target is the process behind its pidfd, which the
+ * kernel resolves (VG_POST_PIDFD_ARG0, into ext[0]), so that rules on the
+ * target of a signal see it as they see kill's pid argument.
+ *
+ * sendto and sendmsg are recorded only when they carry a destination or
+ * open a connection (MSG_FASTOPEN), VG_SCF_DEST_ONLY: a send on a
+ * connected socket dies at the first test, before any counter. sendmsg's
+ * `addr` is the msghdr's msg_name, which the kernel reads (VG_KARG_MSGHDR).
+ *
  * dup, dup2 and dup3 read the socket behind oldfd (VG_POST_SOCK_ARG0; an fd
  * that is no socket leaves the tuple empty): a socket duplicated onto fd 0,
  * 1 or 2 is how a reverse shell wires itself to its controller.
@@ -84,7 +93,15 @@
 	VG_SC(fchdir,       VG_POST_CWD,     A(FD, fd), N, N, N, N, N)                               \
 	VG_SC(truncate,     VG_POST_NONE,    A(PATH, path), A(INT, length), N, N, N, N)              \
 	VG_SC(ftruncate,    VG_POST_FD_ARG0, A(FD, fd), A(INT, length), N, N, N, N)             \
-	VG_SC(socket,       VG_POST_SOCK_RET, A(SOCK_DOMAIN, domain), A(SOCK_TYPE, type), A(INT, proto), N, N, N)
+	VG_SC(socket,       VG_POST_SOCK_RET, A(SOCK_DOMAIN, domain), A(SOCK_TYPE, type), A(INT, proto), N, N, N) \
+	VG_SC(open_by_handle_at, VG_POST_FD_RET, A(FD, mountfd), A(HEX, handle), A(OFLAGS, flags), N, N, N) \
+	VG_SC(pidfd_send_signal, VG_POST_PIDFD_ARG0, A(FD, pidfd), A(SIGNAL, sig), A(HEX, info), A(HEX, flags), N, N) \
+	VG_SC(rt_sigqueueinfo, VG_POST_NONE, A(PID, pid), A(SIGNAL, sig), A(HEX, info), N, N, N)     \
+	VG_SC(rt_tgsigqueueinfo, VG_POST_NONE, A(PID, tgid), A(PID, tid), A(SIGNAL, sig), A(HEX, info), N, N) \
+	VG_SC(process_vm_readv, VG_POST_NONE, A(PID, pid), A(HEX, local_iov), A(UINT, liovcnt), A(HEX, remote_iov), A(UINT, riovcnt), A(HEX, flags)) \
+	VG_SC(process_vm_writev, VG_POST_NONE, A(PID, pid), A(HEX, local_iov), A(UINT, liovcnt), A(HEX, remote_iov), A(UINT, riovcnt), A(HEX, flags)) \
+	VG_SC(sendto,       VG_POST_SOCK_ARG0, A(FD, fd), N, A(UINT, size), A(MSG_FLAGS, flags), A(SOCKADDR, addr), A(UINT, addrlen)) \
+	VG_SC(sendmsg,      VG_POST_SOCK_ARG0, A(FD, fd), A(SOCKADDR, addr), A(MSG_FLAGS, flags), N, N, N)
 /* clang-format on */
 
 #endif /* VIGIL_ABI_SYSCALLS_H */

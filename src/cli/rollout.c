@@ -15,6 +15,15 @@
 
 #include "common/log.h"
 
+/* the kernel's dev_t is major << 20 | minor, not glibc's encoding */
+static struct vg_exe_key exe_key(const struct stat *st)
+{
+	return (struct vg_exe_key){
+		.ino = st->st_ino,
+		.dev = (__u32)((major(st->st_dev) << 20) | minor(st->st_dev)),
+	};
+}
+
 int vg_never_kill_add(struct vg_never_kill *nk, const char *path, bool optional)
 {
 	struct stat st;
@@ -29,12 +38,40 @@ int vg_never_kill_add(struct vg_never_kill *nk, const char *path, bool optional)
 		vg_err("--never-kill: at most %d executables", VG_NEVER_KILL_MAX);
 		return -E2BIG;
 	}
-	/* the kernel's dev_t is major << 20 | minor, not glibc's encoding */
-	nk->keys[nk->n++] = (struct vg_exe_key){
-		.ino = st.st_ino,
-		.dev = (__u32)((major(st.st_dev) << 20) | minor(st.st_dev)),
-	};
+	nk->paths[nk->n] = strdup(path);
+	if (!nk->paths[nk->n])
+		return -ENOMEM;
+	nk->keys[nk->n++] = exe_key(&st);
 	return 0;
+}
+
+size_t vg_never_kill_refresh(struct vg_never_kill *nk, struct vg_exe_key *out,
+			     const char **which, size_t max)
+{
+	struct stat st;
+	size_t n = 0;
+
+	for (size_t i = 0; i < nk->n && n < max; i++) {
+		struct vg_exe_key k;
+
+		/* gone for now (mid-replacement): looked at again next time */
+		if (stat(nk->paths[i], &st))
+			continue;
+		k = exe_key(&st);
+		if (k.ino == nk->keys[i].ino && k.dev == nk->keys[i].dev)
+			continue;
+		nk->keys[i] = k;
+		which[n] = nk->paths[i];
+		out[n++] = k;
+	}
+	return n;
+}
+
+void vg_never_kill_release(struct vg_never_kill *nk)
+{
+	for (size_t i = 0; i < nk->n; i++)
+		free(nk->paths[i]);
+	nk->n = 0;
 }
 
 void vg_never_kill_defaults(struct vg_never_kill *nk)

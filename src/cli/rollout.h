@@ -17,14 +17,25 @@
 
 #define VG_NEVER_KILL_MAX 64
 
+/* The never-kill set: an executable by inode, and the path it was named
+ * by, so that a replacement of the file (cp + mv, as an upgrade does) is
+ * spared too: the path's new inode joins the set, the old one stays (its
+ * processes still run it). */
 struct vg_never_kill {
 	struct vg_exe_key keys[VG_NEVER_KILL_MAX];
+	char *paths[VG_NEVER_KILL_MAX]; /* owned; paths[i] last had keys[i] */
 	size_t n;
 };
 
 /* Add the executable at `path` (symlinks followed). Missing files are
  * skipped when `optional`; else -errno (logged). -E2BIG past the bound. */
 int vg_never_kill_add(struct vg_never_kill *nk, const char *path, bool optional);
+/* Look at every path again: for one whose file was replaced, its new key
+ * goes to keys[i] and to out (at most max), its path to *which. Returns how
+ * many changed. */
+size_t vg_never_kill_refresh(struct vg_never_kill *nk, struct vg_exe_key *out,
+			     const char **which, size_t max);
+void vg_never_kill_release(struct vg_never_kill *nk);
 /* The defaults: the init system and vigil itself. */
 void vg_never_kill_defaults(struct vg_never_kill *nk);
 

@@ -56,6 +56,7 @@ struct run {
 	const char **overrides;	    /* -o key=value, in order */
 	size_t noverrides;
 	struct vg_engine_opts eo;
+	struct vg_never_kill *nk; /* followed when a spared binary is replaced */
 	char hostname[256];
 	bool ready_seen;
 	uint64_t last_metrics_ns, last_watch_ns;
@@ -89,8 +90,9 @@ static void run_usage(FILE *f)
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
 		"      --never-kill PATH  never kill this executable (repeatable; always\n"
 		"                         spared: PID 1, kernel threads, the init system, vigil)\n"
-		"      --max-kills N      kills per second before enforcement drops to shadow\n"
-		"                         mode (default 20; 0: no limit)\n"
+		"      --max-kills N      kills per second and offender (uid in a cgroup) before\n"
+		"                         that offender's matches are only reported\n"
+		"                         (default 20; 0: no limit)\n"
 		"      --control-socket PATH  where 'vigil mode' reaches this agent (default\n"
 		"                         none; " VG_CONTROL_SOCKET_DEFAULT " in the shipped config)\n"
 		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
@@ -640,6 +642,23 @@ static void metrics_alert(struct run *rn)
 
 /* --- the agent's callbacks ------------------------------------------------------ */
 
+/* A never-kill binary replaced (cp + mv): its new file is spared too. */
+static void never_kill_follow(struct run *rn, struct vg_agent *a)
+{
+	struct vg_exe_key keys[4];
+	const char *paths[4];
+	size_t n = rn->nk ? vg_never_kill_refresh(rn->nk, keys, paths, 4) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int err = vg_loader_never_kill_add(&a->loader, &keys[i]);
+
+		if (err)
+			vg_err("never-kill %s: sparing its new file: %s", paths[i], strerror(-err));
+		else
+			vg_info("never-kill %s was replaced: its new file is spared too", paths[i]);
+	}
+}
+
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
@@ -655,8 +674,7 @@ static void on_tick(struct vg_agent *a)
 	vg_web_poll(rn->web, metrics_text, rn);
 	if (vg_modectl_poll(&rn->mc, &why))
 		vg_engine_set_cap(rn->engine, rn->mc.cap, why);
-	/* the engine may have lowered the cap itself (kill rate limit) */
-	rn->mc.cap = vg_engine_cap(rn->engine);
+	never_kill_follow(rn, a);
 	if (reopen_requested) {
 		reopen_requested = 0;
 		vg_outputs_reopen(rn->out);
@@ -1029,6 +1047,7 @@ int cmd_run(int argc, char **argv)
 	o.load.max_kills_per_sec = (uint32_t)rn.cfg.max_kills;
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
+	rn.nk = &nk;
 	o.load.lsm = lsm.ok;
 	o.load.sys_enabled = rs->sys_enabled;
 	o.load.kfilter = &kf;
@@ -1083,6 +1102,7 @@ out_kf:
 	strbuf_release(&why);
 	vg_engine_free(rn.engine);
 out_args:
+	vg_never_kill_release(&nk);
 	vg_config_release(&rn.cfg);
 	free(rn.overrides);
 	return rc;

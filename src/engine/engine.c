@@ -20,6 +20,8 @@
 #include "pipeline/users.h"
 #include "rules/bundled.h"
 
+#define ENGINE_LIMITED 16
+
 struct vg_engine {
 	struct vg_engine_opts o;
 	struct vg_outputs *out;
@@ -38,6 +40,13 @@ struct vg_engine {
 	struct vg_fold fold;
 	struct vg_engine_stats st;
 	uint64_t (*rule_act)[VG_ALERT_DENIED + 1]; /* per rule of rs */
+	/* offenders over the kill budget already reported this second: one
+	 * alert per offender and second, the last ENGINE_LIMITED of them */
+	struct {
+		uint32_t uid;
+		uint64_t cgroup_id, sec;
+	} limited[ENGINE_LIMITED];
+	unsigned next_limited;
 };
 
 static struct vg_ruleset *load_rules(struct vg_engine *e, const struct vg_engine_opts *o,
@@ -200,20 +209,36 @@ void vg_engine_set_cap(struct vg_engine *e, enum vg_mode cap, const char *why)
 	vg_info("mode cap now %s (%s)", vg_mode_name(cap), why);
 }
 
-/* The kill rate limit was hit: its own alert, then shadow mode. */
+/*
+ * An offender (a uid in a cgroup) went over its kill budget: the kernel
+ * reports its further matches this second as would-kill, and kills
+ * everybody else as before. Its own alert, once per offender and second:
+ * the budget is per offender, so nothing here changes the mode.
+ */
 static void rate_limited(struct vg_engine *e, const struct vg_event *ev)
 {
-	static const char *const keys[] = { "proc.pid" };
-	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
+	static const char *const keys[] = { "proc.pid", "user.uid", "proc.cgroup_id" };
+	long long vals[3];
+	uint64_t sec = ev->ts_boot / 1000000000ull;
 
-	if (e->cap != VG_MODE_ENFORCE)
+	if (!ev->task)
 		return;
+	for (unsigned i = 0; i < ENGINE_LIMITED; i++)
+		if (e->limited[i].uid == ev->task->uid &&
+		    e->limited[i].cgroup_id == ev->task->cgroup_id && e->limited[i].sec == sec)
+			return;
+	e->limited[e->next_limited].uid = ev->task->uid;
+	e->limited[e->next_limited].cgroup_id = ev->task->cgroup_id;
+	e->limited[e->next_limited].sec = sec;
+	e->next_limited = (e->next_limited + 1) % ENGINE_LIMITED;
+	vals[0] = ev->task->pid;
+	vals[1] = ev->task->uid;
+	vals[2] = (long long)ev->task->cgroup_id;
 	vg_engine_internal_alert(e, "vigil: enforcement rate limit exceeded", VG_PRIO_CRITICAL,
-				 "more kills per second than --max-kills allows; enforcement "
-				 "drops to shadow mode (would-kill) until the mode is raised "
-				 "again ('vigil mode enforce')",
-				 keys, vals, 1);
-	vg_engine_set_cap(e, VG_MODE_ALERT, "kill rate limit");
+				 "one offender (this uid in this cgroup) went over --max-kills "
+				 "kills in a second: its further matches this second are reported "
+				 "as would-kill; everybody else is still killed",
+				 keys, vals, 3);
 }
 
 /* A rule that survives a reload (same name) keeps its counters, so that

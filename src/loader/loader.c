@@ -7,6 +7,7 @@
 #include "loader/loader.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -52,6 +53,19 @@ int vg_parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* Write `conf` into every row of `d` in the dispatcher table: its x86_64
+ * number and its i386 numbers (an ia32 call is the same event). */
+static int sc_rows_set(int fd, const struct vg_sc_desc *d, const struct vg_sc_conf *conf)
+{
+	__u32 keys[VG_SC_KEYS_MAX];
+	size_t n = vg_sc_keys(d, keys);
+
+	for (size_t k = 0; k < n; k++)
+		if (bpf_map_update_elem(fd, &keys[k], conf, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 {
 	int fd = bpf_map__fd(l->skel->maps.sc_table);
@@ -60,7 +74,7 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf conf;
-		__u32 key = (__u32)d->nr;
+		int err;
 
 		if (enabled && !enabled[d->ev])
 			continue;
@@ -69,9 +83,8 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 			return -ERANGE;
 		}
 		vg_sc_conf_fill(d, &conf);
-		if (bpf_map_update_elem(fd, &key, &conf, BPF_ANY)) {
-			int err = -errno;
-
+		err = sc_rows_set(fd, d, &conf);
+		if (err) {
 			vg_err("filling the syscall table (%s): %s", d->name, strerror(-err));
 			return err;
 		}
@@ -411,27 +424,24 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf conf;
-		__u32 key = (__u32)d->nr;
 
-		if (!sys_enabled[d->ev] || d->nr < 0 || d->nr >= VG_NR_MAX)
+		if (!sys_enabled[d->ev])
 			continue;
 		vg_sc_conf_fill(d, &conf);
-		if (bpf_map_update_elem(fd, &key, &conf, BPF_ANY))
-			return -errno;
+		err = sc_rows_set(fd, d, &conf);
+		if (err)
+			return err;
 	}
 	__atomic_store_n(&l->skel->bss->table_gen, next, __ATOMIC_SEQ_CST);
 	l->nsyscalls = 0;
 	for (size_t i = 0; i < vg_sc_count(); i++) {
 		const struct vg_sc_desc *d = vg_sc_at(i);
 		struct vg_sc_conf off = { 0 };
-		__u32 key = (__u32)d->nr;
 
-		if (d->nr < 0 || d->nr >= VG_NR_MAX)
-			continue;
 		if (sys_enabled[d->ev])
 			l->nsyscalls++;
 		else
-			bpf_map_update_elem(fd, &key, &off, BPF_ANY);
+			sc_rows_set(fd, d, &off);
 	}
 	/* The old generation's sets stay: a program that read table_gen before
 	 * the flip (an LSM hook can be preempted) may still look them up. The
@@ -449,6 +459,51 @@ int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
 		return -errno;
 	conf.cap = cap;
 	return bpf_map_update_elem(fd, &zero, &conf, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * Parameters of the kernel's trace function `name` (btf_trace_<name>,
+ * counting its leading context pointer), or -1 when it has no such
+ * tracepoint (no io_uring).
+ */
+static int tp_nargs(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	char tn[96];
+	int id, n = -1;
+
+	if (!btf)
+		return -1;
+	snprintf(tn, sizeof(tn), "btf_trace_%s", name);
+	id = btf__find_by_name_kind(btf, tn, BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	t = t ? btf__type_by_id(btf, t->type) : NULL;
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		n = btf_vlen(t);
+	btf__free(btf);
+	return n;
+}
+
+/* io_uring's programs: io_uring_complete passes (ctx, req, cqe) since 6.3
+ * and the cqe's fields one by one before; neither loads without io_uring. */
+static void uring_autoload(struct vigil_bpf *skel)
+{
+	int complete = tp_nargs("io_uring_complete");
+
+	bpf_program__set_autoload(skel->progs.vg_uring_complete, complete == 4);
+	bpf_program__set_autoload(skel->progs.vg_uring_complete_args, complete > 4);
+	bpf_program__set_autoload(skel->progs.vg_uring_submit, tp_nargs("io_uring_submit_req") == 2);
+}
+
+int vg_loader_never_kill_add(struct vg_loader *l, const struct vg_exe_key *k)
+{
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.never_kill), k, &one, BPF_ANY) ? -errno
+												 : 0;
 }
 
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
@@ -486,6 +541,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		l->skel->rodata->protect_self = o->lsm && o->protect_self;
 		l->lsm = o->lsm;
 	}
+	uring_autoload(l->skel);
 	/* The sys_enter stage costs every syscall a program run: only with
 	 * kill rules to decide there. */
 	{
@@ -551,7 +607,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		 * rewritten and until our programs replace its, its sets and
 		 * syscall rows emptied */
 		vg_loader_set_cap(l, 0);
-		for (__u32 nr = 0; nr < VG_NR_MAX; nr++) {
+		for (__u32 nr = 0; nr < VG_SC_TABLE_SIZE; nr++) {
 			struct vg_sc_conf off = { 0 };
 
 			bpf_map_update_elem(bpf_map__fd(l->skel->maps.sc_table), &nr, &off, BPF_ANY);

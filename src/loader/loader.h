@@ -67,6 +67,8 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 /* Change the global mode the kernel enforces under (at run time). 0 or
  * negative errno. */
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap);
+/* Spare one more executable (a replaced never-kill binary). 0 or -errno. */
+int vg_loader_never_kill_add(struct vg_loader *l, const struct vg_exe_key *k);
 /* fd of the syscall ring buffer map (`events`). */
 int vg_loader_events_fd(const struct vg_loader *l);
 /* fd of the exec/fork/exit ring buffer map (`lifecycle`). */

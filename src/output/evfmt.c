@@ -274,10 +274,14 @@ void vg_evfmt_json(struct strbuf *sb, const struct vg_event *ev, const struct vg
 			jw_null(&w, "signal");
 		}
 	}
-	if (ev->flags & (0xff | VG_F_ARGS_TRUNC | VG_F_PATH_DEEP))
+	if (ev->flags & (VG_F_TRUNC_ANY | VG_F_ARGS_TRUNC | VG_F_PATH_DEEP))
 		jw_bool(&w, "truncated", true);
 	if (ev->flags & VG_F_READ_ERR)
 		jw_bool(&w, "read_error", true);
+	if (ev->flags & VG_F_COMPAT)
+		jw_bool(&w, "ia32", true);
+	if (ev->flags & VG_F_URING)
+		jw_bool(&w, "io_uring", true);
 	json_task(&w, ev->task, proc, parent);
 	jw_obj_end(&w);
 	strbuf_release(&tmp);

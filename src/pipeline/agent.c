@@ -236,7 +236,7 @@ static void print_stats(struct vg_agent *a)
 	if (vg_loader_read_stats(&a->loader, &ks))
 		return;
 	vg_proctab_stats(a->procs, &ps);
-	vg_info("stats: records %llu (%llu bytes), malformed %llu, lost %llu, ia32 skipped %llu, "
+	vg_info("stats: records %llu (%llu bytes), malformed %llu, lost %llu, ia32 %llu, "
 		"read errors %llu, program re-entries skipped %llu",
 		(unsigned long long)a->consumer.records, (unsigned long long)a->consumer.bytes,
 		(unsigned long long)a->consumer.bad_records, (unsigned long long)ks.lost_total,

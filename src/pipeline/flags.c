@@ -51,6 +51,13 @@ static const struct bitname open_bits[] = {
 	B(O_DIRECTORY), B(O_NOFOLLOW), B(O_NOATIME), B(O_CLOEXEC), B(O_PATH), { 0, NULL },
 };
 
+static const struct bitname msg_bits[] = {
+	B(MSG_OOB), B(MSG_PEEK), B(MSG_DONTROUTE), B(MSG_CTRUNC), B(MSG_PROXY), B(MSG_TRUNC),
+	B(MSG_DONTWAIT), B(MSG_EOR), B(MSG_WAITALL), B(MSG_FIN), B(MSG_SYN), B(MSG_CONFIRM),
+	B(MSG_RST), B(MSG_ERRQUEUE), B(MSG_NOSIGNAL), B(MSG_MORE), B(MSG_WAITFORONE),
+	B(MSG_BATCH), B(MSG_ZEROCOPY), B(MSG_FASTOPEN), B(MSG_CMSG_CLOEXEC), { 0, NULL },
+};
+
 static const struct bitname at_bits[] = {
 	B(AT_SYMLINK_NOFOLLOW), B(AT_REMOVEDIR), B(AT_SYMLINK_FOLLOW), B(AT_NO_AUTOMOUNT),
 	B(AT_EMPTY_PATH), { 0, NULL },
@@ -170,6 +177,9 @@ int vg_flags_render(struct strbuf *sb, enum vg_atype t, uint64_t v)
 		return 0;
 	case VG_AT_ATFLAGS:
 		render_bits(sb, at_bits, v & 0xffffffffull);
+		return 0;
+	case VG_AT_MSG_FLAGS:
+		render_bits(sb, msg_bits, v & 0xffffffffull);
 		return 0;
 	case VG_AT_SIGNAL: {
 		const char *n = sigabbrev_np((int)v);

@@ -2,6 +2,7 @@
 /* The syscall descriptor table, expanded from include/abi/syscalls.h. */
 #include "pipeline/syscalls.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -28,6 +29,9 @@ static uint8_t row_flags(const struct vg_sc_desc *d)
 	case VG_EV_SYS_fork:
 	case VG_EV_SYS_vfork:
 		return VG_SCF_SKIP_ZERO;
+	case VG_EV_SYS_sendto:
+	case VG_EV_SYS_sendmsg:
+		return VG_SCF_DEST_ONLY;
 	default:
 		return 0;
 	}
@@ -85,6 +89,60 @@ void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
 	out->flags = row_flags(d);
 	for (int i = 0; i < 6; i++)
 		out->karg[i] = karg_of(d->args[i].type);
+	/* sendmsg's destination sits in the msghdr it points to */
+	if (d->ev == VG_EV_SYS_sendmsg)
+		out->karg[1] = VG_KARG_MSGHDR;
+}
+
+/* i386's syscall numbers, by name (generated from asm/unistd_32.h). */
+static const struct {
+	const char *name;
+	int nr;
+} nums32[] = {
+#include "sysnums32.h"
+};
+
+static int nr32_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(nums32) / sizeof(nums32[0]); i++)
+		if (!strcmp(nums32[i].name, name))
+			return nums32[i].nr;
+	return -1;
+}
+
+size_t vg_sc_nr32(const struct vg_sc_desc *d, int out[VG_SC_NR32_MAX])
+{
+	/* i386 kept the 16-bit-id calls (setuid, chown) under the plain name
+	 * and added setuid32, chown32; the 32-bit-offset truncate got
+	 * truncate64; umount is umount2 without flags. Every variant is the
+	 * same event to the rules: an attacker picks whichever is unwatched. */
+	static const char *const suffixes[] = { "32", "64", "" };
+	char name[64];
+	size_t n = 0;
+	int nr;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", d->name, suffixes[i]);
+		nr = nr32_of(name);
+		if (nr >= 0 && n < VG_SC_NR32_MAX)
+			out[n++] = nr;
+	}
+	if (d->ev == VG_EV_SYS_umount2 && (nr = nr32_of("umount")) >= 0 && n < VG_SC_NR32_MAX)
+		out[n++] = nr;
+	return n;
+}
+
+size_t vg_sc_keys(const struct vg_sc_desc *d, uint32_t out[VG_SC_KEYS_MAX])
+{
+	int nr32[VG_SC_NR32_MAX];
+	size_t n = 0, k = vg_sc_nr32(d, nr32);
+
+	if (d->nr >= 0 && d->nr < VG_NR_MAX)
+		out[n++] = (uint32_t)d->nr;
+	for (size_t i = 0; i < k; i++)
+		if (nr32[i] < VG_NR_MAX)
+			out[n++] = VG_NR_COMPAT + (uint32_t)nr32[i];
+	return n;
 }
 
 const char *vg_ev_name(unsigned ev)

@@ -40,6 +40,7 @@ enum vg_atype {
 	VG_AT_BPF_CMD,
 	VG_AT_SOCK_DOMAIN, /* AF_* */
 	VG_AT_SOCK_TYPE,   /* SOCK_* | SOCK_NONBLOCK | SOCK_CLOEXEC */
+	VG_AT_MSG_FLAGS,   /* send(2) MSG_* bits */
 };
 
 struct vg_arg_desc {
@@ -63,6 +64,15 @@ const struct vg_sc_desc *vg_sc_by_ev(unsigned ev);
 const struct vg_sc_desc *vg_sc_by_name(const char *name);
 /* The kernel's row for `d` (struct vg_sc_conf), ready for the sc_table map. */
 void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out);
+/* The i386 numbers of `d`'s syscall (the same call reached through int
+ * 0x80): the plain one and its 32-bit-id or 64-bit-offset variants
+ * (setuid32, truncate64). Returns how many were stored in out. */
+#define VG_SC_NR32_MAX 3
+size_t vg_sc_nr32(const struct vg_sc_desc *d, int out[VG_SC_NR32_MAX]);
+/* The keys of `d`'s rows in the kernel's dispatcher table: the x86_64
+ * number, and VG_NR_COMPAT + each i386 number. Returns how many. */
+#define VG_SC_KEYS_MAX (1 + VG_SC_NR32_MAX)
+size_t vg_sc_keys(const struct vg_sc_desc *d, uint32_t out[VG_SC_KEYS_MAX]);
 /* Name of any event id: syscalls by name, lifecycle as "execve",
  * "procfork", "procexit"; NULL for unknown ids. */
 const char *vg_ev_name(unsigned ev);

@@ -335,7 +335,7 @@ static bool proc_exe(const struct vg_proc *p, struct vg_fval *o)
 static bool is_open_family(unsigned t)
 {
 	return t == VG_EV_SYS_open || t == VG_EV_SYS_openat || t == VG_EV_SYS_openat2 ||
-	       t == VG_EV_SYS_creat;
+	       t == VG_EV_SYS_creat || t == VG_EV_SYS_open_by_handle_at;
 }
 
 static bool is_sock_event(const struct vg_event *ev)
@@ -359,6 +359,9 @@ static uint64_t open_flags(const struct vg_event *ev, uint64_t *mode)
 	case VG_EV_SYS_creat:
 		*mode = ev->args[1];
 		return O_CREAT | O_WRONLY | O_TRUNC;
+	case VG_EV_SYS_open_by_handle_at: /* opens an existing file: no mode */
+		*mode = 0;
+		return ev->args[2];
 	default:
 		*mode = 0;
 		return 0;
@@ -383,6 +386,14 @@ struct tuple {
 	bool local_is_server;
 };
 
+/* connect, and the sends recorded (with a destination, or opening a
+ * connection): the caller is the client. */
+static bool is_connecting(const struct vg_event *ev)
+{
+	return ev->type == VG_EV_SYS_connect || ev->type == VG_EV_SYS_sendto ||
+	       ev->type == VG_EV_SYS_sendmsg;
+}
+
 static bool sock_tuple(const struct vg_event *ev, struct tuple *t)
 {
 	if (!ev->sc)
@@ -392,18 +403,20 @@ static bool sock_tuple(const struct vg_event *ev, struct tuple *t)
 		vg_addr_from_sock(ev->sock, false, &t->local);
 		vg_addr_from_sock(ev->sock, true, &t->remote);
 	}
-	/* A failed connect leaves the kernel socket without a peer: the
-	 * address the caller asked for is the remote end. */
-	if (ev->type == VG_EV_SYS_connect) {
+	/* A failed connect leaves the kernel socket without a peer, and a
+	 * send to an address on an unconnected socket never has one: the
+	 * address the caller gave is the remote end. */
+	if (is_connecting(ev)) {
 		struct vg_addr ua;
+		int i = ev->type == VG_EV_SYS_sendto ? 4 : 1;
 
-		if (vg_addr_from_sockaddr(ev->argstr[1], &ua) &&
+		if (vg_addr_from_sockaddr(ev->argstr[i], &ua) &&
 		    (ua.family == AF_UNIX || !t->remote.family || !t->remote.port))
 			t->remote = ua;
 	}
 	if (ev->type == VG_EV_SYS_bind && !t->local.family)
 		vg_addr_from_sockaddr(ev->argstr[1], &t->local);
-	t->local_is_server = ev->type != VG_EV_SYS_connect;
+	t->local_is_server = !is_connecting(ev);
 	/* A duplicated socket does not say which end it is: the end with the
 	 * lower port is the server's (the other one's is ephemeral). */
 	if (ev->type == VG_EV_SYS_dup || ev->type == VG_EV_SYS_dup2 || ev->type == VG_EV_SYS_dup3)
@@ -577,14 +590,20 @@ static bool evt_arg(struct vg_evctx *c, const struct vg_fref *f, struct vg_fval 
 	return set_str(o, c->argval.buf, c->argval.len);
 }
 
-/* The process a kill, tkill, tgkill or ptrace aims at: its first pid
- * argument, looked up when the caller is in the host's pid namespace (the
- * process table's pids are the host's). */
+/* The process a kill, tkill, tgkill, rt_(tg)sigqueueinfo, ptrace or
+ * process_vm_readv/writev aims at: its first pid argument, looked up when
+ * the caller is in the host's pid namespace (the process table's pids are
+ * the host's); pidfd_send_signal's is the pidfd's process. */
 static const struct vg_proc *target_proc(const struct vg_evctx *c)
 {
 	const struct vg_event *ev = c->ev;
 
-	if (!ev->sc || !c->procs || (c->host_pidns && ev->task->pid_ns != c->host_pidns))
+	if (!ev->sc || !c->procs)
+		return NULL;
+	/* the kernel resolved the pidfd: a host tgid, whatever the namespace */
+	if (ev->type == VG_EV_SYS_pidfd_send_signal)
+		return ev->ext[0] ? vg_proctab_get(c->procs, (uint32_t)ev->ext[0]) : NULL;
+	if (c->host_pidns && ev->task->pid_ns != c->host_pidns)
 		return NULL;
 	for (int i = 0; i < 6; i++) {
 		if (ev->sc->args[i].type == VG_AT_PID) {

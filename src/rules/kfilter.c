@@ -673,6 +673,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 				a.arg = 1;
 				break;
 			case VG_EV_SYS_openat:
+			case VG_EV_SYS_open_by_handle_at:
 				a.arg = 2;
 				break;
 			case VG_EV_SYS_openat2:
@@ -708,10 +709,19 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 	case VG_F_FD_LPORT:
 	case VG_F_FD_RPORT:
 		if (is_sock_sc(sc)) {
-			bool connect = x->ev == VG_EV_SYS_connect;
+			bool connect = x->ev == VG_EV_SYS_connect || x->ev == VG_EV_SYS_sendto ||
+				       x->ev == VG_EV_SYS_sendmsg;
 			bool remote = id == VG_F_FD_RPORT || (id == VG_F_FD_SPORT && connect) ||
 				      (id == VG_F_FD_CPORT && !connect);
+			bool dup = x->ev == VG_EV_SYS_dup || x->ev == VG_EV_SYS_dup2 ||
+				   x->ev == VG_EV_SYS_dup3;
 
+			/* a dup's server end is chosen by port, as in user space */
+			if (dup && (id == VG_F_FD_SPORT || id == VG_F_FD_CPORT)) {
+				numeric(d, e, id == VG_F_FD_SPORT ? VG_A_SPORT : VG_A_CPORT, 8, vals,
+					neg, 0);
+				return;
+			}
 			numeric(d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
 			return;
 		}
@@ -988,6 +998,7 @@ static bool entry_decidable(const struct vg_fclause *c, unsigned ev, const struc
 		const struct vg_atom *a = &c->atoms[i];
 
 		if (a->kind == VG_A_RET || a->kind == VG_A_LPORT || a->kind == VG_A_RPORT ||
+		    a->kind == VG_A_SPORT || a->kind == VG_A_CPORT ||
 		    a->kind == VG_A_SOCKFAM || (a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD && resolves))
 			return false;
 		if (changes_identity(ev) &&
@@ -1098,6 +1109,8 @@ static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, s
 	case VG_A_CONTAINER: strbuf_addstr(sb, "in a container"); break;
 	case VG_A_LPORT: strbuf_addf(sb, "local port %s %lld", op, (long long)a->val); break;
 	case VG_A_RPORT: strbuf_addf(sb, "remote port %s %lld", op, (long long)a->val); break;
+	case VG_A_SPORT: strbuf_addf(sb, "server port %s %lld", op, (long long)a->val); break;
+	case VG_A_CPORT: strbuf_addf(sb, "client port %s %lld", op, (long long)a->val); break;
 	case VG_A_SOCKFAM: strbuf_addf(sb, "socket family %s %lld", op, (long long)a->val); break;
 	default: strbuf_addstr(sb, "?"); break;
 	}

@@ -93,22 +93,6 @@ static void root_device(char *out, size_t size)
 		fclose(f);
 }
 
-/* This host's first IPv4 address off loopback. */
-static void far_address(char *out, size_t size)
-{
-	struct ifaddrs *all, *i;
-
-	out[0] = '\0';
-	if (getifaddrs(&all))
-		return;
-	for (i = all; i && !out[0]; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && i->ifa_flags & IFF_UP &&
-		    !(i->ifa_flags & IFF_LOOPBACK))
-			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
-				  (socklen_t)size);
-	freeifaddrs(all);
-}
-
 /* A home directory with the secrets attackers look for (fake ones). */
 static int make_home(void)
 {

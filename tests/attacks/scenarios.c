@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -590,6 +591,47 @@ static int ptrace_vigil(const struct scenario *s)
 	return ptrace(PTRACE_ATTACH, env.vigil_pid, NULL, NULL) == -1 ? 0 : SC_FAIL(33);
 }
 
+/* pidfd_open + pidfd_send_signal: SIGCONT, vigil just goes on */
+static int pidfd_signal_vigil(const struct scenario *s)
+{
+	int fd = (int)syscall(SYS_pidfd_open, env.vigil_pid, 0);
+
+	if (fd < 0)
+		return SC_FAIL(34);
+	if (syscall(SYS_pidfd_send_signal, fd, SIGCONT, NULL, 0))
+		return SC_FAIL(35);
+	close(fd);
+	return 0;
+}
+
+/* refused with EPERM: nobody may not read root's memory */
+static int vm_read_vigil(const struct scenario *s)
+{
+	char buf[16];
+	struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec remote = { .iov_base = (void *)0x400000, .iov_len = sizeof(buf) };
+
+	if (drop_to_nobody())
+		return SC_FAIL(36);
+	return process_vm_readv(env.vigil_pid, &local, 1, &remote, 1, 0) == -1 ? 0 : SC_FAIL(37);
+}
+
+/* TCP Fast Open to a pool port: connected by sendto, no connect(2) */
+static int fastopen_mining_pool(const struct scenario *s)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(3333) };
+	int fd;
+
+	if (!env.far_ip[0])
+		return SC_SKIP;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || inet_pton(AF_INET, env.far_ip, &sin.sin_addr) != 1)
+		return SC_FAIL(38);
+	sendto(fd, "x", 1, MSG_FASTOPEN | MSG_NOSIGNAL, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return 0;
+}
+
 /* --- in a container ---------------------------------------------------------------------- */
 
 /* A mount point that does not exist: the mount fails (ENOENT) after the
@@ -934,6 +976,9 @@ const struct scenario scenarios[] = {
 	  "by a copy of bash named dpkg" },
 	{ "Program written to a binary directory", below_copied_dpkg_drops_program, 0, NULL, NULL,
 	  { NULL }, "below a copy of bash named dpkg" },
+	HOST("Connection opened through sendto or sendmsg", fastopen_mining_pool),
+	HOST("Signal sent to vigil through a pidfd or a signal queue", pidfd_signal_vigil),
+	HOST("Memory of vigil read or written", vm_read_vigil),
 };
 
 const size_t nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);

@@ -215,8 +215,9 @@ static void test_never_kill(void **state)
 	assert_spared(extra);
 }
 
-/* --max-kills 1: the second kill within a second is only reported, raises
- * its own alert, and the agent drops to shadow mode. */
+/* --max-kills 1: the same offender's second kill within a second is only
+ * reported and raises its own alert; the mode stays (the budget is per
+ * offender: tests/evasion/ has the other offender still killed). */
 static void test_rate_limit(void **state)
 {
 	const char *extra[] = { "--max-kills", "1", NULL };
@@ -237,10 +238,11 @@ static void test_rate_limit(void **state)
 	assert_non_null(ev);
 	assert_string_equal(jstr(ev, "action"), "would-kill");
 	assert_non_null(wait_alert(&v, "vigil: enforcement rate limit exceeded", 0));
-	assert_true(vigil_wait_stderr(&v, "mode cap now alert (kill rate limit)", WAIT_MS));
-	/* shadow mode from then on, whatever the budget says */
+	assert_null(strstr(v.err, "mode cap now"));
+	/* the budget is per second: waiting the window out is what is tested */
+	usleep(1100 * 1000);
 	r3 = run_victim();
-	assert_true(WIFEXITED(r3.status) && WEXITSTATUS(r3.status) == 0);
+	assert_true(killed_by_sigkill(r3.status));
 	stop(&v);
 }
 

@@ -26,10 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,6 +47,35 @@ static unsigned short port;
 static int listen_fd = -1, unix_fd = -1;
 
 /* --- workload ---------------------------------------------------------------------- */
+
+/* open(path, O_RDONLY) through int 0x80: the ia32 ABI, i386's number 5 */
+static void ia32_open_close(const char *path)
+{
+	char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+			 -1, 0);
+	long fd;
+
+	if (low == MAP_FAILED)
+		return;
+	snprintf(low, 4096, "%s", path);
+	__asm__ volatile("int $0x80"
+			 : "=a"(fd)
+			 : "a"(5L), "b"((long)(unsigned long)low), "c"(0L), "d"(0L)
+			 : "memory", "cc", "r8", "r9", "r10", "r11");
+	if (fd >= 0)
+		close((int)fd);
+	munmap(low, 4096);
+}
+
+/* dup, dup2 and dup3 of socket s (onto fds closed again) */
+static void dup_all(int s)
+{
+	close(dup(s));
+	dup2(s, 100);
+	close(100);
+	dup3(s, 101, O_CLOEXEC);
+	close(101);
+}
 
 static void child_run(int which)
 {
@@ -75,13 +107,47 @@ static void child_run(int which)
 		close(open(longp, O_WRONLY | O_CREAT, 0644));
 		snprintf(p, sizeof(p), "%s/d/f1", tmpdir);
 		close(openat(AT_FDCWD, p, O_WRONLY | O_APPEND));
+		ia32_open_close(p);
+		{
+			struct file_handle *h = calloc(1, sizeof(*h) + MAX_HANDLE_SZ);
+			int mid, mfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+
+			h->handle_bytes = MAX_HANDLE_SZ;
+			if (mfd >= 0 && !name_to_handle_at(AT_FDCWD, p, h, &mid, 0))
+				close(open_by_handle_at(mfd, h, O_RDONLY));
+			close(mfd);
+			free(h);
+		}
 		break;
 	case 1: /* sockets */
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sin.sin_port = htons(port);
 		s = socket(AF_INET, SOCK_STREAM, 0);
 		connect(s, (struct sockaddr *)&sin, sizeof(sin));
+		dup_all(s); /* the client end; the listener's accepted end below */
+		fd = accept(listen_fd, NULL, NULL);
+		if (fd >= 0) {
+			dup_all(fd);
+			close(fd);
+		}
+		send(s, "x", 1, MSG_NOSIGNAL); /* connected: no destination, not recorded */
 		close(s);
+		s = socket(AF_INET, SOCK_STREAM, 0); /* TCP Fast Open: sendto connects */
+		sendto(s, "x", 1, MSG_FASTOPEN | MSG_NOSIGNAL, (struct sockaddr *)&sin, sizeof(sin));
+		close(s);
+		{
+			struct sockaddr_in udp = { .sin_family = AF_INET,
+						   .sin_port = htons(9),
+						   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+			struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+			struct msghdr m = { .msg_name = &udp, .msg_namelen = sizeof(udp),
+					    .msg_iov = &iov, .msg_iovlen = 1 };
+
+			s = socket(AF_INET, SOCK_DGRAM, 0); /* datagrams to an address */
+			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, sizeof(udp));
+			sendmsg(s, &m, 0);
+			close(s);
+		}
 		sin.sin_port = htons(1); /* refused */
 		s = socket(AF_INET, SOCK_STREAM, 0);
 		connect(s, (struct sockaddr *)&sin, sizeof(sin));
@@ -104,6 +170,20 @@ static void child_run(int which)
 		if (gc == 0) {
 			pause();
 			_exit(0);
+		}
+		{
+			siginfo_t si = { .si_signo = SIGCONT, .si_code = SI_QUEUE };
+			int pfd = (int)syscall(SYS_pidfd_open, gc, 0);
+			char buf[8] = "", mine[8] = "vigil";
+			struct iovec l = { buf, sizeof(buf) }, r = { mine, sizeof(mine) };
+
+			syscall(SYS_rt_sigqueueinfo, gc, SIGCONT, &si);
+			syscall(SYS_rt_tgsigqueueinfo, gc, gc, SIGCONT, &si);
+			process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+			if (pfd >= 0) {
+				syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
+				close(pfd);
+			}
 		}
 		kill(gc, SIGTERM);
 		waitpid(gc, NULL, 0);
@@ -133,6 +213,9 @@ static void workload(void)
 		int st;
 
 		if (pid == 0) {
+			/* a name of its own: the agents' children, before their
+			 * exec, are this test's children too (and dup2 their pipes) */
+			prctl(PR_SET_NAME, "it-work");
 			child_run(w);
 			_exit(0);
 		}
@@ -144,15 +227,17 @@ static void workload(void)
 
 static const char *const evtypes[] = {
 	"open, openat", "openat", "connect", "unlink, unlinkat", "kill", "setuid", "ptrace", "openat, connect",
+	"dup, dup2, dup3", "sendto, sendmsg", "open, open_by_handle_at",
+	"pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo", "process_vm_readv, kill",
 };
 
 /* A random comparison over the fields the kernel filter knows, plus some it
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 25) {
+	switch (rand_r(seed) % 30) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
-	case 1: fprintf(f, "proc.name in (filter_it, integration-f, it-renamed)"); break;
+	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
 	case 3: fprintf(f, "fd.name = %s/d/f1", tmpdir); break;
 	case 4: fprintf(f, "fd.name startswith %s/d/", tmpdir); break;
@@ -175,6 +260,11 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 21: fprintf(f, "fd.name = %s/sock", tmpdir); break;
 	case 22: fprintf(f, "fd.name startswith %s/", tmpdir); break;
 	case 23: fprintf(f, "proc.is_container = false"); break;
+	case 24: fprintf(f, "fd.cport = %u", port); break;
+	case 25: fprintf(f, "fd.sport != %u", port); break;
+	case 26: fprintf(f, "fd.lport = %u", port); break;
+	case 27: fprintf(f, "not fd.cport in (9, %u)", port); break;
+	case 28: fprintf(f, "evt.arg.sig in (SIGCONT, SIGTERM)"); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
@@ -210,7 +300,7 @@ static void write_random_rules(const char *path, int only, void *arg)
 	size_t len = 0;
 	FILE *f = fopen(path, "w");
 
-	fprintf(f, "- macro: scoped\n  condition: proc.ppid = %d and proc.name != vigil\n", getpid());
+	fprintf(f, "- macro: scoped\n  condition: proc.ppid = %d and proc.name in (it-work, it-renamed)\n", getpid());
 	for (int i = 0; i < rr->n; i++) {
 		FILE *m = open_memstream(&text, &len);
 
@@ -228,7 +318,7 @@ static void write_random_rules(const char *path, int only, void *arg)
 	fclose(f);
 }
 
-#define NFIXED 15
+#define NFIXED 22
 
 /* The hand-written rules; `only` >= 0 keeps just that one, so that no other
  * rule on the same event type can let an event through and hide a filter
@@ -242,7 +332,7 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 
 	(void)arg;
 	fprintf(f,
-		"- macro: scoped\n  condition: proc.ppid = %d and proc.name != vigil\n"
+		"- macro: scoped\n  condition: proc.ppid = %d and proc.name in (it-work, it-renamed)\n"
 		"- list: writers\n  items: [it-renamed]\n"
 		"- rule: write under d\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
 		"  condition: evt.type in (open, openat) and evt.is_open_write = true and fd.name startswith %s/d/ and scoped\n"
@@ -271,8 +361,23 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"- rule: unix socket\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
 		"  condition: evt.type = connect and fd.name in (%s/sock, /run/x.sock) and scoped\n"
 		"- rule: missing unix socket\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
-		"  condition: evt.type = connect and fd.name startswith %s/ and evt.res = ENOENT and scoped\n",
-		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir);
+		"  condition: evt.type = connect and fd.name startswith %s/ and evt.res = ENOENT and scoped\n"
+		"- rule: dup server port\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%evt.arg.oldfd\"\n"
+		"  condition: evt.type in (dup, dup2, dup3) and fd.sport = %u and scoped\n"
+		"- rule: fast open\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
+		"  condition: evt.type = sendto and fd.sport = %u and scoped\n"
+		"- rule: datagram to discard\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.name\"\n"
+		"  condition: evt.type in (sendto, sendmsg) and fd.sport = 9 and fd.l4proto = udp and scoped\n"
+		"- rule: queued or pidfd signal\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%evt.arg.sig\"\n"
+		"  condition: evt.type in (pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo) and evt.arg.sig in (SIGTERM, SIGCONT) and scoped\n"
+		"- rule: open by handle\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
+		"  condition: evt.type = open_by_handle_at and evt.is_open_read = true and fd.name = %s/d/f1 and scoped\n"
+		"- rule: vm read\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type\"\n"
+		"  condition: evt.type = process_vm_readv and evt.rawres = 8 and scoped\n"
+		"- rule: ia32 open\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
+		"  condition: evt.type = open and evt.is_open_read = true and fd.name = %s/d/f1 and scoped\n",
+		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir, port, port,
+		tmpdir, tmpdir);
 	fclose(f);
 	f = fopen(path, "w");
 	/* items start with "- "; keep the macro and list, and rule `only` */
@@ -574,7 +679,15 @@ static int setup(void **state)
 	chmod(tmpdir, 0755);
 	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(listen_fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(listen_fd, 16) ||
+	/* below the ephemeral range, so that a duplicated client socket's
+	 * server end (its lower port, as vigil decides) is this one */
+	for (unsigned i = 0; i < 1000; i++) {
+		sin.sin_port = htons((unsigned short)(20000 + (getpid() + i) % 10000));
+		if (!bind(listen_fd, (struct sockaddr *)&sin, sizeof(sin)))
+			break;
+		sin.sin_port = 0;
+	}
+	if (!sin.sin_port || listen(listen_fd, 16) ||
 	    getsockname(listen_fd, (struct sockaddr *)&sin, &len))
 		return -1;
 	port = ntohs(sin.sin_port);

@@ -3,6 +3,8 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -360,6 +362,21 @@ bool alert_matches(json_t *alert, void *want)
 	const char *rule = jstr(alert, "rule");
 
 	return rule && !strcmp(rule, w->rule) && (!w->pid || alert_int(alert, "proc.pid") == w->pid);
+}
+
+void far_address(char *out, size_t size)
+{
+	struct ifaddrs *all, *i;
+
+	out[0] = '\0';
+	if (getifaddrs(&all))
+		return;
+	for (i = all; i && !out[0]; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && i->ifa_flags & IFF_UP &&
+		    !(i->ifa_flags & IFF_LOOPBACK))
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
+				  (socklen_t)size);
+	freeifaddrs(all);
 }
 
 int listen_tcp(const char *ip, unsigned short port, unsigned short *out)

@@ -94,6 +94,9 @@ bool alert_matches(json_t *alert, void *want);
 /* A TCP listener on ip:port (port 0: any free one), its port in *out.
  * Returns the socket, or -1. */
 int listen_tcp(const char *ip, unsigned short port, unsigned short *out);
+/* This host's first IPv4 address off loopback (a stand-in for a remote
+ * host), "" when it has none. */
+void far_address(char *out, size_t size);
 /* mkdir -p. 0 or -1. */
 int mkdirs(const char *path);
 /* Where cgroup v2 is mounted, or "" when it is not. */

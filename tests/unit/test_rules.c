@@ -438,11 +438,11 @@ static void test_type_errors(void **state)
 static void test_event_types(void **state)
 {
 	/* a known syscall vigil does not trace: a warning */
-	load(RULE("R", "evt.type in (open, sendto)"));
+	load(RULE("R", "evt.type in (open, recvfrom)"));
 	assert_non_null(RS);
 	assert_int_equal(D.errors, 0);
 	assert_int_equal(D.warnings, 1);
-	assert_printed("t.yaml:3:33: warning: event type 'sendto' is not traced by vigil: this part "
+	assert_printed("t.yaml:3:33: warning: event type 'recvfrom' is not traced by vigil: this part "
 		       "of the condition never matches");
 	assert_string_equal(evs("R"), "open");
 	/* no name at all: an error */
@@ -454,11 +454,11 @@ static void test_event_types(void **state)
 		       "vigil");
 	assert_int_equal(D.errors, 2);
 	/* only untraced types: the rule can never match, an error */
-	load(RULE("R", "evt.type = sendto and proc.name = x"));
+	load(RULE("R", "evt.type = recvfrom and proc.name = x"));
 	assert_null(RS);
 	assert_int_equal(D.errors, 1);
 	assert_int_equal(D.warnings, 1);
-	assert_printed("t.yaml:3:25: warning: event type 'sendto' is not traced by vigil: this part "
+	assert_printed("t.yaml:3:25: warning: event type 'recvfrom' is not traced by vigil: this part "
 		       "of the condition never matches");
 	assert_printed("t.yaml:1:3: rule 'R' can never match: none of its event types is traced by "
 		       "vigil");

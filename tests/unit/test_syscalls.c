@@ -42,7 +42,7 @@ static void test_table_rows(void **state)
 		assert_in_range(d->nr, 0, VG_NR_MAX - 1);
 		assert_in_range(d->ev, VG_EV_SYS_BASE, VG_EV_SYS_END_ - 1);
 		assert_int_equal(d->ev, VG_EV_SYS_BASE + i);
-		assert_in_range(d->post, VG_POST_NONE, VG_POST_CWD);
+		assert_in_range(d->post, VG_POST_NONE, VG_POST_PIDFD_ARG0);
 		/* round trips: the name and the event id are unique keys */
 		assert_ptr_equal(vg_sc_by_name(d->name), d);
 		assert_ptr_equal(vg_sc_by_ev(d->ev), d);
@@ -64,6 +64,56 @@ static void test_table_rows(void **state)
 	}
 	assert_null(vg_sc_at(n));
 	assert_null(vg_sc_at((size_t)-1));
+}
+
+/* The ia32 rows: i386's numbers, with the 16/32-bit-id and 64-bit-offset
+ * variants as the same event, and no key shared by two syscalls. */
+static void test_table_ia32_keys(void **state)
+{
+	static bool used[VG_SC_TABLE_SIZE];
+	uint32_t keys[VG_SC_KEYS_MAX];
+	int nr32[VG_SC_NR32_MAX];
+	size_t n;
+
+	(void)state;
+	memset(used, 0, sizeof(used));
+	for (size_t i = 0; i < vg_sc_count(); i++) {
+		n = vg_sc_keys(vg_sc_at(i), keys);
+		assert_in_range(n, 1, VG_SC_KEYS_MAX);
+		assert_int_equal(keys[0], (uint32_t)vg_sc_at(i)->nr);
+		for (size_t k = 0; k < n; k++) {
+			assert_true(keys[k] < VG_SC_TABLE_SIZE);
+			if (used[keys[k]])
+				fail_msg("%s: key %u used twice", vg_sc_at(i)->name, keys[k]);
+			used[keys[k]] = true;
+			if (k)
+				assert_true(keys[k] >= VG_NR_COMPAT);
+		}
+	}
+	/* i386: open 5, openat 295, setuid 23 and setuid32 213, truncate 92
+	 * and truncate64 193, umount2 52 and umount 22; accept: none */
+	n = vg_sc_nr32(vg_sc_by_name("open"), nr32);
+	assert_int_equal(n, 1);
+	assert_int_equal(nr32[0], 5);
+	n = vg_sc_nr32(vg_sc_by_name("openat"), nr32);
+	assert_int_equal(n, 1);
+	assert_int_equal(nr32[0], 295);
+	n = vg_sc_nr32(vg_sc_by_name("setuid"), nr32);
+	assert_int_equal(n, 2);
+	assert_int_equal(nr32[0], 213);
+	assert_int_equal(nr32[1], 23);
+	n = vg_sc_nr32(vg_sc_by_name("truncate"), nr32);
+	assert_int_equal(n, 2);
+	assert_int_equal(nr32[0], 193);
+	assert_int_equal(nr32[1], 92);
+	n = vg_sc_nr32(vg_sc_by_name("umount2"), nr32);
+	assert_int_equal(n, 2);
+	assert_int_equal(nr32[0], 52);
+	assert_int_equal(nr32[1], 22);
+	assert_int_equal(vg_sc_nr32(vg_sc_by_name("accept"), nr32), 0);
+	n = vg_sc_nr32(vg_sc_by_name("init_module"), nr32);
+	assert_int_equal(n, 1);
+	assert_int_equal(nr32[0], 128);
 }
 
 static void test_table_unique_nr(void **state)
@@ -179,6 +229,9 @@ static void test_conf_fill_all(void **state)
 				want = VG_KARG_RAW;
 				break;
 			}
+			/* sendmsg's address is msg_name inside its msghdr */
+			if (d->ev == VG_EV_SYS_sendmsg && a == 1)
+				want = VG_KARG_MSGHDR;
 			if (c.karg[a] != want)
 				fail_msg("%s arg %d: karg %u, want %u", d->name, a, c.karg[a], want);
 		}
@@ -417,6 +470,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_rows),
 		cmocka_unit_test(test_table_unique_nr),
+		cmocka_unit_test(test_table_ia32_keys),
 		cmocka_unit_test(test_table_known_rows),
 		cmocka_unit_test(test_table_lookup_misses),
 		cmocka_unit_test(test_ev_name),

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Enforcement's rails turned against it: tests that need an agent of their
+ * own (a kill rule scoped to this test's files, a small --max-kills).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/io_uring.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "evasion.h"
+#include "harness.h"
+
+#define WAIT_MS 10000
+#define BUDGET 3
+#define FLOOD 12
+
+/* The test's agent and files: file-scope, so that the teardown stops and
+ * removes them when an assertion ends the test early. */
+static struct vigil_proc agent;
+static char dir[32];
+
+static int rails_teardown(void **state)
+{
+	(void)state;
+	if (!dir[0])
+		return 0;
+	group_agent_end(&agent, dir);
+	dir[0] = '\0';
+	return 0;
+}
+
+/* A kill rule on opening `secret`, written to dir/rules.yaml. */
+static void write_kill_rule(const char *dir, const char *secret, char *rules, size_t size)
+{
+	FILE *f;
+
+	snprintf(rules, size, "%s/rules.yaml", dir);
+	f = fopen(rules, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"- rule: evasion secret read\n"
+		"  desc: test\n"
+		"  condition: evt.type in (open, openat) and fd.name = %s\n"
+		"  output: \"%%proc.pid %%user.uid\"\n"
+		"  priority: CRITICAL\n"
+		"  mode: enforce\n"
+		"  action: kill\n",
+		secret);
+	fclose(f);
+}
+
+/* A scratch directory for one test, its `secret` file, the kill rule on
+ * it, and the agent (`vigil run --rules that` + extra, NULL-ended). */
+static void start_secret_agent(char *secret, size_t size, const char *const *extra)
+{
+	char rules[96];
+	const char *argv[8] = { "vigil", "run", "--rules", rules };
+	int n = 4;
+
+	snprintf(dir, sizeof(dir), "/tmp/vigil-rails-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(secret, size, "%s/secret", dir);
+	close(open(secret, O_WRONLY | O_CREAT, 0644));
+	write_kill_rule(dir, secret, rules, sizeof(rules));
+	for (; extra && *extra && n < 7; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	assert_int_equal(group_agent_start(&agent, argv), 0);
+}
+
+/* Fork a child that opens `secret` as `uid`; its wait status. */
+static pid_t open_as(const char *secret, uid_t uid)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+			_exit(EV_FAIL(1));
+		close(open(secret, O_RDONLY));
+		_exit(0);
+	}
+	return pid;
+}
+
+static bool is_limit_alert(json_t *ev, void *ctx)
+{
+	const char *rule = jstr(ev, "rule");
+
+	(void)ctx;
+	return rule && !strcmp(rule, "vigil: enforcement rate limit exceeded");
+}
+
+/*
+ * An unprivileged user floods a kill rule past the budget within one
+ * second; a root offender right after is still killed (the budget is per
+ * offender, never a global downgrade), and the flood's excess is reported.
+ */
+static void test_flood_does_not_spare_root(void **state)
+{
+	char secret[96], budget[8];
+	const char *extra[] = { "--max-kills", budget, NULL };
+	struct alert_want w = { .rule = "evasion secret read" };
+	struct vigil_proc *v = &agent;
+	pid_t kids[FLOOD], root;
+	int killed = 0, st;
+	json_t *ev;
+
+	(void)state;
+	snprintf(budget, sizeof(budget), "%d", BUDGET);
+	start_secret_agent(secret, sizeof(secret), extra);
+
+	/* all forked first, so that the opens fall in one second */
+	for (int i = 0; i < FLOOD; i++)
+		kids[i] = open_as(secret, 65534);
+	root = open_as(secret, 0);
+	for (int i = 0; i < FLOOD; i++) {
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		killed += WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+	}
+	assert_int_equal(waitpid(root, &st, 0), root);
+	if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+		fail_msg("the root offender after an unprivileged flood was not killed");
+	w.pid = root;
+	ev = vigil_wait(v, alert_matches, &w, WAIT_MS);
+	assert_non_null(ev);
+	assert_string_equal(jstr(ev, "action"), "killed");
+	/* the flood: its budget killed, the rest reported */
+	assert_true(killed >= BUDGET);
+	if (killed < FLOOD)
+		assert_non_null(vigil_wait(v, is_limit_alert, NULL, WAIT_MS));
+	else
+		print_message("# the flood spread over two seconds: all %d killed\n", killed);
+}
+
+/* A kill rule holds for an io_uring open as for open(2): the process dies. */
+static void test_uring_open_killed(void **state)
+{
+	char secret[96];
+	struct alert_want w = { .rule = "evasion secret read" };
+	int st;
+	pid_t pid;
+	json_t *ev;
+
+	(void)state;
+	start_secret_agent(secret, sizeof(secret), NULL);
+	for (unsigned flags = 0; flags <= 1; flags++) {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int r = uring_open_read(secret, flags ? IOSQE_ASYNC : 0);
+
+			_exit(r == EV_SKIP ? EV_SKIP : r ? 1 : 2);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == EV_SKIP)
+			skip();
+		/* exit code 2: it read the secret and lived */
+		if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+			fail_msg("io_uring open%s of the secret not killed (status %#x)",
+				 flags ? " (IOSQE_ASYNC)" : "", st);
+		w.pid = pid;
+		ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
+		assert_non_null(ev);
+		assert_string_equal(jstr(ev, "action"), "killed");
+	}
+}
+
+/* Run `tool secret` (a copy of cat); its wait status. */
+static int run_tool(const char *tool, const char *secret, pid_t *pid)
+{
+	int st;
+
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(tool, "spared-cat", secret, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(*pid, &st, 0), *pid);
+	return st;
+}
+
+/*
+ * A --never-kill binary replaced as an upgrade does (a new file, renamed
+ * over the old one) is still spared: the set follows the path's new inode.
+ */
+static void test_never_kill_follows_replacement(void **state)
+{
+	char secret[96], tool[96], fresh[112];
+	const char *extra[] = { "--never-kill", tool, NULL };
+	struct alert_want w = { .rule = "evasion secret read" };
+	pid_t pid;
+	int st;
+
+	(void)state;
+	/* named outside the agent's directory: the path is an argument of
+	 * the agent, which start_secret_agent makes the directory for */
+	snprintf(tool, sizeof(tool), "/tmp/vigil-rails-spared-%d", (int)getpid());
+	snprintf(fresh, sizeof(fresh), "%s.new", tool);
+	assert_int_equal(copy_file("/bin/cat", tool), 0);
+	start_secret_agent(secret, sizeof(secret), extra);
+	st = run_tool(tool, secret, &pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0); /* spared */
+	w.pid = pid;
+	assert_string_equal(jstr(vigil_wait(&agent, alert_matches, &w, WAIT_MS), "action"),
+			    "would-kill");
+	/* the upgrade */
+	assert_int_equal(copy_file("/bin/cat", fresh), 0);
+	assert_int_equal(rename(fresh, tool), 0);
+	assert_true(vigil_wait_stderr(&agent, "was replaced: its new file is spared too", WAIT_MS));
+	st = run_tool(tool, secret, &pid);
+	unlink(tool);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		fail_msg("the replaced never-kill binary was not spared (status %#x)", st);
+	w.pid = pid;
+	assert_string_equal(jstr(vigil_wait(&agent, alert_matches, &w, WAIT_MS), "action"),
+			    "would-kill");
+}
+
+int run_rails_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_flood_does_not_spare_root, rails_teardown),
+		cmocka_unit_test_teardown(test_uring_open_killed, rails_teardown),
+		cmocka_unit_test_teardown(test_never_kill_follows_replacement, rails_teardown),
+	};
+
+	return cmocka_run_group_tests_name("evasion: rails", tests, NULL, NULL);
+}

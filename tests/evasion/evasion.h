@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The evasion suite: each case is a way around a bundled rule that an
+ * attacker would try (another syscall door, another ABI, another spelling),
+ * written with real syscalls, next to its plain control: both must raise
+ * the same rule (or be killed by it). cases_*.c hold the behaviours and
+ * their tables; evasion_it.c the fixtures and the runner.
+ */
+#ifndef VIGIL_TESTS_EVASION_H
+#define VIGIL_TESTS_EVASION_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* What the fixtures prepared; cases only read it. */
+struct evasion_env {
+	char dir[64];	     /* /tmp/vigil-evasion-XXXXXX */
+	pid_t vigil_pid;     /* the suite's agent (bundled rules, enforce) */
+	char far_ip[16];     /* this host's address off loopback, "" if none */
+	unsigned short far_port; /* a listener there */
+};
+
+extern struct evasion_env env;
+
+/* case flags */
+#define EV_MNTNS 0x1  /* runs in a private mount namespace ("a container" to the rules) */
+#define EV_KILLED 0x2 /* the rule enforces: the process must die of SIGKILL */
+#define EV_FAR 0x4    /* needs far_ip (skipped without it) */
+
+/* A case's exit codes besides 0 (anything else fails the case). */
+#define EV_SKIP 77	       /* not possible here */
+#define EV_FAIL(n) (100 + (n)) /* 100..119: could not be set up */
+
+struct evasion_case {
+	const char *name; /* "class: variant" ("control: ..." for the plain way) */
+	const char *rule; /* the bundled rule it must raise */
+	int (*fn)(void);
+	unsigned flags;
+};
+
+extern const struct evasion_case syscall_cases[];
+extern const size_t nsyscall_cases;
+
+extern const struct evasion_case uring_cases[];
+extern const size_t nuring_cases;
+
+/* A minimal io_uring (raw syscalls, as an attacker's implant has it). */
+struct io_uring_sqe;
+struct io_uring_cqe;
+struct uring {
+	int fd;
+	void *sq, *cq;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+};
+/* 0, or -1 (io_uring unavailable). */
+int uring_init(struct uring *r);
+/* Submit one request and wait for it: its result (res), or -errno. */
+int uring_run(struct uring *r, const struct io_uring_sqe *sqe);
+/* OPENAT of path (IOSQE_* flags) then a READ of it; 0, EV_SKIP, or
+ * EV_FAIL(n). */
+int uring_open_read(const char *path, unsigned sqe_flags);
+
+/* Groups of tests with agents of their own; cmocka's result. */
+int run_rails_tests(void);
+
+/* ia32 system call through int 0x80 from this 64-bit process: the i386
+ * number and up to five arguments (pointers must lie below 4 GiB). */
+long int80(long nr, long a, long b, long c, long d, long e);
+/* A string copied to memory below 4 GiB (int 0x80 takes 32-bit pointers). */
+void *low_copy(const void *data, size_t len);
+
+#endif /* VIGIL_TESTS_EVASION_H */

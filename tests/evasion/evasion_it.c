@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The evasion suite's runner: one `vigil run` with the bundled rules (their
+ * own modes: the module rule kills), then every case of the tables in
+ * cases_*.c, each asserting the alert of its rule about the process that
+ * acted (and its death, for an enforced rule); then the tests that need an
+ * agent of their own. Alerts are matched by rule and pid, so the rest of
+ * the machine does not disturb a case. Every wait has a deadline.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "evasion.h"
+#include "harness.h"
+
+#define WAIT_MS 10000
+#define CASE_TIMEOUT_S 20
+
+struct evasion_env env;
+static struct vigil_proc agent;
+static int listeners[2] = { -1, -1 };
+
+static int group_setup(void **state)
+{
+	const char *argv[] = { "vigil", "run", NULL };
+
+	(void)state;
+	snprintf(env.dir, sizeof(env.dir), "/tmp/vigil-evasion-XXXXXX");
+	if (!mkdtemp(env.dir))
+		return -1;
+	far_address(env.far_ip, sizeof(env.far_ip));
+	if (env.far_ip[0]) {
+		listeners[0] = listen_tcp(env.far_ip, 0, &env.far_port);
+		/* the pool port: when something else holds it, the attempts
+		 * are refused, attempts all the same */
+		listeners[1] = listen_tcp(env.far_ip, 3333, NULL);
+		if (listeners[0] < 0)
+			env.far_ip[0] = '\0';
+	}
+	if (group_agent_start(&agent, argv))
+		return -1;
+	env.vigil_pid = agent.pid;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		if (listeners[i] >= 0)
+			close(listeners[i]);
+	return group_agent_end(&agent, env.dir);
+}
+
+static int in_namespace(void *arg)
+{
+	const struct evasion_case *c = arg;
+
+	alarm(CASE_TIMEOUT_S);
+	return c->fn();
+}
+
+/* Run the case; its acting pid, its wait status in *st and exit code in
+ * *code (-1 when it did not exit). In a mount namespace of its own the
+ * case runs in the harness's child itself (no pid namespace). */
+static pid_t run_case_process(const struct evasion_case *c, int *st, int *code)
+{
+	pid_t pid, inner = -1;
+
+	if (c->flags & EV_MNTNS) {
+		pid = container_spawn(NULL, CLONE_NEWNS, in_namespace, (void *)c, &inner);
+		assert_true(pid > 0 && inner == pid);
+	} else {
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			alarm(CASE_TIMEOUT_S);
+			_exit(c->fn());
+		}
+	}
+	assert_int_equal(waitpid(pid, st, 0), pid);
+	*code = WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
+	return pid;
+}
+
+static void run_case(void **state)
+{
+	const struct evasion_case *c = *state;
+	struct alert_want w = { .rule = c->rule };
+	const char *action;
+	json_t *ev;
+	int st = 0, code = -1;
+	bool killed;
+
+	if (c->flags & EV_FAR && !env.far_ip[0]) {
+		print_message("# no address off loopback here\n");
+		skip();
+	}
+	w.pid = run_case_process(c, &st, &code);
+	assert_true(w.pid > 0);
+	killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+	if (code == EV_SKIP)
+		skip();
+	if (c->flags & EV_KILLED) {
+		if (!killed)
+			fail_msg("'%s' was not killed (exit code %d)", c->name, code);
+	} else if (code != 0) {
+		fail_msg("'%s' failed to run (status %d, exit code %d)", c->name, st, code);
+	}
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
+	if (!ev)
+		fail_msg("no alert '%s' for pid %lld within %d ms", c->rule, w.pid, WAIT_MS);
+	action = jstr(ev, "action");
+	assert_non_null(action);
+	if (c->flags & EV_KILLED)
+		assert_string_equal(action, "killed");
+}
+
+/* Stopping vigil with a signal that is not kill(2)'s: the alert is out
+ * before it exits (a clean stop drains the rings first). */
+static void test_sigterm_by_pidfd_alerts_first(void **state)
+{
+	const char *argv[] = { "vigil", "run", NULL };
+	struct alert_want w = { .rule = "Signal sent to vigil through a pidfd or a signal queue" };
+	struct vigil_proc v = { 0 };
+	int fd, st;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(group_agent_start(&v, argv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = (int)syscall(SYS_pidfd_open, v.pid, 0);
+		_exit(fd >= 0 && !syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) ? 0 : 1);
+	}
+	assert_int_equal(wait_exit(pid), 0);
+	w.pid = pid;
+	st = vigil_stop(&v, 20000); /* already stopping: collects the rest */
+	assert_true(WIFEXITED(st));
+	if (!vigil_count(&v, alert_matches, &w))
+		fail_msg("vigil exited on SIGTERM from pidfd_send_signal without its alert");
+	vigil_free(&v);
+}
+
+int main(void)
+{
+	size_t n = nsyscall_cases + nuring_cases, i;
+	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	const struct CMUnitTest own[] = {
+		cmocka_unit_test(test_sigterm_by_pidfd_alerts_first),
+	};
+	int r;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "the evasion suite loads BPF programs: run it as root\n");
+		return 1;
+	}
+	if (!tests)
+		return 1;
+	for (i = 0; i < n; i++) {
+		const struct evasion_case *c =
+			i < nsyscall_cases ? &syscall_cases[i] : &uring_cases[i - nsyscall_cases];
+
+		tests[i].name = c->name;
+		tests[i].test_func = run_case;
+		tests[i].initial_state = (void *)c;
+	}
+	r = _cmocka_run_group_tests("evasion", tests, n, group_setup, group_teardown);
+	free(tests);
+	r |= cmocka_run_group_tests_name("evasion (own agents)", own, NULL, NULL);
+	r |= run_rails_tests();
+	return r;
+}
