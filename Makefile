@@ -43,7 +43,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SUITES   := attacks benign
+SUITES   := attacks benign runtimes
 INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
 	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES))
@@ -137,6 +137,13 @@ $(BUILD)/tests/integration-$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) \
 endef
 $(foreach s,$(SUITES),$(eval $(call suite,$(s))))
 
+# The runtimes suite's container image: this one static program.
+PAYLOAD := $(BUILD)/tests/runtimes-payload
+$(PAYLOAD): tests/runtimes/payload/payload.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
+
 # --- fuzzing ------------------------------------------------------------------
 # libFuzzer targets for the rule loader and the condition parser, built with
 # clang from the sources they need (rules, common, pipeline minus the parts
@@ -176,13 +183,14 @@ $(BUILD)/bench/%: bench/%.c $(SKELS) $(BUILD)/libvigil.a
 
 unit: $(UNIT_BIN)
 sanitize: $(SAN_BIN)
-integration: $(INTEG_BIN) $(BUILD)/vigil
+integration: $(INTEG_BIN) $(PAYLOAD) $(BUILD)/vigil
 
 # The README's two commands. Each first installs what is missing (a no-op
-# when all is there), then builds in a second make so that the build sees
-# the freshly installed tools.
+# when all is there; `make test` also the container runtimes its runtimes
+# suite drives), then builds in a second make so that the build sees the
+# freshly installed tools.
 test:
-	$(Q)scripts/install-deps
+	$(Q)scripts/install-deps --runtimes
 	$(Q)$(MAKE) --no-print-directory check
 
 run:
@@ -198,7 +206,7 @@ vmtest: $(BUILD)/vigil
 	$(Q)scripts/vmtest --build $(BUILD)
 
 # Every suite (unit, unit under ASan+UBSan, integration, vmtest), one summary line.
-check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
+check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN) $(PAYLOAD)
 	$(Q)tests/run $(BUILD)
 
 bench:

@@ -82,8 +82,8 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 		a->host_pidns = st.st_ino;
 	if (stat("/proc/1/ns/mnt", &st) == 0 || stat("/proc/self/ns/mnt", &st) == 0)
 		a->host_mntns = st.st_ino;
-	a->containers = vg_containers_new(NULL);
-	a->runtime = vg_runtime_new(o->docker_socket ? o->docker_socket : DOCKER_SOCKET);
+	a->containers = vg_containers_new(NULL, NULL);
+	a->runtime = vg_runtime_new(o->docker_socket ? o->docker_socket : DOCKER_SOCKET, NULL);
 	if (!a->containers || !a->runtime) {
 		vg_err("allocating the container cache: %s", strerror(errno));
 		return -ENOMEM;
