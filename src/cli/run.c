@@ -66,6 +66,9 @@ static void run_usage(FILE *f)
 		"      --lifecycle-ringbuf SIZE  exec/fork/exit ring buffer size (default 4M)\n"
 		"      --docker-socket PATH  docker API socket for container.name/image\n"
 		"                         (default /var/run/docker.sock; '' for none)\n"
+		"      --host-root DIR    the host's / as mounted here (also HOST_ROOT): its\n"
+		"                         /proc, /etc/passwd, /etc/group, runtime state\n"
+		"  VIGIL_HOSTNAME names the host in alerts (a DaemonSet's node name).\n"
 		"      --duration SECS    stop after SECS seconds\n"
 		"      --stats            print counters (kernel, rules) at exit\n"
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
@@ -84,6 +87,33 @@ static void run_usage(FILE *f)
 		"  SIGHUP reloads the rules (all or nothing; the kernel's tables swap at once).\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
+}
+
+/*
+ * The host's name in alerts: VIGIL_HOSTNAME when set (a DaemonSet fills it
+ * from the node's name: the pod's own hostname is the pod's); else, under
+ * HOST_ROOT, the host's /etc/hostname; else this system's.
+ */
+static void host_name(const struct vg_agent_opts *o, char *buf, size_t size)
+{
+	const char *env = getenv("VIGIL_HOSTNAME");
+	char path[VG_HOST_ROOT_MAX + 16];
+	FILE *f;
+
+	if (env && env[0]) {
+		snprintf(buf, size, "%s", env);
+		return;
+	}
+	if (o->host_root && (f = fopen(vg_agent_host_path(o, "/etc/hostname", path, sizeof(path)), "re"))) {
+		bool ok = fgets(buf, (int)size, f) != NULL;
+
+		fclose(f);
+		buf[strcspn(buf, " \t\r\n")] = '\0';
+		if (ok && buf[0])
+			return;
+	}
+	if (gethostname(buf, size - 1))
+		snprintf(buf, size, "localhost");
 }
 
 /* The rule the kernel enforced, by the record's enf_rule (NULL: unknown). */
@@ -355,6 +385,7 @@ int cmd_run(int argc, char **argv)
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
 		{ "docker-socket", required_argument, NULL, CLI_OPT_DOCKER_SOCKET },
+		{ "host-root", required_argument, NULL, CLI_OPT_HOST_ROOT },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },
@@ -461,6 +492,8 @@ int cmd_run(int argc, char **argv)
 		vg_err("run: unexpected argument '%s'", argv[optind]);
 		return VG_EXIT_USAGE;
 	}
+	if (cli_agent_env(&o))
+		return VG_EXIT_USAGE;
 	bundled = vg_bundled_rules();
 	rn.rs = vg_ruleset_load(paths, npaths, &bundled, npaths ? 0 : 1, &diag);
 	rn.paths = paths;
@@ -517,9 +550,13 @@ int cmd_run(int argc, char **argv)
 	 * is line-buffered so that it too is current. */
 	if (rn.audit)
 		setvbuf(rn.audit, NULL, _IOLBF, 0);
-	if (gethostname(rn.hostname, sizeof(rn.hostname) - 1))
-		snprintf(rn.hostname, sizeof(rn.hostname), "localhost");
-	rn.users = vg_users_new("/etc/passwd", "/etc/group");
+	host_name(&o, rn.hostname, sizeof(rn.hostname));
+	{
+		char passwd[VG_HOST_ROOT_MAX + 16], group[VG_HOST_ROOT_MAX + 16];
+
+		rn.users = vg_users_new(vg_agent_host_path(&o, "/etc/passwd", passwd, sizeof(passwd)),
+					vg_agent_host_path(&o, "/etc/group", group, sizeof(group)));
+	}
 	vg_evctx_init(&rn.ctx);
 	rn.ctx.users = rn.users;
 	rn.ctx.hostname = rn.hostname;
