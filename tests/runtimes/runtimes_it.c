@@ -178,7 +178,14 @@ static int write_rules(void)
 		   " repo=%%container.image.repository tag=%%container.image.tag"
 		   " pod=%%k8s.pod.name ns=%%k8s.ns.name uid=%%k8s.pod.uid\"\n"
 		   "  priority: NOTICE\n"
-		   "  tags: [T1610]\n");
+		   "  tags: [T1610]\n"
+		   "- rule: RT host mark\n"
+		   "  desc: the runtimes suite's marker, opened on the host\n"
+		   "  condition: evt.type in (open, openat) and fd.name = %s/host-mark\n"
+		   "  output: \"host mark %%proc.name\"\n"
+		   "  priority: NOTICE\n"
+		   "  tags: [T1082]\n",
+		tmpdir);
 	return fclose(f);
 }
 
@@ -359,6 +366,87 @@ static void test_kubernetes(void **state)
 	ctr_rm("k8s.io", K8S_ID);
 }
 
+/*
+ * The image (deploy/Containerfile) run as the DaemonSet runs it
+ * (deploy/vigil-daemonset.yaml): the host's pid namespace, the host's /
+ * read-only at /host (HOST_ROOT), its cgroups read-only, only the
+ * capabilities the manifest grants, the node's name in VIGIL_HOSTNAME. It
+ * must report a host process, with the node's name as hostname, and
+ * another container, with its name (from the host's podman state).
+ */
+static void test_image(void **state)
+{
+	struct expect e = { .label = "DaemonSet image, podman container", .name = "vigil-rt-ds",
+			    .image = "localhost/" IMAGE, .repo = "localhost/vigil-test/payload",
+			    .tag = "1.0" };
+	const char *argv[] = { "vigil", "run", "--rules", NULL, NULL };
+	struct want host = { "RT host mark", "host", false };
+	char dir[PATH_MAX], wrapper[160], rules[200], mark[160], id[128], size[64];
+	struct vigil_proc ds = { .pid = -1, .out_fd = -1, .err_fd = -1 };
+	const char *saved = getenv("VIGIL");
+	long long t0;
+	json_t *ev;
+	FILE *f;
+	int rc, fd;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s", vigil_path());
+	assert_int_equal(sh(NULL, 0,
+			    "set -e; mkdir -p %s/ctx; cp %s %s/ctx/vigil;"
+			    "podman build -q -f %s/../deploy/Containerfile -t localhost/vigil:it %s/ctx",
+			    tmpdir, vigil_path(), tmpdir, dirname(dir), tmpdir),
+			 0);
+	assert_int_equal(sh(size, sizeof(size), "podman image inspect --format {{.Size}} localhost/vigil:it"), 0);
+	print_message("# image localhost/vigil:it: %s bytes\n", size);
+	snprintf(wrapper, sizeof(wrapper), "%s/vigil-ds", tmpdir);
+	f = fopen(wrapper, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\nexec podman run --rm --name vigil-ds --pid host --cap-drop all"
+		   " --cap-add BPF --cap-add PERFMON --cap-add DAC_READ_SEARCH --cap-add SYS_PTRACE"
+		   " --security-opt seccomp=unconfined --read-only"
+		   " -v /:/host:ro -v /sys/fs/cgroup:/sys/fs/cgroup:ro -e VIGIL_HOSTNAME=node-ds-1"
+		   " localhost/vigil:it \"$@\"\n");
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(wrapper, 0755), 0);
+	snprintf(rules, sizeof(rules), "/host%s", rules_path);
+	argv[3] = rules;
+	setenv("VIGIL", wrapper, 1);
+	rc = vigil_start(&ds, argv, 120000);
+	if (saved)
+		setenv("VIGIL", saved, 1);
+	else
+		unsetenv("VIGIL");
+	if (rc)
+		fail_msg("the image did not get ready: %s", ds.err ? ds.err : "");
+	/* a process on the host */
+	snprintf(mark, sizeof(mark), "%s/host-mark", tmpdir);
+	fd = open(mark, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	ev = vigil_wait(&ds, want_matches, &host, 10000);
+	if (!ev)
+		fail_msg("the image reported no host process");
+	assert_string_equal(jstr(ev, "hostname"), "node-ds-1");
+	assert_int_equal(alert_int(ev, "proc.pid"), getpid());
+	/* another container, named from the host's podman state */
+	sh(NULL, 0, "podman rm -f vigil-rt-ds");
+	t0 = now_ms();
+	assert_int_equal(sh(id, sizeof(id), "podman run -d --name vigil-rt-ds localhost/" IMAGE " " PAYLOAD_ARGS), 0);
+	id[12] = '\0';
+	{
+		/* check_container reads the suite's agent: point it at this one */
+		struct vigil_proc keep = agent;
+
+		agent = ds;
+		check_container(id, &e, t0);
+		ds = agent;
+		agent = keep;
+	}
+	sh(NULL, 0, "podman rm -f vigil-rt-ds");
+	vigil_stop(&ds, 20000);
+	vigil_free(&ds);
+}
+
 /* --- the suite ------------------------------------------------------------------ */
 
 static int group_setup(void **state)
@@ -419,7 +507,7 @@ static int group_teardown(void **state)
 
 	(void)state;
 	/* containers a failed test left */
-	sh(NULL, 0, DOCKER " rm -f vigil-rt-docker; podman rm -f vigil-rt-podman");
+	sh(NULL, 0, DOCKER " rm -f vigil-rt-docker; podman rm -f vigil-rt-podman vigil-rt-ds vigil-ds");
 	ctr_rm("vigiltest", "vigil-rt-ctr");
 	ctr_rm("k8s.io", K8S_ID);
 	if (getenv("VIGIL_IT_DEBUG"))
@@ -437,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_podman),
 		cmocka_unit_test(test_containerd),
 		cmocka_unit_test(test_kubernetes),
+		cmocka_unit_test(test_image),
 	};
 
 	if (geteuid() != 0) {
