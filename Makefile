@@ -50,7 +50,7 @@ INTEG_BIN := $(BUILD)/tests/integration \
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench \
 	$(BUILD)/bench/ctxbench
 
-.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
+.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check deb
 all: $(BUILD)/vigil
 
 deps:
@@ -190,7 +190,7 @@ integration: $(INTEG_BIN) $(PAYLOAD) $(BUILD)/vigil
 # suite drives), then builds in a second make so that the build sees the
 # freshly installed tools.
 test:
-	$(Q)scripts/install-deps --runtimes
+	$(Q)scripts/install-deps --runtimes --deb
 	$(Q)$(MAKE) --no-print-directory check
 
 run:
@@ -205,8 +205,18 @@ run:
 vmtest: $(BUILD)/vigil
 	$(Q)scripts/vmtest --build $(BUILD)
 
+# The Debian package: dpkg-deb, then lintian (scripts/mkdeb; packaging/).
+VERSION := $(shell sed -n 's/^\#define VIGIL_VERSION "\(.*\)"/\1/p' src/cli/main.c)
+DEB := $(BUILD)/vigil_$(VERSION)_amd64.deb
+$(DEB): $(BUILD)/vigil scripts/mkdeb rules/default.yaml docs/vigil.8 $(wildcard packaging/* packaging/debian/*)
+	$(call msg,DEB,$@)
+	$(Q)scripts/mkdeb $(BUILD)
+deb:
+	$(Q)scripts/install-deps --deb
+	$(Q)$(MAKE) --no-print-directory $(DEB)
+
 # Every suite (unit, unit under ASan+UBSan, integration, vmtest), one summary line.
-check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN) $(PAYLOAD)
+check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN) $(PAYLOAD) $(DEB)
 	$(Q)tests/run $(BUILD)
 
 bench:
