@@ -51,7 +51,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 SAN_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-SUITES   := attacks benign evasion
+SUITES   := attacks benign evasion runtimes
 INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
 	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES)) $(BUILD)/tests/integration-fleet-san
@@ -59,7 +59,7 @@ BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agen
 	$(BUILD)/bench/outputbench \
 	$(BUILD)/bench/ctxbench $(BUILD)/bench/hostbench $(BUILD)/bench/fleetbench
 
-.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
+.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check deb
 all: $(BUILD)/vigil
 
 deps:
@@ -171,6 +171,13 @@ $(BUILD)/tests/integration-$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) \
 endef
 $(foreach s,$(SUITES),$(eval $(call suite,$(s))))
 
+# The runtimes suite's container image: this one static program.
+PAYLOAD := $(BUILD)/tests/runtimes-payload
+$(PAYLOAD): tests/runtimes/payload/payload.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $<
+
 # --- fuzzing ------------------------------------------------------------------
 # libFuzzer targets for the rule loader and the condition parser, built with
 # clang from the sources they need (rules, common, pipeline minus the parts
@@ -215,13 +222,14 @@ $(BUILD)/bench/%: bench/%.c $(SKELS) $(BUILD)/libvigil.a
 
 unit: $(UNIT_BIN)
 sanitize: $(SAN_BIN)
-integration: $(INTEG_BIN) $(BUILD)/vigil
+integration: $(INTEG_BIN) $(PAYLOAD) $(BUILD)/vigil
 
 # The README's two commands. Each first installs what is missing (a no-op
-# when all is there), then builds in a second make so that the build sees
-# the freshly installed tools.
+# when all is there; `make test` also the container runtimes its runtimes
+# suite drives), then builds in a second make so that the build sees the
+# freshly installed tools.
 test:
-	$(Q)scripts/install-deps
+	$(Q)scripts/install-deps --runtimes --deb
 	$(Q)$(MAKE) --no-print-directory check
 
 run:
@@ -236,8 +244,18 @@ run:
 vmtest: $(BUILD)/vigil
 	$(Q)scripts/vmtest --build $(BUILD)
 
+# The Debian package: dpkg-deb, then lintian (scripts/mkdeb; packaging/).
+VERSION := $(shell sed -n 's/^\#define VIGIL_VERSION "\(.*\)"/\1/p' src/cli/main.c)
+DEB := $(BUILD)/vigil_$(VERSION)_amd64.deb
+$(DEB): $(BUILD)/vigil scripts/mkdeb rules/default.yaml docs/vigil.8 $(wildcard packaging/* packaging/debian/*)
+	$(call msg,DEB,$@)
+	$(Q)scripts/mkdeb $(BUILD)
+deb:
+	$(Q)scripts/install-deps --deb
+	$(Q)$(MAKE) --no-print-directory $(DEB)
+
 # Every suite (unit, unit under ASan+UBSan, integration, vmtest), one summary line.
-check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN)
+check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN) $(PAYLOAD) $(DEB)
 	$(Q)tests/run $(BUILD)
 
 bench:

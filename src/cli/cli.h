@@ -24,7 +24,7 @@ void cli_rules_summary(const char *cmd, const struct vg_diag *diag, const char *
 struct vg_agent_opts;
 
 /* getopt codes of the options every agent command takes (--ringbuf,
- * --lifecycle-ringbuf, --docker-socket, --duration, --stats,
+ * --lifecycle-ringbuf, --docker-socket, --host-root, --duration, --stats,
  * --stats-interval, -v), handled by cli_agent_opt(). */
 enum {
 	CLI_OPT_RINGBUF = 300,
@@ -33,11 +33,16 @@ enum {
 	CLI_OPT_STATS_INTERVAL,
 	CLI_OPT_LC_RINGBUF,
 	CLI_OPT_DOCKER_SOCKET,
+	CLI_OPT_HOST_ROOT,
 };
 
 /* Handle one of those options: 1 if it was one, 0 if not, -1 after
  * reporting a bad value (exit with VG_EXIT_USAGE). */
 int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o);
+/* After the options: take HOST_ROOT from the environment unless
+ * --host-root gave one, and check it. 0, or -1 after reporting (exit with
+ * VG_EXIT_USAGE). */
+int cli_agent_env(struct vg_agent_opts *o);
 
 /* Parse a positive number of seconds ("2", "0.5"); -1 if invalid. */
 double cli_parse_seconds(const char *s);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
@@ -71,6 +72,9 @@ int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o)
 		}
 		o->docker_socket = arg;
 		return 1;
+	case CLI_OPT_HOST_ROOT:
+		o->host_root = arg;
+		return 1;
 	case CLI_OPT_DURATION:
 		o->duration_s = cli_parse_seconds(arg);
 		if (o->duration_s < 0) {
@@ -95,6 +99,29 @@ int cli_agent_opt(int opt, const char *arg, struct vg_agent_opts *o)
 	default:
 		return 0;
 	}
+}
+
+int cli_agent_env(struct vg_agent_opts *o)
+{
+	const char *what = o->host_root ? "--host-root" : "HOST_ROOT";
+	const char *root = o->host_root ? o->host_root : getenv("HOST_ROOT");
+	struct stat st;
+
+	if (!root || !root[0] || !strcmp(root, "/")) {
+		o->host_root = NULL; /* the host is here */
+		return 0;
+	}
+	if (root[0] != '/' || strlen(root) > VG_HOST_ROOT_MAX) {
+		vg_err("%s: '%s' is not an absolute path of at most %d bytes", what, root,
+		       VG_HOST_ROOT_MAX);
+		return -1;
+	}
+	if (stat(root, &st) || !S_ISDIR(st.st_mode)) {
+		vg_err("%s: '%s' is not a directory", what, root);
+		return -1;
+	}
+	o->host_root = root;
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -58,6 +58,8 @@ struct run {
 	struct vg_engine_opts eo;
 	struct vg_never_kill *nk; /* followed when a spared binary is replaced */
 	char hostname[256];
+	/* /etc/passwd and /etc/group of the host (below --host-root) */
+	char passwd[VG_HOST_ROOT_MAX + 16], group[VG_HOST_ROOT_MAX + 16];
 	bool ready_seen;
 	uint64_t last_metrics_ns, last_watch_ns;
 	struct timespec watched[MAX_WATCHED]; /* mtimes, for watch_config_files */
@@ -85,6 +87,9 @@ static void run_usage(FILE *f)
 		"      --lifecycle-ringbuf SIZE  exec/fork/exit ring buffer size (default 4M)\n"
 		"      --docker-socket PATH  docker API socket for container.name/image\n"
 		"                         (default /var/run/docker.sock; '' for none)\n"
+		"      --host-root DIR    the host's / as mounted here (also HOST_ROOT): its\n"
+		"                         /proc, /etc/passwd, /etc/group, runtime state\n"
+		"  VIGIL_HOSTNAME names the host in alerts (a DaemonSet's node name).\n"
 		"      --duration SECS    stop after SECS seconds\n"
 		"      --stats            print counters (kernel, rules, outputs) at exit\n"
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
@@ -106,6 +111,34 @@ static void run_usage(FILE *f)
 		"  rules, all or nothing. 'vigil mode' changes the mode cap.\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
+}
+
+/*
+ * The host's name in alerts: VIGIL_HOSTNAME when set (a DaemonSet fills it
+ * from the node's name: the pod's own hostname is the pod's); else, under
+ * HOST_ROOT, the host's /etc/hostname; else this system's.
+ */
+static void host_name(const struct vg_agent_opts *o, char *buf, size_t size)
+{
+	const char *env = getenv("VIGIL_HOSTNAME");
+	char path[VG_HOST_ROOT_MAX + 16];
+	FILE *f;
+
+	if (env && env[0]) {
+		snprintf(buf, size, "%s", env);
+		return;
+	}
+	if (o->host_root &&
+	    (f = fopen(vg_agent_host_path(o, "/etc/hostname", path, sizeof(path)), "re"))) {
+		bool ok = fgets(buf, (int)size, f) != NULL;
+
+		fclose(f);
+		buf[strcspn(buf, " \t\r\n")] = '\0';
+		if (ok && buf[0])
+			return;
+	}
+	if (gethostname(buf, size - 1))
+		snprintf(buf, size, "localhost");
 }
 
 /* --- configuration ------------------------------------------------------------ */
@@ -163,6 +196,8 @@ static void engine_opts(struct run *rn, const struct vg_config *c, struct vg_eng
 	eo->min_prio = c->priority;
 	eo->fold_window_s = c->aggregation_window_s;
 	eo->hostname = rn->hostname;
+	eo->passwd_path = rn->passwd;
+	eo->group_path = rn->group;
 }
 
 static size_t sink_confs(const struct vg_config *c, struct vg_sink_conf *s)
@@ -780,6 +815,7 @@ static int parse_args(struct run *rn, int argc, char **argv, struct vg_agent_opt
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
 		{ "docker-socket", required_argument, NULL, CLI_OPT_DOCKER_SOCKET },
+		{ "host-root", required_argument, NULL, CLI_OPT_HOST_ROOT },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },
@@ -975,8 +1011,13 @@ int cmd_run(int argc, char **argv)
 			rc = VG_EXIT_USAGE;
 			goto out_args;
 		}
-	if (gethostname(rn.hostname, sizeof(rn.hostname) - 1))
-		snprintf(rn.hostname, sizeof(rn.hostname), "localhost");
+	if (cli_agent_env(&o)) {
+		rc = VG_EXIT_USAGE;
+		goto out_args;
+	}
+	host_name(&o, rn.hostname, sizeof(rn.hostname));
+	vg_agent_host_path(&o, "/etc/passwd", rn.passwd, sizeof(rn.passwd));
+	vg_agent_host_path(&o, "/etc/group", rn.group, sizeof(rn.group));
 	engine_opts(&rn, &rn.cfg, &rn.eo);
 	rn.engine = vg_engine_new(&rn.eo, &diag);
 	if (!rn.engine) {

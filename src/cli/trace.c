@@ -45,6 +45,8 @@ static void trace_usage(FILE *f)
 		"  -j, --json           one JSON object per line (default: text)\n"
 		"      --ringbuf SIZE   syscall ring buffer size, a power of two (default 8M)\n"
 		"      --lifecycle-ringbuf SIZE  exec/fork/exit ring buffer size (default 4M)\n"
+		"      --host-root DIR  the host's / as mounted here (also HOST_ROOT): its\n"
+		"                       /proc, runtime state\n"
 		"      --duration SECS  stop after SECS seconds\n"
 		"      --stats          print kernel and user-space counters at exit\n"
 		"      --stats-interval S  print the kernel counters' growth every S seconds\n"
@@ -137,6 +139,7 @@ int cmd_trace(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
 		{ "lifecycle-ringbuf", required_argument, NULL, CLI_OPT_LC_RINGBUF },
+		{ "host-root", required_argument, NULL, CLI_OPT_HOST_ROOT },
 		{ "duration", required_argument, NULL, CLI_OPT_DURATION },
 		{ "stats", no_argument, NULL, CLI_OPT_STATS },
 		{ "stats-interval", required_argument, NULL, CLI_OPT_STATS_INTERVAL },
@@ -209,6 +212,8 @@ int cmd_trace(int argc, char **argv)
 		vg_err("trace: unexpected argument '%s'", argv[optind]);
 		return VG_EXIT_USAGE;
 	}
+	if (cli_agent_env(&o))
+		return VG_EXIT_USAGE;
 	/* Only the named syscalls enter the kernel's table; lifecycle events
 	 * always flow, the process table needs them. */
 	o.load.sys_enabled = t.narrowed ? sys_enabled : NULL;

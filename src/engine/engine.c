@@ -83,7 +83,8 @@ struct vg_engine *vg_engine_new(const struct vg_engine_opts *o, struct vg_diag *
 		errno = ENOMEM;
 		return NULL;
 	}
-	e->users = vg_users_new("/etc/passwd", "/etc/group");
+	e->users = vg_users_new(o->passwd_path ? o->passwd_path : "/etc/passwd",
+				o->group_path ? o->group_path : "/etc/group");
 	e->ctx.users = e->users;
 	e->ctx.hostname = o->hostname;
 	return e;

@@ -38,6 +38,8 @@ struct vg_engine_opts {
 	enum vg_prio min_prio;	       /* rules less severe than this send no alert */
 	double fold_window_s;	       /* > 0: fold repeats within this window */
 	const char *hostname;	       /* borrowed */
+	const char *passwd_path;       /* user and group names; NULL: /etc/passwd, */
+	const char *group_path;	       /* /etc/group (borrowed) */
 };
 
 /* Per-run counters, for --stats and /metrics. */

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "pipeline/syscalls.h"
 
 /* How long one poll waits: the kernel wakes us only when its ring is a
@@ -65,8 +67,16 @@ void vg_agent_syscalls(const bool *wanted, bool *out)
 	out[VG_EV_SYS_chdir] = out[VG_EV_SYS_fchdir] = true;
 }
 
+const char *vg_agent_host_path(const struct vg_agent_opts *o, const char *path, char *buf,
+			       size_t size)
+{
+	snprintf(buf, size, "%s%s", o->host_root ? o->host_root : "", path);
+	return buf;
+}
+
 int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_fn fn, void *ctx)
 {
+	char path[VG_HOST_ROOT_MAX + 64];
 	struct stat st;
 	int err;
 
@@ -75,15 +85,21 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 	a->fn = fn;
 	a->ctx = ctx;
 	stop_requested = 0;
-	/* The host's namespaces are PID 1's; where PID 1's are hidden from us
-	 * (some sandboxes deny it even to root), the agent's own, since it runs
-	 * on the host. */
-	if (stat("/proc/1/ns/pid", &st) == 0 || stat("/proc/self/ns/pid", &st) == 0)
+	/* The host's namespaces are PID 1's (the host's /proc under HOST_ROOT:
+	 * a DaemonSet's pod shares the host's pid namespace, not its mount
+	 * namespace); where PID 1's are hidden from us (some sandboxes deny it
+	 * even to root), the agent's own, since it runs on the host. */
+	if (stat(vg_agent_host_path(o, "/proc/1/ns/pid", path, sizeof(path)), &st) == 0 ||
+	    stat("/proc/self/ns/pid", &st) == 0)
 		a->host_pidns = st.st_ino;
-	if (stat("/proc/1/ns/mnt", &st) == 0 || stat("/proc/self/ns/mnt", &st) == 0)
+	if (stat(vg_agent_host_path(o, "/proc/1/ns/mnt", path, sizeof(path)), &st) == 0 ||
+	    stat("/proc/self/ns/mnt", &st) == 0)
 		a->host_mntns = st.st_ino;
-	a->containers = vg_containers_new(NULL);
-	a->runtime = vg_runtime_new(o->docker_socket ? o->docker_socket : DOCKER_SOCKET);
+	a->containers = vg_containers_new(NULL, o->host_root);
+	/* docker's socket where the host has it, unless given */
+	a->runtime = vg_runtime_new(o->docker_socket ? o->docker_socket
+						     : vg_agent_host_path(o, DOCKER_SOCKET, path, sizeof(path)),
+				    o->host_root);
 	if (!a->containers || !a->runtime) {
 		vg_err("allocating the container cache: %s", strerror(errno));
 		return -ENOMEM;
@@ -109,9 +125,9 @@ int vg_agent_start(struct vg_agent *a, const struct vg_agent_opts *o, vg_agent_f
 			       vg_loader_lifecycle_fd(&a->loader), on_event, a);
 	if (err)
 		return err;
-	err = vg_proctab_seed(a->procs, "/proc");
+	err = vg_proctab_seed(a->procs, vg_agent_host_path(o, "/proc", path, sizeof(path)));
 	if (err < 0) {
-		vg_err("reading /proc to seed the process table: %s", strerror(-err));
+		vg_err("reading %s to seed the process table: %s", path, strerror(-err));
 		return err;
 	}
 	return 0;
@@ -171,6 +187,24 @@ static void report_interval(struct vg_agent *a, double secs)
 	a->last_bytes = a->consumer.bytes;
 }
 
+/* Tell the service manager (Type=notify); a failure is said once, the
+ * agent runs on: a unit that waits for READY=1 then times out visibly. */
+static void notify(struct vg_agent *a, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = vg_notify(msg);
+	if (err && !a->notify_failed) {
+		vg_warn("telling the service manager ($NOTIFY_SOCKET): %s", strerror(-err));
+		a->notify_failed = true;
+	}
+}
+
 int vg_agent_run(struct vg_agent *a)
 {
 	uint64_t start = vg_clock_boot_now(), last_hk = start, last_sweep = start;
@@ -185,6 +219,7 @@ int vg_agent_run(struct vg_agent *a)
 		vg_loader_read_stats(&a->loader, a->last_stats);
 	}
 	vg_info("ready (%s)", a->opts.ready_msg ? a->opts.ready_msg : "");
+	notify(a, "READY=1\nSTATUS=ready (%s)", a->opts.ready_msg ? a->opts.ready_msg : "");
 	while (!stop_requested) {
 		uint64_t now;
 
@@ -217,6 +252,7 @@ int vg_agent_run(struct vg_agent *a)
 		if (limit && now - start >= limit)
 			break;
 	}
+	notify(a, "STOPPING=1\nSTATUS=stopping");
 	/* Drain what is already in the ring so that a clean stop loses nothing
 	 * that reached it. */
 	while ((n = vg_consumer_poll(&a->consumer, 0)) > 0)

@@ -42,6 +42,7 @@ struct vg_agent_opts {
 	vg_agent_loss_fn on_loss; /* may be NULL */
 	vg_agent_tick_fn on_tick; /* may be NULL */
 	const char *docker_socket; /* docker API for container names; NULL: the default, "": none */
+	const char *host_root;	   /* the host's / seen from here (HOST_ROOT); NULL: here */
 	double duration_s;     /* 0: until SIGINT/SIGTERM */
 	const char *ready_msg; /* the "(...)" part of the ready line */
 	bool stats;	       /* print the counters at exit */
@@ -64,7 +65,16 @@ struct vg_agent {
 	bool sys_enabled[VG_EV_MAX]; /* what the kernel records: asked for + context */
 	struct vg_containers *containers; /* cgroup id -> container */
 	struct vg_runtime *runtime;	  /* container names and images (docker API) */
+	bool notify_failed;		  /* a notification to $NOTIFY_SOCKET failed (said once) */
 };
+
+/* Longest HOST_ROOT taken: paths below it must still fit the buffers. */
+#define VG_HOST_ROOT_MAX 200
+
+/* `path` (absolute) on the host: below o->host_root when there is one.
+ * Returns buf. */
+const char *vg_agent_host_path(const struct vg_agent_opts *o, const char *path, char *buf,
+			       size_t size);
 
 /* The syscall event ids the kernel must record for rules that want
  * `wanted` ([VG_EV_MAX]): those, plus what the process table needs. */

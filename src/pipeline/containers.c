@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Cached cgroups: a direct-mapped table; a collision replaces the older
@@ -24,6 +25,7 @@ struct slot {
 
 struct vg_containers {
 	char mount[256];
+	char root[256]; /* the host's root seen from here: "" or HOST_ROOT */
 	int mount_fd;
 	struct vg_runtime *rt; /* not owned; NULL: no names */
 	struct slot cache[CACHE_SLOTS];
@@ -41,8 +43,8 @@ static void set_id(struct vg_cinfo *out, const char *hex, size_t n, const char *
 {
 	memcpy(out->full_id, hex, n);
 	out->full_id[n] = '\0';
-	memcpy(out->id, hex, 12);
-	out->id[12] = '\0';
+	memcpy(out->id, hex, n < 12 ? n : 12);
+	out->id[n < 12 ? n : 12] = '\0';
 	out->runtime = runtime;
 	out->container = true;
 }
@@ -59,12 +61,17 @@ static void component(const char *c, size_t n, const char *prev, size_t prevn, s
 		{ "containerd-", "containerd" },
 	};
 
-	/* systemd scopes: <runtime>-<64 hex>.scope (not the "-conmon-" helpers) */
-	if (n > 6 + 64 && !memcmp(c + n - 6, ".scope", 6)) {
+	/* systemd scopes: <runtime>-<64 hex>.scope (not the "-conmon-" helpers);
+	 * the cgroupfs managers name the same cgroup without ".scope" (podman
+	 * --cgroup-manager cgroupfs: /libpod_parent/libpod-<64 hex>; cri-o:
+	 * /kubepods/<qos>/pod<uid>/crio-<64 hex>) */
+	if (n > 64) {
+		size_t sl = n > 6 && !memcmp(c + n - 6, ".scope", 6) ? 6 : 0;
+
 		for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
 			size_t pl = strlen(scopes[i].prefix);
 
-			if (n == pl + 64 + 6 && !memcmp(c, scopes[i].prefix, pl) && is_hex(c + pl, 64)) {
+			if (n == pl + 64 + sl && !memcmp(c, scopes[i].prefix, pl) && is_hex(c + pl, 64)) {
 				set_id(out, c + pl, 64, scopes[i].runtime);
 				return;
 			}
@@ -148,12 +155,14 @@ static void find_mount(char *out, size_t size)
 	fclose(f);
 }
 
-struct vg_containers *vg_containers_new(const char *cgroup2_mount)
+struct vg_containers *vg_containers_new(const char *cgroup2_mount, const char *host_root)
 {
 	struct vg_containers *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
+	if (host_root && strcmp(host_root, "/"))
+		snprintf(c->root, sizeof(c->root), "%s", host_root);
 	if (cgroup2_mount)
 		snprintf(c->mount, sizeof(c->mount), "%s", cgroup2_mount);
 	else
@@ -204,6 +213,50 @@ static bool cgroup_path(struct vg_containers *c, uint64_t id, char *buf, size_t 
 	return true;
 }
 
+/* A name containerd accepts for a namespace or a container id: letters and
+ * digits, single '.', '_' or '-' between them. */
+static bool containerd_name(const char *s, size_t n, size_t max)
+{
+	if (!n || n > max || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    (!strchr("._-", s[i]) || !isalnum((unsigned char)s[i + 1])))
+			return false;
+	return true;
+}
+
+/*
+ * containerd run outside Kubernetes (`ctr run`, nerdctl, moby's own tasks
+ * under the cgroupfs manager) puts a container in /<namespace>/<id>, names
+ * that say nothing by themselves: a sandbox or a job system makes cgroups
+ * like that too. It is a container when containerd has a task of that id
+ * in that namespace: its bundle directory exists. A stat of tmpfs, once per
+ * new cgroup (the result is cached with the cgroup).
+ */
+static void containerd_task(struct vg_containers *c, const char *rel, struct vg_cinfo *out)
+{
+	const char *ns = rel + strspn(rel, "/"), *id = strchr(ns, '/');
+	char dir[512];
+	struct stat st;
+	size_t nsl;
+
+	if (!id)
+		return;
+	nsl = (size_t)(id - ns);
+	id++;
+	if (!containerd_name(ns, nsl, sizeof(out->ns) - 1) ||
+	    !containerd_name(id, strlen(id), sizeof(out->full_id) - 1))
+		return;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s" VG_CONTAINERD_TASKS "/%.*s/%s", c->root, (int)nsl,
+			     ns, id) >= sizeof(dir) ||
+	    stat(dir, &st) || !S_ISDIR(st.st_mode))
+		return;
+	set_id(out, id, strlen(id), "containerd");
+	memcpy(out->ns, ns, nsl);
+	out->ns[nsl] = '\0';
+}
+
 const struct vg_cinfo *vg_containers_lookup(struct vg_containers *c, uint64_t id)
 {
 	struct slot *s = &c->cache[(id * 0x9e3779b97f4a7c15ull) >> 52 & (CACHE_SLOTS - 1)];
@@ -217,7 +270,8 @@ const struct vg_cinfo *vg_containers_lookup(struct vg_containers *c, uint64_t id
 		size_t ml = strlen(c->mount);
 		const char *rel = strncmp(path, c->mount, ml) ? path : path + ml;
 
-		vg_container_parse(rel, &s->info);
+		if (!vg_container_parse(rel, &s->info) && !s->info.pod_uid[0])
+			containerd_task(c, rel, &s->info);
 	} else {
 		s->id = 0; /* not resolved: try again next time rather than cache "host" */
 	}
@@ -229,13 +283,10 @@ void vg_containers_set_runtime(struct vg_containers *c, struct vg_runtime *rt)
 	c->rt = rt;
 }
 
-const struct vg_cmeta *vg_containers_meta(struct vg_containers *c, const struct vg_cinfo *ci)
+const struct vg_cmeta *vg_containers_meta(struct vg_containers *c, const struct vg_cinfo *ci,
+					  uint64_t cgroup_id)
 {
 	if (!c->rt || !ci->container)
 		return NULL;
-	/* docker's API (podman serves it too); an unknown runtime (cgroupfs
-	 * kubepods) may be docker: a miss is cached */
-	if (ci->runtime && strcmp(ci->runtime, "docker") && strcmp(ci->runtime, "podman"))
-		return NULL;
-	return vg_runtime_meta(c->rt, ci->full_id);
+	return vg_runtime_meta(c->rt, ci, cgroup_id);
 }

@@ -20,19 +20,28 @@ struct vg_cinfo {
 	char id[13];	  /* short id, 12 hex chars (Falco's container.id) */
 	char full_id[65]; /* the whole id */
 	char pod_uid[37]; /* k8s pod uid, "" if none */
+	char ns[64];	  /* containerd namespace of a `ctr run` container, else "" */
 	const char *runtime; /* "docker", "containerd", "cri-o", "podman", or NULL */
 };
 
+/* containerd's task bundles (one directory per namespace, one per task,
+ * holding the OCI config.json), below the host's root. */
+#define VG_CONTAINERD_TASKS "/run/containerd/io.containerd.runtime.v2.task"
+
 /* Parse a cgroup path ("/system.slice/docker-<64 hex>.scope"). Returns true
- * when it names a container; fills what it finds either way. Pure. */
+ * when it names a container; fills what it finds either way. Pure: a
+ * `ctr run` container (/<namespace>/<id>) is recognised only by the lookup,
+ * which asks containerd's state. */
 bool vg_container_parse(const char *cgroup_path, struct vg_cinfo *out);
 
 struct vg_containers;
 
 /* `cgroup2_mount`: where cgroup v2 is mounted, or NULL to find it in
- * /proc/self/mountinfo. Never fails for lack of cgroup v2: lookups then
- * report no container. NULL only on allocation failure. */
-struct vg_containers *vg_containers_new(const char *cgroup2_mount);
+ * /proc/self/mountinfo. `host_root`: where the host's filesystem is seen
+ * (HOST_ROOT), NULL or "/" for here; runtime state is looked for below it.
+ * Never fails for lack of cgroup v2: lookups then report no container.
+ * NULL only on allocation failure. */
+struct vg_containers *vg_containers_new(const char *cgroup2_mount, const char *host_root);
 void vg_containers_free(struct vg_containers *c);
 
 /* The container of cgroup `id` (cached); never NULL. */
@@ -46,9 +55,10 @@ struct vg_cmeta;
 
 /* Ask `rt` (owned by the caller, outliving c) for names and images. */
 void vg_containers_set_runtime(struct vg_containers *c, struct vg_runtime *rt);
-/* Name and image of the container `ci`, or NULL while unknown: not a
- * container, a runtime vigil cannot ask (containerd and cri-o speak only
- * CRI), or the answer not in yet (see runtime.h). Never blocks. */
-const struct vg_cmeta *vg_containers_meta(struct vg_containers *c, const struct vg_cinfo *ci);
+/* Name, image and pod of the container `ci`, seen in cgroup `cgroup_id`,
+ * or NULL while unknown: not a container, not found in any runtime's
+ * state, or the answer not in yet (see runtime.h). Never blocks. */
+const struct vg_cmeta *vg_containers_meta(struct vg_containers *c, const struct vg_cinfo *ci,
+					  uint64_t cgroup_id);
 
 #endif /* VIGIL_CONTAINERS_H */

@@ -37,7 +37,7 @@ struct vg_proctab {
 	size_t max_exited; /* beyond it the oldest exited entry goes, reaped or not */
 	uint64_t grace_ns;
 	uint64_t tick_ns; /* /proc start times are in clock ticks */
-	char procfs[64];
+	char procfs[256]; /* "/proc", or HOST_ROOT's */
 	struct vg_proctab_stats st;
 };
 
@@ -305,7 +305,7 @@ static void tty_name(unsigned long dev, char *out, size_t size)
 /* Fill p from /proc/<pid>. Returns 0, or -ENOENT when the process is gone. */
 static int read_proc(struct vg_proctab *pt, struct vg_proc *p)
 {
-	char path[128], buf[4096], *s;
+	char path[sizeof(pt->procfs) + 32], buf[4096], *s;
 	unsigned long long start = 0;
 	unsigned long tty = 0;
 	int ppid = 0;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Docker Engine API client for container names and images; see runtime.h.
- * One worker thread does the blocking I/O (connect, write, read, each
- * bounded by IO_TIMEOUT_S); the agent's thread only queues ids and takes
- * answers. In flight (queued, being asked, answered but not yet taken) at
- * most QUEUE lookups, so neither queue can overflow.
+ * Container names and images, asked off the event path; see runtime.h.
+ * One worker thread does the blocking I/O: the docker API (connect, write,
+ * read, each bounded by IO_TIMEOUT_S) and the state files (cstate.c); the
+ * agent's thread only queues requests and takes answers. In flight
+ * (queued, being asked, answered but not yet taken) at most QUEUE lookups,
+ * so neither queue can overflow.
  */
 #include "pipeline/runtime.h"
 
@@ -22,6 +23,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pipeline/containers.h"
+#include "pipeline/cstate.h"
+
 #define SLOTS 1024 /* cached containers; power of two */
 #define QUEUE 64   /* lookups in flight */
 #define ID_MAX 65  /* 64 hex + NUL */
@@ -34,8 +38,19 @@ enum { M_EMPTY, M_PENDING, M_KNOWN, M_FAILED };
 struct slot {
 	char id[ID_MAX];
 	uint8_t state;
+	bool refreshing; /* M_KNOWN, asked again for a new cgroup */
+	uint8_t tries;	 /* failed lookups in a row */
 	uint64_t retry_at; /* M_FAILED: seconds (vg_runtime_poll's clock) */
+	uint64_t cgroup;   /* the cgroup the container was last asked about in */
 	struct vg_cmeta m;
+};
+
+/* What the worker needs to find a container: copied from its vg_cinfo. */
+struct request {
+	char id[ID_MAX];
+	char ns[64];
+	char pod_uid[37];
+	const char *runtime; /* a static string, or NULL */
 };
 
 struct result {
@@ -46,6 +61,7 @@ struct result {
 
 struct vg_runtime {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char root[256]; /* "" or HOST_ROOT */
 	bool enabled;
 	uint64_t now_s;
 	struct vg_runtime_stats st;
@@ -53,7 +69,7 @@ struct vg_runtime {
 	/* shared with the worker, under mu */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	char req[QUEUE][ID_MAX];
+	struct request req[QUEUE];
 	size_t req_head, req_n;
 	struct result res[QUEUE];
 	size_t res_n;
@@ -130,8 +146,7 @@ int vg_docker_parse(const char *resp, size_t len, struct vg_cmeta *out)
 	const char *end = resp + len, *hend, *body, *v;
 	char *owned = NULL;
 	size_t blen, vlen;
-	json_t *root, *name, *image;
-	int status, err = -EPROTO;
+	int status, err;
 
 	memset(out, 0, sizeof(*out));
 	/* "HTTP/1.x NNN reason" */
@@ -161,18 +176,8 @@ int vg_docker_parse(const char *resp, size_t len, struct vg_cmeta *out)
 			return -EPROTO; /* cut short */
 		blen = cl;
 	}
-	root = json_loadb(body, blen, 0, NULL);
-	name = json_object_get(root, "Name");
-	image = json_object_get(json_object_get(root, "Config"), "Image");
-	if (json_is_string(name)) {
-		const char *n = json_string_value(name);
-
-		copy_str(out->name, sizeof(out->name), n[0] == '/' ? n + 1 : n);
-		copy_str(out->image, sizeof(out->image),
-			 json_is_string(image) ? json_string_value(image) : NULL);
-		err = 0;
-	}
-	json_decref(root);
+	/* the answer's body is the container's config.v2.json */
+	err = vg_docker_state_parse(body, blen, out) ? -EPROTO : 0;
 	free(owned);
 	return err;
 }
@@ -263,23 +268,63 @@ out:
 	return err;
 }
 
+static bool is(const char *runtime, const char *name)
+{
+	return !runtime || !strcmp(runtime, name);
+}
+
+/*
+ * Ask the sources that may know the container, most precise first. A
+ * runtime named by the cgroup is asked alone; a container the cgroup does
+ * not attribute (a kubepods cgroupfs path) is asked of each in turn.
+ */
+static int lookup(const struct vg_runtime *rt, const struct request *q, struct vg_cmeta *m)
+{
+	int err = -ENOENT;
+
+	memset(m, 0, sizeof(*m));
+	if (q->runtime && !strcmp(q->runtime, "containerd") && q->ns[0])
+		err = vg_cstate_containerd(rt->root, q->ns, q->id, m);
+	else if (is(q->runtime, "containerd"))
+		err = vg_cstate_containerd(rt->root, "k8s.io", q->id, m); /* CRI's namespace */
+	if (err && (is(q->runtime, "cri-o") || is(q->runtime, "podman")))
+		err = vg_cstate_storage(rt->root, q->id, m);
+	if (err && is(q->runtime, "docker")) {
+		/* the API knows renames; the state file serves without a socket
+		 * (or with the host's, under HOST_ROOT) */
+		if (rt->path[0])
+			err = ask(rt->path, q->id, m);
+		if (err)
+			err = vg_cstate_docker(rt->root, q->id, m);
+	}
+	if (err)
+		return err;
+	if (q->pod_uid[0] && !m->pod_name[0])
+		vg_cstate_podlogs(rt->root, q->pod_uid, m);
+	if (!m->pod_uid[0] && q->pod_uid[0])
+		memcpy(m->pod_uid, q->pod_uid, sizeof(m->pod_uid));
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct vg_runtime *rt = arg;
 
 	pthread_mutex_lock(&rt->mu);
 	for (;;) {
+		struct request q;
 		struct result r;
 
 		while (!rt->req_n && !rt->stop)
 			pthread_cond_wait(&rt->cv, &rt->mu);
 		if (rt->stop)
 			break;
-		memcpy(r.id, rt->req[rt->req_head], ID_MAX);
+		q = rt->req[rt->req_head];
 		rt->req_head = (rt->req_head + 1) % QUEUE;
 		rt->req_n--;
 		pthread_mutex_unlock(&rt->mu);
-		r.err = ask(rt->path, r.id, &r.m);
+		memcpy(r.id, q.id, ID_MAX);
+		r.err = lookup(rt, &q, &r.m);
 		pthread_mutex_lock(&rt->mu);
 		rt->res[rt->res_n++] = r; /* res_n <= inflight <= QUEUE */
 	}
@@ -289,16 +334,17 @@ static void *worker_main(void *arg)
 
 /* --- the agent's side ------------------------------------------------------------- */
 
-struct vg_runtime *vg_runtime_new(const char *docker_socket)
+struct vg_runtime *vg_runtime_new(const char *docker_socket, const char *host_root)
 {
 	struct vg_runtime *rt = calloc(1, sizeof(*rt));
 
 	if (!rt)
 		return NULL;
-	if (docker_socket && docker_socket[0] && strlen(docker_socket) < sizeof(rt->path)) {
+	if (docker_socket && docker_socket[0] && strlen(docker_socket) < sizeof(rt->path))
 		strcpy(rt->path, docker_socket);
-		rt->enabled = true;
-	}
+	if (host_root && strcmp(host_root, "/"))
+		snprintf(rt->root, sizeof(rt->root), "%s", host_root);
+	rt->enabled = true;
 	pthread_mutex_init(&rt->mu, NULL);
 	pthread_cond_init(&rt->cv, NULL);
 	return rt;
@@ -342,7 +388,7 @@ static int start_worker(struct vg_runtime *rt)
 }
 
 /* Queue a lookup; false when QUEUE are in flight or no worker can run. */
-static bool request(struct vg_runtime *rt, const char *id)
+static bool request(struct vg_runtime *rt, const struct request *q)
 {
 	bool ok = false;
 
@@ -355,7 +401,7 @@ static bool request(struct vg_runtime *rt, const char *id)
 		rt->started = true;
 	}
 	if (rt->inflight < QUEUE) {
-		memcpy(rt->req[(rt->req_head + rt->req_n) % QUEUE], id, ID_MAX);
+		rt->req[(rt->req_head + rt->req_n) % QUEUE] = *q;
 		rt->req_n++;
 		rt->inflight++;
 		pthread_cond_signal(&rt->cv);
@@ -366,28 +412,42 @@ out:
 	return ok;
 }
 
-const struct vg_cmeta *vg_runtime_meta(struct vg_runtime *rt, const char *full_id)
+const struct vg_cmeta *vg_runtime_meta(struct vg_runtime *rt, const struct vg_cinfo *ci,
+				       uint64_t cgroup_id)
 {
-	char id[ID_MAX];
+	struct request q = { .runtime = ci->runtime };
 	struct slot *s;
+	bool same;
 
-	if (!rt || !rt->enabled || !full_id[0])
+	if (!rt || !rt->enabled || !ci->container || !ci->full_id[0])
 		return NULL;
-	s = slot_of(rt, full_id);
-	if (s->state != M_EMPTY && !strcmp(s->id, full_id)) {
-		if (s->state == M_KNOWN)
+	s = slot_of(rt, ci->full_id);
+	same = s->state != M_EMPTY && !strcmp(s->id, ci->full_id);
+	if (same) {
+		/* a container seen in a new cgroup was restarted: ask again,
+		 * answering with what we know meanwhile */
+		if (s->state == M_KNOWN && (s->cgroup == cgroup_id || s->refreshing))
 			return &s->m;
-		if (s->state == M_PENDING || rt->now_s < s->retry_at)
+		if (s->state == M_PENDING || (s->state == M_FAILED && rt->now_s < s->retry_at))
 			return NULL;
 	}
-	copy_str(id, sizeof(id), full_id);
-	if (!request(rt, id)) {
+	copy_str(q.id, sizeof(q.id), ci->full_id);
+	copy_str(q.ns, sizeof(q.ns), ci->ns);
+	copy_str(q.pod_uid, sizeof(q.pod_uid), ci->pod_uid);
+	if (!request(rt, &q)) {
 		rt->st.dropped++;
-		return NULL; /* the slot is left as it was: a later event asks again */
+		/* the slot is left as it was: a later event asks again */
+		return same && s->state == M_KNOWN ? &s->m : NULL;
 	}
 	rt->st.requests++;
-	memcpy(s->id, id, ID_MAX);
+	s->cgroup = cgroup_id;
+	if (same && s->state == M_KNOWN) {
+		s->refreshing = true;
+		return &s->m;
+	}
+	memcpy(s->id, q.id, ID_MAX);
 	s->state = M_PENDING;
+	s->tries = same ? s->tries : 0;
 	return NULL;
 }
 
@@ -415,13 +475,26 @@ size_t vg_runtime_poll(struct vg_runtime *rt, uint64_t now_s)
 		else
 			rt->st.found++;
 		/* the slot may have been taken by another container meanwhile */
-		if (s->state != M_PENDING || strcmp(s->id, res[i].id))
+		if (strcmp(s->id, res[i].id))
+			continue;
+		if (s->state == M_KNOWN && s->refreshing) {
+			s->refreshing = false;
+			if (!res[i].err)
+				s->m = res[i].m; /* else keep the old answer */
+			continue;
+		}
+		if (s->state != M_PENDING)
 			continue;
 		if (res[i].err) {
+			/* a container's state may land just after its first
+			 * event: retry soon, then back off */
 			s->state = M_FAILED;
-			s->retry_at = now_s + RETRY_S;
+			s->retry_at = now_s + (s->tries < 4 ? 2u << s->tries : RETRY_S);
+			if (s->tries < 255)
+				s->tries++;
 		} else {
 			s->state = M_KNOWN;
+			s->tries = 0;
 			s->m = res[i].m;
 		}
 	}

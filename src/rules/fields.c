@@ -78,6 +78,8 @@ static const struct vg_field_desc fields[] = {
 	FD("container.image.repository", VG_F_CONTAINER_IMAGE_REPOSITORY, VG_FT_STR, 0),
 	FD("container.image.tag", VG_F_CONTAINER_IMAGE_TAG, VG_FT_STR, 0),
 	FD("k8s.pod.uid", VG_F_K8S_POD_UID, VG_FT_STR, 0),
+	FD("k8s.pod.name", VG_F_K8S_POD_NAME, VG_FT_STR, 0),
+	FD("k8s.ns.name", VG_F_K8S_NS_NAME, VG_FT_STR, 0),
 	FD("fd.name", VG_F_FD_NAME, VG_FT_STR, 0),
 	FD("fd.nameraw", VG_F_FD_NAMERAW, VG_FT_STR, 0),
 	FD("fd.directory", VG_F_FD_DIRECTORY, VG_FT_STR, 0),
@@ -647,9 +649,9 @@ static bool evt_args(struct vg_evctx *c, struct vg_fval *o)
 }
 
 /*
- * container.name/image[.repository|.tag], from the runtime's API (never
- * waited for: <NA> until the answer is in). Host processes are named
- * "host", as Falco names them. "registry:5000/ns/app:1.2@sha256:..." has
+ * container.name/image[.repository|.tag], k8s.pod.name, k8s.ns.name, from
+ * the runtime's API or state (never waited for: <NA> until the answer is
+ * in). Host processes are named "host", as Falco names them. "registry:5000/ns/app:1.2@sha256:..." has
  * repository "registry:5000/ns/app" and tag "1.2".
  */
 static bool container_meta(struct vg_evctx *c, enum vg_fid id, struct vg_fval *o)
@@ -662,11 +664,17 @@ static bool container_meta(struct vg_evctx *c, enum vg_fid id, struct vg_fval *o
 
 	if (!ci || !ci->container)
 		return id == VG_F_CONTAINER_NAME ? set_cstr(o, "host") : false;
-	m = vg_containers_meta(c->containers, ci);
+	m = vg_containers_meta(c->containers, ci, c->ev->task->cgroup_id);
 	if (!m)
 		return false;
 	if (id == VG_F_CONTAINER_NAME)
 		return m->name[0] ? set_cstr(o, m->name) : false;
+	if (id == VG_F_K8S_POD_NAME)
+		return m->pod_name[0] ? set_cstr(o, m->pod_name) : false;
+	if (id == VG_F_K8S_NS_NAME)
+		return m->pod_ns[0] ? set_cstr(o, m->pod_ns) : false;
+	if (id == VG_F_K8S_POD_UID)
+		return m->pod_uid[0] ? set_cstr(o, m->pod_uid) : false;
 	img = m->image;
 	if (!img[0])
 		return false;
@@ -863,8 +871,11 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 		const struct vg_cinfo *ci =
 			c->containers ? vg_containers_lookup(c->containers, t->cgroup_id) : NULL;
 
+		/* the pod's cgroup names it under the kubelet; else (a
+		 * runtime's own cgroup layout) the runtime's state may */
 		if (f->d->id == VG_F_K8S_POD_UID)
-			return ci && ci->pod_uid[0] ? set_cstr(o, ci->pod_uid) : false;
+			return ci && ci->pod_uid[0] ? set_cstr(o, ci->pod_uid)
+						    : container_meta(c, f->d->id, o);
 		if (!ci || !ci->container)
 			return set_cstr(o, "host");
 		return set_cstr(o, f->d->id == VG_F_CONTAINER_ID ? ci->id : ci->full_id);
@@ -873,6 +884,8 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 	case VG_F_CONTAINER_IMAGE:
 	case VG_F_CONTAINER_IMAGE_REPOSITORY:
 	case VG_F_CONTAINER_IMAGE_TAG:
+	case VG_F_K8S_POD_NAME:
+	case VG_F_K8S_NS_NAME:
 		return container_meta(c, f->d->id, o);
 	case VG_F_FD_NAME:
 		return fd_name(c, o);

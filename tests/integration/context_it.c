@@ -576,8 +576,9 @@ static int write_file(void *path)
 
 /* One process in docker's cgroup for container `id` (new pid, mount, uts,
  * net namespaces) writes below TMP/c/; returns its alert. The cgroup is
- * made for it and removed after. */
-static json_t *container_alert(const char *mount, const char *id)
+ * made for it (unless there) and removed after, unless `keep`: the next
+ * call is then the same start of the container. */
+static json_t *container_alert_in(const char *mount, const char *id, bool keep)
 {
 	char cg[400], file[160];
 	struct alert_want w = { .rule = "CTX container" };
@@ -594,10 +595,16 @@ static json_t *container_alert(const char *mount, const char *id)
 	w.pid = inner;
 	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	/* only now: vigil finds the container from the cgroup's path */
-	rmdir(cg);
+	if (!keep)
+		rmdir(cg);
 	assert_non_null(ev);
 	assert_int_equal(strncmp(alert_str(ev, "container.id"), id, 12), 0);
 	return ev;
+}
+
+static json_t *container_alert(const char *mount, const char *id)
+{
+	return container_alert_in(mount, id, false);
 }
 
 /*
@@ -610,6 +617,7 @@ static void test_docker_metadata(void **state)
 {
 	char mount[256], want[160];
 	json_t *ev = NULL;
+	int known;
 
 	(void)state;
 	cgroup2_mount(mount, sizeof(mount));
@@ -626,9 +634,10 @@ static void test_docker_metadata(void **state)
 	snprintf(want, sizeof(want), "GET /containers/%s/json HTTP/1.0", KNOWN_ID);
 	assert_string_equal(docker.last, want);
 	docker_hold(false);
-	/* the answer reaches the cache within a loop turn of the agent */
+	/* the answer reaches the cache within a loop turn of the agent (the
+	 * container's cgroup is new: a restart, asked about once more) */
 	for (int i = 0; i < 50; i++) {
-		ev = container_alert(mount, KNOWN_ID);
+		ev = container_alert_in(mount, KNOWN_ID, true);
 		if (alert_str(ev, "container.name"))
 			break;
 	}
@@ -636,7 +645,18 @@ static void test_docker_metadata(void **state)
 	assert_string_equal(alert_str(ev, "container.image"), "registry.local:5000/web/nginx:1.25-alpine");
 	assert_string_equal(alert_str(ev, "container.image.repository"), "registry.local:5000/web/nginx");
 	assert_string_equal(alert_str(ev, "container.image.tag"), "1.25-alpine");
-	assert_int_equal(docker.known, 1); /* cached */
+	/* the container showed in a second cgroup (a restart): asked about
+	 * once more, however the first answer and the events interleaved */
+	assert_true(docker_wait(&docker.known, 2));
+	known = docker.known;
+	assert_int_equal(known, 2);
+	/* cached: more events of this start of the container ask nothing */
+	for (int i = 0; i < 3; i++)
+		assert_non_null(alert_str(container_alert_in(mount, KNOWN_ID, i < 2), "container.name"));
+	assert_int_equal(docker.known, known);
+	/* a new start (another cgroup) is asked about once, named meanwhile */
+	assert_non_null(alert_str(container_alert(mount, KNOWN_ID), "container.name"));
+	assert_true(docker_wait(&docker.known, known + 1));
 
 	/* unknown to the API: <NA>, asked once */
 	ev = container_alert(mount, UNKNOWN_ID);

@@ -34,6 +34,12 @@ typedef bool (*event_pred)(json_t *ev, void *ctx);
 /* The vigil binary: $VIGIL, or build/vigil. */
 const char *vigil_path(void);
 
+/* No agent a test starts outlives it: `vigil run` and `vigil trace` get
+ * `--duration VIGIL_AGENT_DEADLINE_S` unless argv gives a --duration, and
+ * every vigil started here is SIGKILLed when the test process dies
+ * (PR_SET_PDEATHSIG), however it dies. */
+#define VIGIL_AGENT_DEADLINE_S "900"
+
 /* Start vigil with argv (argv[0] ignored, NULL-terminated) and wait up to
  * timeout_ms for "vigil: ready" on its stderr. 0 on ready, -1 otherwise
  * (the process may have exited: see status and err). */

@@ -41,6 +41,12 @@ static void test_runtimes(void **state)
 	expect("/system.slice/cri-containerd-" HEX64 ".scope", "0123456789ab", "containerd", NULL);
 	expect("/machine.slice/libpod-" HEX64 ".scope", "0123456789ab", "podman", NULL);
 	expect("/system.slice/crio-" HEX64 ".scope", "0123456789ab", "cri-o", NULL);
+	/* the cgroupfs managers: podman --cgroup-manager cgroupfs, cri-o */
+	expect("/libpod_parent/libpod-" HEX64, "0123456789ab", "podman", NULL);
+	expect("/libpod_parent/libpod-conmon-" HEX64, NULL, NULL, NULL);
+	expect("/kubepods/besteffort/pod" UID "/crio-" HEX64, "0123456789ab", "cri-o", UID);
+	/* `ctr run` cgroups (/<namespace>/<id>) say nothing by their name */
+	expect("/default/web1", NULL, NULL, NULL);
 	/* the scope of a container's monitor is not the container */
 	expect("/machine.slice/libpod-conmon-" HEX64 ".scope", NULL, NULL, NULL);
 	expect("/system.slice/crio-conmon-" HEX64 ".scope", NULL, NULL, NULL);
@@ -77,7 +83,7 @@ static void test_host(void **state)
 
 static void test_lookup_without_cgroup2(void **state)
 {
-	struct vg_containers *c = vg_containers_new("/nonexistent-cgroup2");
+	struct vg_containers *c = vg_containers_new("/nonexistent-cgroup2", NULL);
 	const struct vg_cinfo *ci;
 
 	(void)state;
