@@ -247,7 +247,7 @@ static void check_str(json_t *ev, const char *field, const char *want)
 static void check_container(const char *cid, const struct expect *e, long long started_ms)
 {
 	struct want any = { "RT mark", cid, false }, named = { "RT mark", cid, true };
-	struct want suid = { "Setuid bit set on a file", cid, false };
+	struct want suid = { "Setuid or setgid bit set on a file", cid, false };
 	struct want cron = { "Write to cron configuration", cid, false };
 	json_t *first, *ev;
 	long long got_ms;
