@@ -24,14 +24,17 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc -I$(BUILD)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -I$(BUILD) -Iinclude -Ibpf
-# One static binary: libbpf, libelf, zlib, libzstd, libyaml and jansson (the
-# docker API's answers) all ship .a files in Debian.
-LDLIBS_STATIC := -static -lbpf -lelf -lz -lzstd -lyaml -ljansson
-# vigil itself also speaks NATS (src/fleet/) through libnats, of which
-# Debian ships only the shared library: those archives stay static, libnats
-# (and so glibc, libssl, libcrypto, libprotobuf-c under it) is linked
-# dynamically. libnats is version-pinned by its soname (libnats.so.3.4).
-LDLIBS_VIGIL := -Wl,-Bstatic -lbpf -lelf -lz -lzstd -lyaml -ljansson -Wl,-Bdynamic -lnats -lpthread
+# libbpf, libelf, zlib, libzstd, libyaml and jansson (the docker API's
+# answers) ship .a files in Debian and are linked statically. Three
+# libraries exist in Debian 12 only as shared libraries, or with
+# dependencies that have no static archives, and are linked dynamically,
+# so glibc is too: libcurl (HTTP output; nghttp2, libssh2, librtmp, libpsl,
+# GSSAPI, LDAP have no .a), libmicrohttpd (webserver) and libnats (the NATS
+# C client, src/fleet/; libssl, libcrypto, libprotobuf-c under it).
+LDLIBS_VIGIL := -Wl,-Bstatic -lbpf -lelf -lz -lzstd -lyaml -ljansson -Wl,-Bdynamic \
+	-lcurl -lmicrohttpd -lnats -lpthread
+LDLIBS_STATIC := $(LDLIBS_VIGIL)
+UNIT_LIBS := -lcmocka -lbpf -lelf -lz -lyaml -ljansson -lcurl -lmicrohttpd -lnats -lpthread
 
 SRC_ALL  := $(sort $(wildcard src/*/*.c))
 SRC_MAIN := src/cli/main.c
@@ -53,6 +56,7 @@ INTEG_BIN := $(BUILD)/tests/integration \
 	$(patsubst tests/integration/%_it.c,$(BUILD)/tests/integration-%,$(wildcard tests/integration/*_it.c)) \
 	$(patsubst %,$(BUILD)/tests/integration-%,$(SUITES)) $(BUILD)/tests/integration-fleet-san
 BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agentbench $(BUILD)/bench/killbench \
+	$(BUILD)/bench/outputbench \
 	$(BUILD)/bench/ctxbench $(BUILD)/bench/hostbench $(BUILD)/bench/fleetbench
 
 .PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check
@@ -104,7 +108,7 @@ $(BUILD)/vigil: $(OBJ_MAIN) $(BUILD)/libvigil.a
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(UNIT_LIBS)
 
 # The same unit tests under AddressSanitizer and UBSan, from a separate build
 # of the library so that sanitizer instrumentation covers our code too.
@@ -118,7 +122,7 @@ $(BUILD)/san/libvigil.a: $(SAN_OBJ)
 $(BUILD)/san/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/san/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a -lcmocka -lbpf -lelf -lz -lyaml -ljansson
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/san/libvigil.a $(UNIT_LIBS)
 
 $(BUILD)/tests/integration: tests/integration/integration.c tests/integration/harness.c tests/integration/harness.h
 	@mkdir -p $(@D)
@@ -239,6 +243,7 @@ bench:
 	$(BUILD)/bench/killbench $(BUILD)/vigil
 	$(BUILD)/bench/hostbench $(BUILD)/vigil
 	$(BUILD)/bench/fleetbench $(BUILD)/vigil
+	$(BUILD)/bench/outputbench $(BUILD)/vigil
 
 format:
 	$(Q)clang-format -i $(SRC_ALL) $(wildcard src/*/*.h) $(wildcard tests/*/*.[ch]) $(wildcard bench/*.c)

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "config/config.h"
 #include "pipeline/syscalls.h"
 #include "output/json.h"
 #include "rules/bundled.h"
@@ -18,12 +19,15 @@
 
 static void check_usage(FILE *f)
 {
-	fprintf(f, "usage: vigil check [--explain] FILE|DIR...\n\n"
+	fprintf(f, "usage: vigil check [--explain] FILE|DIR...\n"
+		   "       vigil check --config FILE [-o KEY=VALUE]... [FILE|DIR...]\n\n"
 		   "Validate Falco-format rule files (loaded in order, later ones amending\n"
 		   "earlier ones). Errors print as file:line:col: message; exit 0 when\n"
 		   "valid, 2 when not. --explain prints, per rule, the event types it is\n"
 		   "evaluated for, its condition as user space evaluates it, and the part\n"
-		   "the kernel checks first (\"true\": nothing the kernel can narrow).\n");
+		   "the kernel checks first (\"true\": nothing the kernel can narrow).\n"
+		   "--config validates a vigil.yaml (and its drop-ins and -o overrides) and\n"
+		   "the rules it names, without starting anything.\n");
 }
 
 /* The event type names a rule is evaluated for, each once (a successful
@@ -71,19 +75,34 @@ int cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "explain", no_argument, NULL, 'e' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vg_diag diag = { .out = stderr };
 	struct vg_ruleset *rs;
+	struct vg_config cfg;
+	const char *config = NULL, *overrides[64];
+	const char *const *paths;
+	size_t npaths, noverrides = 0;
 	bool explain = false;
-	int opt;
+	int opt, rc;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "eh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ec:o:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'e':
 			explain = true;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'o':
+			if (noverrides == 64) {
+				vg_err("check: at most 64 -o");
+				return VG_EXIT_USAGE;
+			}
+			overrides[noverrides++] = optarg;
 			break;
 		case 'h':
 			check_usage(stdout);
@@ -93,12 +112,39 @@ int cmd_check(int argc, char **argv)
 			return VG_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !config) {
 		check_usage(stderr);
 		return VG_EXIT_USAGE;
 	}
-	rs = vg_ruleset_load((const char *const *)argv + optind, (size_t)(argc - optind), NULL, 0,
-			     &diag);
+	vg_config_init(&cfg);
+	paths = (const char *const *)argv + optind;
+	npaths = (size_t)(argc - optind);
+	if (config) {
+		rc = vg_config_load(&cfg, config, true, &diag);
+		for (size_t i = 0; i < noverrides; i++)
+			rc |= vg_config_override(&cfg, overrides[i], &diag);
+		rc |= vg_config_validate(&cfg, &diag);
+		if (rc) {
+			fprintf(stderr, "vigil: check: %s: %u error%s\n", config, diag.errors,
+				diag.errors == 1 ? "" : "s");
+			vg_config_release(&cfg);
+			return VG_EXIT_USAGE;
+		}
+		if (!npaths) {
+			paths = cfg.rules_files;
+			npaths = cfg.nrules_files;
+		}
+	}
+	if (npaths) {
+		rs = vg_ruleset_load(paths, npaths, NULL, 0, &diag);
+	} else {
+		struct vg_rule_source bundled = vg_bundled_rules();
+
+		rs = vg_ruleset_load(NULL, 0, &bundled, 1, &diag);
+	}
+	vg_config_release(&cfg);
+	if (config)
+		printf("%s: configuration valid\n", config);
 	if (!rs) {
 		cli_rules_summary("check", &diag, NULL);
 		return VG_EXIT_USAGE;

@@ -13,6 +13,7 @@ int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_unpin(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_mode(int argc, char **argv);
 
 struct vg_diag;
 

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "trace", cmd_trace, "stream raw events (no rules), like sysdig or tracee" },
 	{ "check", cmd_check, "validate rule files (file:line:col errors), --explain them" },
 	{ "probe", cmd_probe, "report what this kernel offers and which enforcement is available" },
+	{ "mode", cmd_mode, "print or set the running agent's mode cap (observe, alert, enforce)" },
 	{ "unpin", cmd_unpin, "detach the programs 'vigil run --pin' left attached" },
 	{ "fleet", cmd_fleet, "a fleet on NATS JetStream: push rules, agents' status, rollout view" },
 };

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The rollout controls of `vigil run` (BRIEF §2, docs/ROLLOUT.md): the
- * never-kill set handed to the kernel, and the global mode cap, which can be
- * lowered and raised back at run time (SIGUSR1 lowers it one step, SIGUSR2
- * raises it one step, a control file sets it) but never above the mode the
- * agent started with.
+ * The rollout controls of `vigil run` (docs/ROLLOUT.md): the never-kill set
+ * handed to the kernel, and the global mode cap, which can be lowered and
+ * raised back at run time (`vigil mode` over the control socket, or a
+ * control file) but never above the mode the agent started with.
  */
 #ifndef VIGIL_CLI_ROLLOUT_H
 #define VIGIL_CLI_ROLLOUT_H
@@ -34,15 +33,28 @@ struct vg_modectl {
 	enum vg_mode cap;   /* now */
 	const char *control_file; /* NULL: none */
 	struct timespec control_mtime;
+	int sock_fd;		 /* the control socket, listening; -1: none */
+	char sock_path[108];
 };
 
-/* Install SIGUSR1/SIGUSR2 handlers (async-signal-safe: they only count). */
-void vg_modectl_handle_signals(void);
 /*
- * Apply what arrived since the last call (signals, a changed control file).
- * Returns true when the cap changed (then *reason says why); the caller
- * pushes it to the kernel and logs it.
+ * Listen on the control socket at `path` (its directory is created 0700,
+ * the socket is 0600; only root may talk to it). A stale socket of a dead
+ * agent is replaced; a live agent's is not (-EADDRINUSE). 0 or negative
+ * errno, logged. Without a call the socket stays off (sock_fd must be -1).
+ */
+int vg_modectl_listen(struct vg_modectl *mc, const char *path);
+/* Close and remove the control socket. */
+void vg_modectl_release(struct vg_modectl *mc);
+/*
+ * Apply what arrived since the last call (a `vigil mode` request, a
+ * changed control file). Returns true when the cap changed (then *reason
+ * says why); the caller pushes it to the kernel and logs it.
  */
 bool vg_modectl_poll(struct vg_modectl *mc, const char **reason);
+
+/* The client side (`vigil mode`): send `request` ("mode" or "mode alert")
+ * and copy the one-line answer to `answer`. 0, or negative errno. */
+int vg_modectl_request(const char *path, const char *request, char *answer, size_t size);
 
 #endif /* VIGIL_CLI_ROLLOUT_H */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * `vigil run`: the agent. Loads the rules (bundled ones by default), tells
- * the kernel which syscalls they need, and evaluates each event against the
- * rules indexed for its type; matches become alerts (alert mode), audit
- * lines (observe mode), and say what the kernel's enforcement did (killed,
- * or would-kill/would-deny in shadow mode: bpf/lib/enforce.bpf.h).
+ * `vigil run`: the agent. Reads the configuration (vigil.yaml, -o
+ * overrides, flags), starts the rule engine, the alert sinks and the
+ * webserver, loads the BPF side with the engine's kernel tables, and runs
+ * the agent's loop, feeding each event to the engine. Signals as Falco's:
+ * SIGUSR1 reopens the outputs, SIGHUP reloads configuration and rules (all
+ * or nothing), SIGINT/SIGTERM stop. The mode cap changes through `vigil
+ * mode` (the control socket) or the control file.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,50 +14,66 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/rollout.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "config/config.h"
+#include "engine/engine.h"
 #include "loader/probe.h"
-#include "output/alert.h"
+#include "output/outputs.h"
+#include "output/web.h"
 #include "pipeline/agent.h"
-#include "pipeline/users.h"
-#include "rules/bundled.h"
-#include "rules/kfilter.h"
-#include "rules/ruleset.h"
+#include "pipeline/syscalls.h"
 
-#define MAX_RULE_PATHS 64
+#define MAX_FLAGS 256
+#define MAX_SINKS 5
+#define MAX_WATCHED 64
+
+/* A command-line flag, kept to be applied again on each reload (flags win
+ * over the file, every time). */
+struct run_flag {
+	const char *flag, *key, *value;
+	bool list, first; /* list: append to key's list; first: the first of them */
+};
 
 struct run {
-	struct vg_ruleset *rs;
-	/* for a reload (SIGHUP): where the rules came from, the ruleset before
-	 * the last reload (verdicts of records still in flight name its rules),
-	 * and which table generation rs is */
-	const char *const *paths;
-	size_t npaths;
-	struct vg_rule_source bundled;
-	bool user_filter;
-	struct vg_ruleset *prev_rs;
-	unsigned gen;
-	struct vg_modectl mc; /* mc.cap: the global mode now */
-	enum vg_alert_format fmt;
-	FILE *out;
-	FILE *audit;
-	struct vg_evctx ctx;
-	struct vg_users *users;
-	struct strbuf line;
+	struct vg_engine *engine;
+	struct vg_outputs *out;
+	struct vg_web *web;
+	struct vg_agent *agent;
+	struct vg_modectl mc;
+	struct vg_config cfg;	    /* the configuration in force */
+	const char *config_path;    /* NULL: the default, if present */
+	struct run_flag flags[MAX_FLAGS];
+	size_t nflags;
+	const char **overrides;	    /* -o key=value, in order */
+	size_t noverrides;
+	struct vg_engine_opts eo;
 	char hostname[256];
-	uint64_t alerts, observed, killed, shadowed;
+	bool ready_seen;
+	uint64_t last_metrics_ns, last_watch_ns;
+	struct timespec watched[MAX_WATCHED]; /* mtimes, for watch_config_files */
+	size_t nwatched;
 };
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vigil run [OPTIONS]\n\n"
-		"Run the agent: evaluate rules against live events and print alerts.\n\n"
+		"Run the agent: evaluate rules against live events and deliver alerts.\n\n"
+		"  -c, --config FILE      configuration (Falco's keys; default " VG_CONFIG_DEFAULT "\n"
+		"                         when present); see config/vigil.yaml\n"
+		"  -o KEY=VALUE           set a configuration key (repeatable), e.g.\n"
+		"                         -o http_output.enabled=true -o priority=warning\n"
 		"  -r, --rules FILE|DIR   rules to load, in order (repeatable); default: the\n"
-		"                         bundled ruleset ('vigil rules dump' prints it)\n"
+		"                         config's rules_files, else the bundled ruleset\n"
 		"  -m, --mode MODE        cap every rule's mode: observe, alert or enforce\n"
 		"                         (default enforce: each rule runs in its own mode)\n"
 		"  -o, --output FORMAT    json (Falco's JSON lines, default) or text\n"
@@ -67,12 +85,14 @@ static void run_usage(FILE *f)
 		"      --docker-socket PATH  docker API socket for container.name/image\n"
 		"                         (default /var/run/docker.sock; '' for none)\n"
 		"      --duration SECS    stop after SECS seconds\n"
-		"      --stats            print counters (kernel, rules) at exit\n"
+		"      --stats            print counters (kernel, rules, outputs) at exit\n"
 		"      --stats-interval S print the kernel counters' growth every S seconds\n"
 		"      --never-kill PATH  never kill this executable (repeatable; always\n"
 		"                         spared: PID 1, kernel threads, the init system, vigil)\n"
 		"      --max-kills N      kills per second before enforcement drops to shadow\n"
 		"                         mode (default 20; 0: no limit)\n"
+		"      --control-socket PATH  where 'vigil mode' reaches this agent (default\n"
+		"                         none; " VG_CONTROL_SOCKET_DEFAULT " in the shipped config)\n"
 		"      --control-file PATH  a file holding observe|alert|enforce: the mode cap,\n"
 		"                         re-read when it changes (never above --mode)\n"
 		"      --protect-self     refuse signals and ptrace aimed at vigil (LSM-BPF;\n"
@@ -80,230 +100,593 @@ static void run_usage(FILE *f)
 		"      --pin              pin programs, maps and links in " VG_PIN_DIR ": probes\n"
 		"                         and enforcement go on if vigil dies; a later --pin\n"
 		"                         run takes them over ('vigil unpin' removes them)\n"
-		"  SIGUSR1 lowers the mode cap one step, SIGUSR2 raises it back one step.\n"
-		"  SIGHUP reloads the rules (all or nothing; the kernel's tables swap at once).\n"
+		"  SIGUSR1 reopens the outputs (logrotate). SIGHUP reloads configuration and\n"
+		"  rules, all or nothing. 'vigil mode' changes the mode cap.\n"
 		"  -v, --verbose          more diagnostics\n"
 		"  -h, --help             this text\n");
 }
 
-/* The rule the kernel enforced, by the record's enf_rule (NULL: unknown). */
-static const struct vg_rule *enforced_rule(const struct run *rn, const struct vg_event *ev)
-{
-	unsigned idx = ev->enf_rule & 0x7fff, gen = ev->enf_rule >> 15;
-	const struct vg_ruleset *rs = gen == rn->gen ? rn->rs : rn->prev_rs;
+/* --- configuration ------------------------------------------------------------ */
 
-	return rs && idx && idx <= rs->nrules ? rs->rules[idx - 1] : NULL;
+static int add_flag(struct run *rn, const char *flag, const char *key, const char *value,
+		    bool list)
+{
+	bool first = true;
+
+	if (rn->nflags == MAX_FLAGS) {
+		vg_err("too many options");
+		return -1;
+	}
+	for (size_t i = 0; list && i < rn->nflags; i++)
+		first &= strcmp(rn->flags[i].key, key) != 0;
+	rn->flags[rn->nflags++] = (struct run_flag){ flag, key, value, list, first };
+	return 0;
 }
 
-/* What the kernel did about rule r on this event (bpf/lib/enforce.bpf.h
- * wrote its verdict into the record: the rule's index + 1, and in bit 15
- * the table generation, i.e. which ruleset the index is in). */
-static enum vg_alert_action verdict(const struct run *rn, const struct vg_rule *r,
-				    const struct vg_event *ev)
+/* Layers in order: defaults, the file and its drop-ins, -o, flags. */
+static int load_config(struct run *rn, struct vg_config *c, struct vg_diag *diag)
 {
-	const struct vg_rule *acted = enforced_rule(rn, ev);
+	int rc = 0;
 
-	if (r->mode != VG_MODE_ENFORCE || !acted || (acted != r && strcmp(acted->name, r->name)))
-		return VG_ALERT_NONE;
-	if (ev->flags & VG_F_KILLED)
-		return VG_ALERT_KILLED;
-	if (ev->flags & VG_F_DENIED)
-		return VG_ALERT_DENIED;
-	return r->action == VG_ACTION_DENY ? VG_ALERT_WOULD_DENY : VG_ALERT_WOULD_KILL;
+	vg_config_init(c);
+	rc |= vg_config_load(c, rn->config_path ? rn->config_path : VG_CONFIG_DEFAULT,
+			     rn->config_path != NULL, diag);
+	for (size_t i = 0; i < rn->noverrides; i++)
+		rc |= vg_config_override(c, rn->overrides[i], diag);
+	for (size_t i = 0; i < rn->nflags; i++) {
+		const struct run_flag *f = &rn->flags[i];
+
+		if (f->list)
+			rc |= vg_config_add_flag(c, f->key, f->value, f->first);
+		else
+			rc |= vg_config_set_flag(c, f->flag, f->key, f->value);
+	}
+	rc |= vg_config_validate(c, diag);
+	return rc ? -1 : 0;
 }
 
-static void internal_alert(struct run *rn, const char *rule, enum vg_prio prio, const char *msg,
-			   const char *const *keys, const long long *vals, size_t n)
+static void engine_opts(struct run *rn, const struct vg_config *c, struct vg_engine_opts *eo)
 {
-	strbuf_reset(&rn->line);
-	vg_alert_format_internal(&rn->line, rn->fmt, rule, prio, msg, rn->hostname, keys, vals, n);
-	strbuf_addch(&rn->line, '\n');
-	fwrite(rn->line.buf, 1, rn->line.len, rn->out);
+	memset(eo, 0, sizeof(*eo));
+	eo->rule_paths = c->rules_files;
+	eo->nrule_paths = c->nrules_files;
+	eo->user_filter = c->user_filter;
+	eo->start = c->mode;
+	eo->style.fmt = c->json_output ? VG_ALERT_JSON : VG_ALERT_TEXT;
+	eo->style.no_output = !c->json_include_output_property;
+	eo->style.no_tags = !c->json_include_tags_property;
+	eo->style.no_output_fields = !c->json_include_output_fields_property;
+	eo->style.append = c->append_output;
+	eo->style.nappend = c->nappend_output;
+	eo->min_prio = c->priority;
+	eo->fold_window_s = c->aggregation_window_s;
+	eo->hostname = rn->hostname;
 }
 
-static void set_cap(struct run *rn, struct vg_agent *a, enum vg_mode cap, const char *why)
+static size_t sink_confs(const struct vg_config *c, struct vg_sink_conf *s)
 {
-	int err;
+	size_t n = 0;
 
-	rn->mc.cap = cap;
-	err = vg_loader_set_cap(&a->loader, cap);
-	if (err)
-		vg_err("setting the mode cap in the kernel: %s", strerror(-err));
-	vg_info("mode cap now %s (%s)", vg_mode_name(cap), why);
+	if (c->stdout_enabled)
+		s[n++] = (struct vg_sink_conf){ .kind = VG_SINK_STDOUT };
+	if (c->file_enabled)
+		s[n++] = (struct vg_sink_conf){ .kind = VG_SINK_FILE, .target = c->file_filename,
+						.keep_alive = c->file_keep_alive };
+	if (c->syslog_enabled)
+		s[n++] = (struct vg_sink_conf){ .kind = VG_SINK_SYSLOG, .target = c->syslog_socket };
+	if (c->program_enabled)
+		s[n++] = (struct vg_sink_conf){ .kind = VG_SINK_PROGRAM, .target = c->program,
+						.keep_alive = c->program_keep_alive };
+	if (c->http_enabled)
+		s[n++] = (struct vg_sink_conf){
+			.kind = VG_SINK_HTTP,
+			.target = c->http_url,
+			.keep_alive = c->http_keep_alive,
+			.user_agent = c->http_user_agent,
+			.insecure = c->http_insecure,
+			.ca_cert = c->http_ca_cert,
+			.ca_bundle = c->http_ca_bundle,
+			.ca_path = c->http_ca_path,
+			.mtls = c->http_mtls,
+			.client_cert = c->http_client_cert,
+			.client_key = c->http_client_key,
+			.compress = c->http_compress,
+			.timeout_ms = (unsigned)(c->http_timeout_s * 1000),
+			.max_consecutive_timeouts = (unsigned)c->http_max_consecutive_timeouts,
+		};
+	return n;
 }
 
-/* The kill rate limit was hit: its own alert, then shadow mode. */
-static void rate_limited(struct run *rn, struct vg_agent *a, const struct vg_event *ev)
+/* Everything that shapes the sinks, as one string: equal strings, same sinks. */
+static void sinks_key(const struct vg_config *c, struct strbuf *sb)
 {
-	static const char *const keys[] = { "proc.pid" };
-	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
+	struct vg_sink_conf s[MAX_SINKS];
+	size_t n = sink_confs(c, s);
 
-	if (rn->mc.cap != VG_MODE_ENFORCE)
-		return;
-	internal_alert(rn, "vigil: enforcement rate limit exceeded", VG_PRIO_CRITICAL,
-		       "more kills per second than --max-kills allows; enforcement drops to "
-		       "shadow mode (would-kill) until the mode is raised again (SIGUSR2)",
-		       keys, vals, 1);
-	set_cap(rn, a, VG_MODE_ALERT, "kill rate limit");
+	strbuf_addf(sb, "q=%lld;", (long long)c->outputs_queue_capacity);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(sb, "%d|%s|%d|%s|%d|%s|%s|%s|%d|%s|%s|%d|%u|%u;", s[i].kind,
+			    s[i].target ? s[i].target : "", s[i].keep_alive,
+			    s[i].user_agent ? s[i].user_agent : "", s[i].insecure,
+			    s[i].ca_cert ? s[i].ca_cert : "", s[i].ca_bundle ? s[i].ca_bundle : "",
+			    s[i].ca_path ? s[i].ca_path : "", s[i].mtls,
+			    s[i].client_cert ? s[i].client_cert : "",
+			    s[i].client_key ? s[i].client_key : "", s[i].compress, s[i].timeout_ms,
+			    s[i].max_consecutive_timeouts);
 }
 
-static volatile sig_atomic_t reload_requested;
-
-static void on_hup(int sig)
+static struct vg_outputs *start_outputs(const struct vg_config *c)
 {
-	(void)sig;
-	reload_requested = 1;
+	struct vg_sink_conf s[MAX_SINKS];
+	struct vg_outputs_conf oc = { .sinks = s };
+
+	oc.nsinks = sink_confs(c, s);
+	oc.queue_capacity = (size_t)c->outputs_queue_capacity;
+	for (size_t i = 0; i < oc.nsinks; i++) {
+		/* a file that cannot be opened is an error now, not in the
+		 * sink's thread */
+		if (s[i].kind == VG_SINK_FILE) {
+			FILE *f = fopen(s[i].target, "ae");
+
+			if (!f) {
+				vg_err("file_output %s: %s", s[i].target, strerror(errno));
+				errno = EINVAL;
+				return NULL;
+			}
+			fclose(f);
+		}
+	}
+	return vg_outputs_new(&oc);
+}
+
+/* log_level names Falco's levels; -v (already counted) raises it further. */
+static void apply_logging(const struct vg_config *c)
+{
+	static enum vg_log_level base = VG_LOG_INFO;
+	static bool have_base;
+	static const char *const names[] = { "emergency", "alert",  "critical",	     "error",
+					     "warning",	  "notice", "informational", "debug" };
+	static const enum vg_log_level lv[] = { VG_LOG_ERROR, VG_LOG_ERROR, VG_LOG_ERROR,
+						VG_LOG_ERROR, VG_LOG_WARN,  VG_LOG_INFO,
+						VG_LOG_INFO,  VG_LOG_DEBUG };
+	enum vg_log_level want = VG_LOG_INFO;
+
+	if (!have_base) {
+		base = vg_log_level; /* INFO, or more with -v */
+		have_base = true;
+	}
+	for (size_t i = 0; i < 8; i++)
+		if (!strcasecmp(c->log_level, names[i]))
+			want = lv[i];
+	vg_log_level = base > VG_LOG_INFO && base > want ? base : want;
+	vg_log_stderr = c->log_stderr;
+	if (c->log_syslog && !vg_log_syslog) {
+		openlog("vigil", LOG_PID, LOG_DAEMON);
+		vg_log_syslog = true;
+	} else if (!c->log_syslog && vg_log_syslog) {
+		vg_log_syslog = false;
+		closelog();
+	}
+}
+
+/* --- files watched (watch_config_files) ------------------------------------------- */
+
+static size_t watch_list(const struct run *rn, const char **out)
+{
+	size_t n = 0;
+
+	if (rn->cfg.path && n < MAX_WATCHED)
+		out[n++] = rn->cfg.path;
+	for (size_t i = 0; i < rn->cfg.nfiles && n < MAX_WATCHED; i++)
+		out[n++] = rn->cfg.files[i];
+	for (size_t i = 0; i < rn->cfg.nrules_files && n < MAX_WATCHED; i++)
+		out[n++] = rn->cfg.rules_files[i];
+	return n;
+}
+
+/* Fill the mtimes; true when one differs from what was there. */
+static bool watch_scan(struct run *rn)
+{
+	const char *files[MAX_WATCHED];
+	size_t n = watch_list(rn, files);
+	bool changed = n != rn->nwatched;
+
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		struct timespec t = { 0 };
+
+		if (!stat(files[i], &st))
+			t = st.st_mtim;
+		changed |= t.tv_sec != rn->watched[i].tv_sec || t.tv_nsec != rn->watched[i].tv_nsec;
+		rn->watched[i] = t;
+	}
+	rn->nwatched = n;
+	return changed;
+}
+
+/* --- signals, reload ----------------------------------------------------------- */
+
+static volatile sig_atomic_t reload_requested, reopen_requested, usr2_seen;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else if (sig == SIGUSR1)
+		reopen_requested = 1;
+	else
+		usr2_seen = 1;
+}
+
+static void handle_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 /*
- * SIGHUP: load the rules again from where they came from. All or nothing:
- * a ruleset with errors, or tables that cannot be built, leave the running
- * rules in place; else the kernel's tables are swapped in one step
- * (vg_loader_swap_rules) and then the user-space ruleset.
+ * SIGHUP: configuration and rules again, all or nothing. A configuration
+ * with errors, a change that needs a restart, sinks that cannot start or
+ * rules that do not load leave everything running as it was.
  */
-static void reload(struct run *rn, struct vg_agent *a)
+static void reload(struct run *rn)
 {
 	struct vg_diag diag = { .out = stderr };
-	struct strbuf why = STRBUF_INIT;
-	bool sys[VG_EV_MAX];
-	struct vg_ruleset *rs;
-	struct vg_kfilter kf;
-	int err;
+	struct vg_config nc;
+	struct vg_engine_opts eo;
+	struct vg_outputs *out = NULL;
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	const char *key;
+	bool new_sinks;
 
-	rs = vg_ruleset_load(rn->paths, rn->npaths, &rn->bundled, rn->npaths ? 0 : 1, &diag);
-	if (!rs) {
-		vg_err("reload: %u error%s; the running rules stay in place", diag.errors,
-		       diag.errors == 1 ? "" : "s");
-		return;
+	if (load_config(rn, &nc, &diag)) {
+		vg_err("reload: the configuration has errors; configuration and rules stay as "
+		       "they were");
+		goto fail;
 	}
-	err = vg_kfilter_build(&kf, rs, rn->user_filter);
-	if (!err)
-		err = vg_kfilter_build_enforce(&kf, rs, a->loader.lsm, &why);
-	vg_agent_syscalls(rs->sys_enabled, sys);
-	if (!err && kf.nentry && !a->loader.entry)
-		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
-			"entry stage was not loaded at start (restart vigil to load it)");
-	if (!err)
-		err = vg_loader_swap_rules(&a->loader, &kf, sys);
-	if (err) {
-		vg_err("reload: %s; the running rules stay in place",
-		       why.len ? why.buf : strerror(-err));
-		vg_ruleset_free(rs);
-	} else {
-		vg_ruleset_free(rn->prev_rs);
-		rn->prev_rs = rn->rs;
-		rn->rs = rs;
-		rn->gen ^= 1;
-		vg_info("rules reloaded: %zu rules, %zu kernel filters, %zu enforcing", rs->nrules,
-			kf.nfiltered_ids, kf.nenforce);
+	key = vg_config_restart_key(&rn->cfg, &nc);
+	if (key) {
+		vg_err("reload: %s changed, which needs a restart of vigil; configuration and "
+		       "rules stay as they were",
+		       key);
+		goto fail;
 	}
-	vg_kfilter_release(&kf);
-	strbuf_release(&why);
+	sinks_key(&rn->cfg, &a);
+	sinks_key(&nc, &b);
+	new_sinks = strcmp(a.buf, b.buf) != 0;
+	if (new_sinks && !(out = start_outputs(&nc))) {
+		vg_err("reload: the new outputs cannot start (%s); configuration and rules stay as "
+		       "they were",
+		       strerror(errno));
+		goto fail;
+	}
+	engine_opts(rn, &nc, &eo);
+	if (vg_engine_reload(rn->engine, &eo)) {
+		vg_outputs_free(out);
+		goto fail_counted;
+	}
+	if (new_sinks) {
+		struct vg_outputs *old = rn->out;
+
+		rn->out = out;
+		vg_engine_set_outputs(rn->engine, out);
+		/* what the old sinks still hold is delivered before they go */
+		vg_outputs_free(old);
+		vg_info("outputs restarted with the new configuration");
+	}
+	rn->eo = eo;
+	vg_config_release(&rn->cfg);
+	rn->cfg = nc;
+	apply_logging(&rn->cfg);
+	watch_scan(rn);
+	vg_info("configuration reloaded");
+	strbuf_release(&a);
+	strbuf_release(&b);
+	return;
+fail:
+	/* counted with the rule reload failures: one number for "a reload
+	 * was refused" */
+	vg_engine_reload_failed(rn->engine);
+fail_counted:
+	vg_config_release(&nc);
+	strbuf_release(&a);
+	strbuf_release(&b);
 }
 
-/* A kill or denial whose rule did not match again in user space. */
-static void unclaimed_action(struct run *rn, const struct vg_event *ev)
+/* --- metrics ------------------------------------------------------------------- */
+
+static void rusage_now(double *cpu_s, uint64_t *rss)
 {
-	static const char *const keys[] = { "proc.pid" };
-	long long vals[1] = { ev->task ? (long long)ev->task->pid : -1 };
-	const struct vg_rule *r = enforced_rule(rn, ev);
+	struct rusage ru;
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	getrusage(RUSAGE_SELF, &ru);
+	*cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	*rss = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void prom_head(struct strbuf *sb, const char *name, const char *type, const char *help)
+{
+	strbuf_addf(sb, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value: backslash, quote and newline escaped. */
+static void prom_label(struct strbuf *sb, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			strbuf_addch(sb, '\\');
+		if (*v == '\n') {
+			strbuf_addstr(sb, "\\n");
+			continue;
+		}
+		strbuf_addch(sb, *v);
+	}
+}
+
+/* Everything vigil counts, in Prometheus text format (version 0.0.4). */
+static void metrics_text(void *ctx, struct strbuf *sb)
+{
+	static const char *const cname[] = { "seen", "sent", "filtered", "lost" };
+	struct run *rn = ctx;
+	struct vg_agent *a = rn->agent;
+	const struct vg_ruleset *rs = vg_engine_ruleset(rn->engine);
+	struct vg_engine_stats es;
+	struct vg_proctab_stats ps;
+	struct vg_kstats *ks = calloc(1, sizeof(*ks));
+	double cpu;
+	uint64_t rss;
+
+	vg_engine_stats(rn->engine, &es);
+	if (ks && !vg_loader_read_stats(&a->loader, ks)) {
+		for (size_t k = 0; k < 4; k++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "vigil_events_%s_total", cname[k]);
+			prom_head(sb, name, "counter",
+				  k == 0   ? "Events the kernel saw, per event type."
+				  : k == 1 ? "Events the kernel sent to user space, per event type."
+				  : k == 2 ? "Events the kernel filter dropped, per event type."
+					   : "Events lost to a full ring buffer, per event type.");
+			for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+				const struct vg_counters *c = &ks->ev[ev];
+				uint64_t v = k == 0 ? c->seen
+					     : k == 1 ? c->sent
+					     : k == 2 ? c->filtered
+						      : c->lost;
+
+				if (c->seen || c->lost)
+					strbuf_addf(sb, "%s{type=\"%s\"} %llu\n", name, vg_ev_name(ev),
+						    (unsigned long long)v);
+			}
+		}
+		prom_head(sb, "vigil_ring_lost_total", "counter",
+			  "Records lost because a ring buffer was full, per ring.");
+		strbuf_addf(sb, "vigil_ring_lost_total{ring=\"syscall\"} %llu\n",
+			    (unsigned long long)(ks->lost_total - ks->lost_lifecycle));
+		strbuf_addf(sb, "vigil_ring_lost_total{ring=\"lifecycle\"} %llu\n",
+			    (unsigned long long)ks->lost_lifecycle);
+		prom_head(sb, "vigil_ia32_skipped_total", "counter",
+			  "32-bit compat syscalls skipped (not decoded).");
+		strbuf_addf(sb, "vigil_ia32_skipped_total %llu\n",
+			    (unsigned long long)ks->misc[VG_MISC_COMPAT]);
+		prom_head(sb, "vigil_read_errors_total", "counter",
+			  "Reads of user or kernel memory that failed in the probes.");
+		strbuf_addf(sb, "vigil_read_errors_total %llu\n",
+			    (unsigned long long)ks->misc[VG_MISC_READ_ERR]);
+		prom_head(sb, "vigil_program_reentries_skipped_total", "counter",
+			  "Probe runs the kernel skipped (re-entry on a CPU).");
+		strbuf_addf(sb, "vigil_program_reentries_skipped_total %llu\n",
+			    (unsigned long long)ks->recursion_misses);
+	}
+	free(ks);
+	prom_head(sb, "vigil_ring_records_total", "counter", "Records read, per ring.");
+	strbuf_addf(sb, "vigil_ring_records_total{ring=\"syscall\"} %llu\n",
+		    (unsigned long long)(a->consumer.records - a->consumer.lc_records));
+	strbuf_addf(sb, "vigil_ring_records_total{ring=\"lifecycle\"} %llu\n",
+		    (unsigned long long)a->consumer.lc_records);
+	prom_head(sb, "vigil_ring_bytes_total", "counter", "Bytes read from the rings.");
+	strbuf_addf(sb, "vigil_ring_bytes_total %llu\n", (unsigned long long)a->consumer.bytes);
+	prom_head(sb, "vigil_records_malformed_total", "counter",
+		  "Records the decoder refused.");
+	strbuf_addf(sb, "vigil_records_malformed_total %llu\n",
+		    (unsigned long long)a->consumer.bad_records);
+	prom_head(sb, "vigil_rule_matches_total", "counter", "Matches per rule.");
+	for (size_t i = 0; i < rs->nrules; i++) {
+		strbuf_addstr(sb, "vigil_rule_matches_total{rule=\"");
+		prom_label(sb, rs->rules[i]->name);
+		strbuf_addf(sb, "\"} %llu\n", (unsigned long long)rs->rules[i]->matches);
+	}
+	prom_head(sb, "vigil_rule_actions_total", "counter",
+		  "Enforcement verdicts reported per rule and action.");
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const uint64_t *act = vg_engine_rule_actions(rn->engine, i);
+
+		for (int k = VG_ALERT_WOULD_KILL; k <= VG_ALERT_DENIED; k++) {
+			if (!act[k])
+				continue;
+			strbuf_addstr(sb, "vigil_rule_actions_total{rule=\"");
+			prom_label(sb, rs->rules[i]->name);
+			strbuf_addf(sb, "\",action=\"%s\"} %llu\n",
+				    vg_alert_action_name((enum vg_alert_action)k),
+				    (unsigned long long)act[k]);
+		}
+	}
+	prom_head(sb, "vigil_actions_total", "counter", "Enforcement verdicts reported, per action.");
+	for (int k = VG_ALERT_WOULD_KILL; k <= VG_ALERT_DENIED; k++)
+		strbuf_addf(sb, "vigil_actions_total{action=\"%s\"} %llu\n",
+			    vg_alert_action_name((enum vg_alert_action)k),
+			    (unsigned long long)es.actions[k]);
+	prom_head(sb, "vigil_alerts_total", "counter", "Alerts sent to the outputs.");
+	strbuf_addf(sb, "vigil_alerts_total %llu\n", (unsigned long long)es.alerts);
+	prom_head(sb, "vigil_observed_total", "counter", "Matches of rules in observe mode.");
+	strbuf_addf(sb, "vigil_observed_total %llu\n", (unsigned long long)es.observed);
+	prom_head(sb, "vigil_alerts_folded_total", "counter",
+		  "Matches not sent on their own: repeats folded (vigil.aggregation_window).");
+	strbuf_addf(sb, "vigil_alerts_folded_total %llu\n", (unsigned long long)es.folded);
+	prom_head(sb, "vigil_alerts_below_priority_total", "counter",
+		  "Matches not sent: less severe than the priority setting.");
+	strbuf_addf(sb, "vigil_alerts_below_priority_total %llu\n",
+		    (unsigned long long)es.below_priority);
+	prom_head(sb, "vigil_output_sent_total", "counter", "Alerts delivered, per output.");
+	for (size_t i = 0; i < vg_outputs_count(rn->out); i++) {
+		struct vg_sink_stats st;
+
+		vg_outputs_stats(rn->out, i, &st);
+		strbuf_addf(sb, "vigil_output_sent_total{output=\"%s\"} %llu\n", st.name,
+			    (unsigned long long)st.sent);
+		strbuf_addf(sb, "vigil_output_retried_total{output=\"%s\"} %llu\n", st.name,
+			    (unsigned long long)st.retried);
+		strbuf_addf(sb, "vigil_output_dropped_total{output=\"%s\"} %llu\n", st.name,
+			    (unsigned long long)st.dropped);
+		strbuf_addf(sb, "vigil_output_queued{output=\"%s\"} %zu\n", st.name, st.queued);
+	}
+	vg_proctab_stats(a->procs, &ps);
+	prom_head(sb, "vigil_proctab_processes", "gauge", "Process table entries.");
+	strbuf_addf(sb, "vigil_proctab_processes{state=\"live\"} %zu\n", ps.live);
+	strbuf_addf(sb, "vigil_proctab_processes{state=\"exited\"} %zu\n", ps.exited);
+	prom_head(sb, "vigil_proctab_evicted_total", "counter",
+		  "Exited entries evicted before their records were read.");
+	strbuf_addf(sb, "vigil_proctab_evicted_total %llu\n", (unsigned long long)ps.evicted);
+	rusage_now(&cpu, &rss);
+	prom_head(sb, "vigil_cpu_seconds_total", "counter", "CPU time of the agent (user+system).");
+	strbuf_addf(sb, "vigil_cpu_seconds_total %.3f\n", cpu);
+	prom_head(sb, "vigil_resident_memory_bytes", "gauge", "Resident memory of the agent.");
+	strbuf_addf(sb, "vigil_resident_memory_bytes %llu\n", (unsigned long long)rss);
+	prom_head(sb, "vigil_rules_loaded", "gauge", "Rules in force.");
+	strbuf_addf(sb, "vigil_rules_loaded %zu\n", rs->nrules);
+	prom_head(sb, "vigil_rules_generation", "counter", "Successful reloads since start.");
+	strbuf_addf(sb, "vigil_rules_generation %llu\n", (unsigned long long)es.reloads);
+	prom_head(sb, "vigil_reload_failures_total", "counter",
+		  "Reloads refused (the running configuration and rules stayed).");
+	strbuf_addf(sb, "vigil_reload_failures_total %llu\n",
+		    (unsigned long long)es.reload_failures);
+	prom_head(sb, "vigil_mode_cap", "gauge", "The mode cap: 0 observe, 1 alert, 2 enforce.");
+	strbuf_addf(sb, "vigil_mode_cap %d\n", (int)vg_engine_cap(rn->engine));
+}
+
+/* metrics.output_rule: the main numbers as an alert, Falco's rule name. */
+static void metrics_alert(struct run *rn)
+{
+	static const char *const keys[] = { "vigil.alerts",	   "vigil.events_seen",
+					    "vigil.events_sent",   "vigil.events_lost",
+					    "vigil.output_dropped", "vigil.proctab_live",
+					    "vigil.cpu_ms",	   "vigil.rss_bytes",
+					    "vigil.reloads",	   "vigil.reload_failures" };
+	long long vals[10] = { 0 };
+	struct vg_engine_stats es;
+	struct vg_proctab_stats ps;
+	struct vg_kstats *ks = calloc(1, sizeof(*ks));
+	double cpu;
+	uint64_t rss;
 	char msg[256];
 
-	snprintf(msg, sizeof(msg), "%s %.16s (pid %lld) at %s under rule '%s'",
-		 ev->flags & VG_F_KILLED ? "killed" : "denied", ev->task ? ev->task->comm : "?",
-		 vals[0], ev->sc ? ev->sc->name : "?", r ? r->name : "?");
-	internal_alert(rn, "vigil: enforcement", VG_PRIO_CRITICAL, msg, keys, vals, 1);
-	rn->killed++;
+	vg_engine_stats(rn->engine, &es);
+	vals[0] = (long long)es.alerts;
+	if (ks && !vg_loader_read_stats(&rn->agent->loader, ks))
+		for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+			vals[1] += (long long)ks->ev[ev].seen;
+			vals[2] += (long long)ks->ev[ev].sent;
+			vals[3] += (long long)ks->ev[ev].lost;
+		}
+	free(ks);
+	for (size_t i = 0; i < vg_outputs_count(rn->out); i++) {
+		struct vg_sink_stats st;
+
+		vg_outputs_stats(rn->out, i, &st);
+		vals[4] += (long long)st.dropped;
+	}
+	vg_proctab_stats(rn->agent->procs, &ps);
+	vals[5] = (long long)ps.live;
+	rusage_now(&cpu, &rss);
+	vals[6] = (long long)(cpu * 1000);
+	vals[7] = (long long)rss;
+	vals[8] = (long long)es.reloads;
+	vals[9] = (long long)es.reload_failures;
+	snprintf(msg, sizeof(msg), "vigil metrics snapshot: %lld alerts, %lld events seen, %lld lost",
+		 vals[0], vals[1], vals[3]);
+	vg_engine_internal_alert(rn->engine, "Falco internal: metrics snapshot",
+				 VG_PRIO_INFORMATIONAL, msg, keys, vals, 10);
 }
 
-/* --protect-self refused a signal or a ptrace aimed at vigil. */
-static void self_protected(struct run *rn, const struct vg_event *ev)
-{
-	static const char *const keys[] = { "proc.pid", "evt.arg.sig" };
-	const char *name = ev->sc ? ev->sc->name : "";
-	bool sig = !strcmp(name, "kill") || !strcmp(name, "tkill") || !strcmp(name, "tgkill");
-	unsigned arg = !strcmp(name, "tgkill") ? 2 : 1;
-	long long vals[2] = { ev->task ? (long long)ev->task->pid : -1,
-			      sig ? (long long)ev->args[arg] : -1 };
-	char msg[160];
-
-	snprintf(msg, sizeof(msg), "%s aimed at vigil by %.16s (pid %lld) refused with EPERM",
-		 ev->sc ? ev->sc->name : "?", ev->task ? ev->task->comm : "?", vals[0]);
-	internal_alert(rn, "vigil: tampering refused", VG_PRIO_CRITICAL, msg, keys, vals, 2);
-}
+/* --- the agent's callbacks ------------------------------------------------------ */
 
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
-	const char *why;
+	const char *why, *sink;
+	uint64_t dropped, now = vg_clock_boot_now();
 
+	if (!rn->ready_seen) {
+		/* the loop's first turn: every probe is attached */
+		rn->ready_seen = true;
+		vg_web_set_ready(rn->web, true);
+		rn->last_metrics_ns = rn->last_watch_ns = now;
+	}
+	vg_web_poll(rn->web, metrics_text, rn);
 	if (vg_modectl_poll(&rn->mc, &why))
-		set_cap(rn, a, rn->mc.cap, why);
+		vg_engine_set_cap(rn->engine, rn->mc.cap, why);
+	/* the engine may have lowered the cap itself (kill rate limit) */
+	rn->mc.cap = vg_engine_cap(rn->engine);
+	if (reopen_requested) {
+		reopen_requested = 0;
+		vg_outputs_reopen(rn->out);
+		vg_info("outputs reopened (SIGUSR1)");
+	}
+	if (usr2_seen) {
+		usr2_seen = 0;
+		vg_warn("SIGUSR2 ignored: the mode cap changes with 'vigil mode' or the control "
+			"file");
+	}
+	if (rn->cfg.watch_config_files && now - rn->last_watch_ns >= 1000000000ull) {
+		rn->last_watch_ns = now;
+		if (watch_scan(rn)) {
+			vg_info("a configuration or rules file changed: reloading");
+			reload_requested = 1;
+		}
+	}
 	if (reload_requested) {
 		reload_requested = 0;
-		reload(rn, a);
+		reload(rn);
+	}
+	vg_engine_tick(rn->engine, false);
+	if (rn->cfg.metrics_enabled && rn->cfg.metrics_output_rule &&
+	    now - rn->last_metrics_ns >= (uint64_t)(rn->cfg.metrics_interval_s * 1e9)) {
+		rn->last_metrics_ns = now;
+		metrics_alert(rn);
+	}
+	dropped = vg_outputs_poll_drops(rn->out, &sink);
+	if (dropped) {
+		static const char *const keys[] = { "vigil.dropped" };
+		long long vals[1] = { (long long)dropped };
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "%llu alerts dropped because the queue of output %s was full",
+			 (unsigned long long)dropped, sink);
+		vg_warn("%s", msg);
+		vg_engine_internal_alert(rn->engine, "vigil: alerts dropped", VG_PRIO_CRITICAL, msg,
+					 keys, vals, 1);
 	}
 }
 
 static int on_event(struct vg_agent *a, const struct vg_event *ev, const struct vg_proc *proc)
 {
 	struct run *rn = a->ctx;
-	struct vg_rule *const *rules = rn->rs->by_ev[ev->type];
-	size_t n = rn->rs->n_by_ev[ev->type];
-	bool claimed = false;
 
-	if (ev->flags & VG_F_ENF_LIMITED)
-		rate_limited(rn, a, ev);
-	if ((ev->flags & VG_F_DENIED) && ev->enf_rule == VG_ENF_SELF) {
-		self_protected(rn, ev);
-		return 0;
-	}
-	if (n)
-		vg_evctx_begin(&rn->ctx, ev, proc);
-	for (size_t i = 0; i < n; i++) {
-		struct vg_rule *r = rules[i];
-		struct vg_alert al = { .rule = r };
-		FILE *dst;
-
-		if (!vg_rule_eval(r, &rn->ctx))
-			continue;
-		r->matches++;
-		al.action = verdict(rn, r, ev);
-		if (al.action != VG_ALERT_NONE)
-			al.decided_at = ev->flags & VG_F_AT_ENTRY ? "syscall entry"
-					: ev->flags & VG_F_DENIED ? "lsm hook"
-								   : "syscall exit";
-		/* enforce is the mode only of what the kernel acted on */
-		al.mode = r->mode < rn->mc.cap ? r->mode : rn->mc.cap;
-		if (al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED) {
-			al.mode = VG_MODE_ENFORCE;
-			rn->killed++;
-		} else {
-			if (al.mode == VG_MODE_ENFORCE)
-				al.mode = VG_MODE_ALERT;
-			rn->shadowed += al.action != VG_ALERT_NONE;
-		}
-		if (al.mode == VG_MODE_OBSERVE) {
-			rn->observed++;
-			dst = rn->audit;
-		} else {
-			rn->alerts++;
-			dst = rn->out;
-		}
-		if (!dst)
-			continue;
-		strbuf_reset(&rn->line);
-		vg_alert_format(&rn->line, al.mode == VG_MODE_OBSERVE ? VG_ALERT_JSON : rn->fmt, &al,
-				&rn->ctx);
-		strbuf_addch(&rn->line, '\n');
-		fwrite(rn->line.buf, 1, rn->line.len, dst);
-		claimed |= al.action == VG_ALERT_KILLED || al.action == VG_ALERT_DENIED;
-	}
-	/* the kernel acted but the rule no longer matches in user space (the
-	 * process changed between the decision and now): still say so */
-	if ((ev->flags & (VG_F_KILLED | VG_F_DENIED)) && !claimed)
-		unclaimed_action(rn, ev);
-	return 0;
+	return vg_engine_process(rn->engine, ev, proc);
 }
 
 /* Losses become an alert too, so that whoever reads alerts sees them. */
@@ -321,26 +704,32 @@ static void on_loss(struct vg_agent *a, const struct vg_loss *l)
 		 "exec/fork/exit: %llu, %llu in total)",
 		 (unsigned long long)l->lost, (unsigned long long)l->total,
 		 (unsigned long long)l->lost_lifecycle, (unsigned long long)l->total_lifecycle);
-	internal_alert(rn, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys, vals, 4);
+	vg_engine_internal_alert(rn->engine, "vigil: events dropped", VG_PRIO_CRITICAL, msg, keys,
+				 vals, 4);
 }
 
-static void print_rule_stats(const struct run *rn)
+static void print_sink_stats(struct vg_outputs *out)
 {
-	vg_info("stats: enforcement: %llu killed or denied, %llu reported as would-kill/would-deny",
-		(unsigned long long)rn->killed, (unsigned long long)rn->shadowed);
-	vg_info("stats: alerts %llu, observe-mode matches %llu",
-		(unsigned long long)rn->alerts, (unsigned long long)rn->observed);
-	for (size_t i = 0; i < rn->rs->nrules; i++)
-		if (rn->rs->rules[i]->matches)
-			vg_info("stats: rule '%s' matched %llu", rn->rs->rules[i]->name,
-				(unsigned long long)rn->rs->rules[i]->matches);
+	for (size_t i = 0; i < vg_outputs_count(out); i++) {
+		struct vg_sink_stats st;
+
+		vg_outputs_stats(out, i, &st);
+		vg_info("stats: output %s: sent %llu, retried %llu, dropped %llu", st.name,
+			(unsigned long long)st.sent, (unsigned long long)st.retried,
+			(unsigned long long)st.dropped);
+	}
 }
 
-int cmd_run(int argc, char **argv)
+/* --- options -------------------------------------------------------------------- */
+
+/* Parse the command line into rn (flags and overrides) and o. 0, 1 after
+ * --help, or -1 after reporting a usage error. */
+static int parse_args(struct run *rn, int argc, char **argv, struct vg_agent_opts *o)
 {
 	enum { OPT_OUTFILE = 256, OPT_AUDIT, OPT_FILTER, OPT_NEVER_KILL, OPT_MAX_KILLS, OPT_CONTROL,
-	       OPT_PIN, OPT_PROTECT };
+	       OPT_PIN, OPT_PROTECT, OPT_SOCKET };
 	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
 		{ "rules", required_argument, NULL, 'r' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "output", required_argument, NULL, 'o' },
@@ -350,6 +739,7 @@ int cmd_run(int argc, char **argv)
 		{ "never-kill", required_argument, NULL, OPT_NEVER_KILL },
 		{ "max-kills", required_argument, NULL, OPT_MAX_KILLS },
 		{ "control-file", required_argument, NULL, OPT_CONTROL },
+		{ "control-socket", required_argument, NULL, OPT_SOCKET },
 		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "protect-self", no_argument, NULL, OPT_PROTECT },
 		{ "ringbuf", required_argument, NULL, CLI_OPT_RINGBUF },
@@ -362,240 +752,321 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *paths[MAX_RULE_PATHS], *outfile = NULL, *auditfile = NULL;
-	struct run rn = { .mc = { .start = VG_MODE_ENFORCE }, .fmt = VG_ALERT_JSON,
-			  .line = STRBUF_INIT };
-	struct vg_agent_opts o = { .on_loss = on_loss, .on_tick = on_tick };
-	static struct vg_never_kill nk;
-	struct strbuf why = STRBUF_INIT;
-	long max_kills = 20;
-	char *end;
-	struct vg_diag diag = { .out = stderr };
-	struct vg_rule_source bundled;
-	struct vg_kfilter kf;
-	bool user_filter = false;
-	struct vg_agent agent;
-	size_t npaths = 0, nenforce = 0, ndeny = 0;
-	struct vg_feature_result lsm = { 0 };
-	char ready[96];
-	int opt, err, rc = VG_EXIT_OK, m;
+	int opt, rc = 0;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "r:m:o:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:m:o:vh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'c':
+			rn->config_path = optarg;
+			break;
 		case 'r':
-			if (npaths == MAX_RULE_PATHS) {
-				vg_err("--rules: at most %d", MAX_RULE_PATHS);
-				return VG_EXIT_USAGE;
-			}
-			paths[npaths++] = optarg;
+			rc |= add_flag(rn, "--rules", "rules_files", optarg, true);
 			break;
 		case 'm':
-			m = vg_mode_parse(optarg);
-			if (m < 0) {
+			if (vg_mode_parse(optarg) < 0) {
 				vg_err("--mode: '%s' is not observe, alert or enforce", optarg);
-				return VG_EXIT_USAGE;
+				return -1;
 			}
-			rn.mc.start = (enum vg_mode)m;
-			break;
-		case OPT_NEVER_KILL:
-			if (vg_never_kill_add(&nk, optarg, false))
-				return VG_EXIT_USAGE;
-			break;
-		case OPT_MAX_KILLS:
-			max_kills = strtol(optarg, &end, 10);
-			if (*end || end == optarg || max_kills < 0 || max_kills > 1000000) {
-				vg_err("--max-kills: '%s' is not a number of kills per second", optarg);
-				return VG_EXIT_USAGE;
-			}
-			break;
-		case OPT_CONTROL:
-			rn.mc.control_file = optarg;
-			break;
-		case OPT_PROTECT:
-			o.load.protect_self = true;
-			break;
-		case OPT_PIN:
-			o.load.pin = true;
+			rc |= add_flag(rn, "--mode", "vigil.mode", optarg, false);
 			break;
 		case 'o':
-			if (!strcmp(optarg, "json"))
-				rn.fmt = VG_ALERT_JSON;
-			else if (!strcmp(optarg, "text"))
-				rn.fmt = VG_ALERT_TEXT;
-			else {
-				vg_err("--output: '%s' is not json or text", optarg);
-				return VG_EXIT_USAGE;
+			/* -o KEY=VALUE is Falco's override; -o json|text the
+			 * output format, as before */
+			if (strchr(optarg, '=')) {
+				rn->overrides = realloc(rn->overrides,
+							(rn->noverrides + 1) * sizeof(*rn->overrides));
+				if (!rn->overrides)
+					return -1;
+				rn->overrides[rn->noverrides++] = optarg;
+			} else if (!strcmp(optarg, "json") || !strcmp(optarg, "text")) {
+				rc |= add_flag(rn, "--output", "json_output",
+					       !strcmp(optarg, "json") ? "true" : "false", false);
+			} else {
+				vg_err("--output: '%s' is not json or text (or -o KEY=VALUE)", optarg);
+				return -1;
 			}
 			break;
 		case OPT_OUTFILE:
-			outfile = optarg;
+			rc |= add_flag(rn, "--output-file", "file_output.enabled", "true", false);
+			rc |= add_flag(rn, "--output-file", "file_output.filename", optarg, false);
+			rc |= add_flag(rn, "--output-file", "file_output.keep_alive", "true", false);
+			rc |= add_flag(rn, "--output-file", "stdout_output.enabled", "false", false);
 			break;
 		case OPT_AUDIT:
-			auditfile = optarg;
+			rc |= add_flag(rn, "--audit-file", "vigil.audit_file", optarg, false);
 			break;
 		case OPT_FILTER:
 			if (strcmp(optarg, "kernel") && strcmp(optarg, "user")) {
 				vg_err("--filter: '%s' is not kernel or user", optarg);
-				return VG_EXIT_USAGE;
+				return -1;
 			}
-			user_filter = !strcmp(optarg, "user");
+			rc |= add_flag(rn, "--filter", "vigil.filter", optarg, false);
+			break;
+		case OPT_NEVER_KILL:
+			rc |= add_flag(rn, "--never-kill", "vigil.never_kill", optarg, true);
+			break;
+		case OPT_MAX_KILLS: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || v < 0 || v > 1000000) {
+				vg_err("--max-kills: '%s' is not a number of kills per second", optarg);
+				return -1;
+			}
+			rc |= add_flag(rn, "--max-kills", "vigil.max_kills", optarg, false);
+			break;
+		}
+		case OPT_CONTROL:
+			rc |= add_flag(rn, "--control-file", "vigil.control_file", optarg, false);
+			break;
+		case OPT_SOCKET:
+			rc |= add_flag(rn, "--control-socket", "vigil.control_socket", optarg, false);
+			break;
+		case OPT_PROTECT:
+			rc |= add_flag(rn, "--protect-self", "vigil.protect_self", "true", false);
+			break;
+		case OPT_PIN:
+			rc |= add_flag(rn, "--pin", "vigil.pin", "true", false);
 			break;
 		case 'h':
 			run_usage(stdout);
-			return VG_EXIT_OK;
+			return 1;
 		default:
-			switch (cli_agent_opt(opt, optarg, &o)) {
+			/* checked as before (same messages), then kept as flags so
+			 * that they win over the file */
+			switch (cli_agent_opt(opt, optarg, o)) {
 			case 1:
 				break;
 			case 0:
 				run_usage(stderr);
 				/* fall through */
 			default:
-				return VG_EXIT_USAGE;
+				return -1;
 			}
+			if (opt == CLI_OPT_RINGBUF)
+				rc |= add_flag(rn, "--ringbuf", "vigil.ringbuf", optarg, false);
+			else if (opt == CLI_OPT_LC_RINGBUF)
+				rc |= add_flag(rn, "--lifecycle-ringbuf", "vigil.lifecycle_ringbuf",
+					       optarg, false);
+			else if (opt == CLI_OPT_DOCKER_SOCKET)
+				rc |= add_flag(rn, "--docker-socket", "vigil.docker_socket", optarg,
+					       false);
+			else if (opt == CLI_OPT_STATS_INTERVAL)
+				rc |= add_flag(rn, "--stats-interval", "vigil.stats_interval", optarg,
+					       false);
 			break;
 		}
 	}
 	if (optind < argc) {
 		vg_err("run: unexpected argument '%s'", argv[optind]);
-		return VG_EXIT_USAGE;
+		return -1;
 	}
-	bundled = vg_bundled_rules();
-	rn.rs = vg_ruleset_load(paths, npaths, &bundled, npaths ? 0 : 1, &diag);
-	rn.paths = paths;
-	rn.npaths = npaths;
-	rn.bundled = bundled;
-	rn.user_filter = user_filter;
-	if (!rn.rs) {
-		vg_err("rules: %u error%s; nothing loaded", diag.errors, diag.errors == 1 ? "" : "s");
-		return VG_EXIT_USAGE;
-	}
-	rn.mc.cap = rn.mc.start;
-	for (size_t i = 0; i < rn.rs->nrules; i++) {
-		const struct vg_rule *r = rn.rs->rules[i];
+	return rc ? -1 : 0;
+}
+
+/* The rules' enforcement needs, said before the agent starts. */
+static void report_enforcement(const struct vg_ruleset *rs, const struct vg_config *c,
+			       struct vg_feature_result *lsm)
+{
+	size_t nenforce = 0, ndeny = 0;
+
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct vg_rule *r = rs->rules[i];
 
 		nenforce += r->mode == VG_MODE_ENFORCE;
 		ndeny += r->mode == VG_MODE_ENFORCE && r->action == VG_ACTION_DENY;
 	}
 	/* deny needs LSM-BPF: probe for it only when a rule (or
 	 * --protect-self) asks */
-	if ((ndeny || o.load.protect_self) && !vg_feature_lsm(&lsm) && o.load.protect_self)
+	if ((ndeny || c->protect_self) && !vg_feature_lsm(lsm) && c->protect_self)
 		vg_warn("--protect-self needs LSM-BPF, missing here (%s): signals and ptrace aimed "
 			"at vigil are only seen by rules, not refused",
-			lsm.detail);
-	if (ndeny && !lsm.ok)
-		for (size_t i = 0; i < rn.rs->nrules; i++) {
-			const struct vg_rule *r = rn.rs->rules[i];
+			lsm->detail);
+	if (ndeny && !lsm->ok)
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const struct vg_rule *r = rs->rules[i];
 
 			if (r->mode != VG_MODE_ENFORCE || r->action != VG_ACTION_DENY)
 				continue;
 			if (r->fallback_kill)
 				vg_info("rule '%s': no LSM-BPF here (%s): action deny falls back to kill",
-					r->name, lsm.detail);
+					r->name, lsm->detail);
 			else
 				vg_warn("rule '%s': action deny needs LSM-BPF, missing here (%s): it "
 					"reports would-deny (add 'fallback: kill' to kill instead)",
-					r->name, lsm.detail);
+					r->name, lsm->detail);
 		}
-	if (nenforce && rn.mc.start < VG_MODE_ENFORCE)
+	if (nenforce && c->mode < VG_MODE_ENFORCE)
 		vg_info("%zu rule%s in enforce mode run in shadow mode under --mode %s "
 			"(would-kill/would-deny)",
-			nenforce, nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.start));
-	rn.out = stdout;
-	if (outfile && !(rn.out = fopen(outfile, "ae"))) {
-		vg_err("--output-file %s: %s", outfile, strerror(errno));
-		rc = VG_EXIT_RUNTIME;
-		goto out_rules;
+			nenforce, nenforce == 1 ? "" : "s", vg_mode_name(c->mode));
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static struct run rn;
+	static struct vg_never_kill nk;
+	struct vg_agent_opts o = { .on_loss = on_loss, .on_tick = on_tick };
+	struct vg_diag diag = { .out = stderr };
+	struct strbuf why = STRBUF_INIT;
+	struct vg_kfilter kf = { 0 };
+	struct vg_feature_result lsm = { 0 };
+	const struct vg_ruleset *rs;
+	struct vg_agent agent;
+	FILE *audit = NULL;
+	char ready[96];
+	int err, rc = VG_EXIT_OK;
+
+	memset(&rn, 0, sizeof(rn));
+	memset(&nk, 0, sizeof(nk));
+	rn.mc.sock_fd = -1;
+	vg_config_init(&rn.cfg);
+	err = parse_args(&rn, argc, argv, &o);
+	if (err) {
+		rc = err > 0 ? VG_EXIT_OK : VG_EXIT_USAGE;
+		goto out_args;
 	}
-	if (auditfile && !(rn.audit = fopen(auditfile, "ae"))) {
-		vg_err("--audit-file %s: %s", auditfile, strerror(errno));
-		rc = VG_EXIT_RUNTIME;
-		goto out_files;
+	vg_config_release(&rn.cfg);
+	if (load_config(&rn, &rn.cfg, &diag)) {
+		vg_err("configuration: %u error%s; nothing started", diag.errors,
+		       diag.errors == 1 ? "" : "s");
+		rc = VG_EXIT_USAGE;
+		goto out_args;
 	}
-	/* The agent flushes the alert output after each batch; the audit log
-	 * is line-buffered so that it too is current. */
-	if (rn.audit)
-		setvbuf(rn.audit, NULL, _IOLBF, 0);
+	apply_logging(&rn.cfg);
+	for (size_t i = 0; i < rn.cfg.nnever_kill; i++)
+		if (vg_never_kill_add(&nk, rn.cfg.never_kill[i], false)) {
+			rc = VG_EXIT_USAGE;
+			goto out_args;
+		}
 	if (gethostname(rn.hostname, sizeof(rn.hostname) - 1))
 		snprintf(rn.hostname, sizeof(rn.hostname), "localhost");
-	rn.users = vg_users_new("/etc/passwd", "/etc/group");
-	vg_evctx_init(&rn.ctx);
-	rn.ctx.users = rn.users;
-	rn.ctx.hostname = rn.hostname;
-
-	if (vg_kfilter_build(&kf, rn.rs, user_filter)) {
-		vg_err("building the kernel filters: out of memory");
-		rc = VG_EXIT_RUNTIME;
-		goto out_ctx;
+	engine_opts(&rn, &rn.cfg, &rn.eo);
+	rn.engine = vg_engine_new(&rn.eo, &diag);
+	if (!rn.engine) {
+		if (errno == ENOMEM) {
+			vg_err("loading the rules: out of memory");
+			rc = VG_EXIT_RUNTIME;
+		} else {
+			vg_err("rules: %u error%s; nothing loaded", diag.errors,
+			       diag.errors == 1 ? "" : "s");
+			rc = VG_EXIT_USAGE;
+		}
+		goto out_args;
 	}
-	err = vg_kfilter_build_enforce(&kf, rn.rs, lsm.ok, &why);
+	rs = vg_engine_ruleset(rn.engine);
+	report_enforcement(rs, &rn.cfg, &lsm);
+	err = vg_engine_tables(rn.engine, lsm.ok, &kf, &why);
 	if (err) {
-		vg_err("building the enforcement tables: %s",
-		       err == -E2BIG ? why.buf : strerror(-err));
+		vg_err("building the %s tables: %s", err == -E2BIG ? "enforcement" : "kernel",
+		       why.buf);
 		rc = err == -E2BIG ? VG_EXIT_USAGE : VG_EXIT_RUNTIME;
 		goto out_kf;
 	}
+	if (rn.cfg.audit_file && *rn.cfg.audit_file && !(audit = fopen(rn.cfg.audit_file, "ae"))) {
+		vg_err("audit file %s: %s", rn.cfg.audit_file, strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_kf;
+	}
+	/* the audit log is line-buffered so that it is current */
+	if (audit)
+		setvbuf(audit, NULL, _IOLBF, 0);
+	vg_engine_set_audit(rn.engine, audit);
+	rn.out = start_outputs(&rn.cfg);
+	if (!rn.out) {
+		vg_err("starting the outputs: %s", strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_audit;
+	}
+	vg_engine_set_outputs(rn.engine, rn.out);
+	if (rn.cfg.web_enabled) {
+		struct vg_web_conf wc = { .address = rn.cfg.web_address,
+					  .port = (unsigned)rn.cfg.web_port,
+					  .healthz = rn.cfg.web_healthz,
+					  .metrics = rn.cfg.web_prometheus };
+
+		rn.web = vg_web_new(&wc);
+		if (!rn.web) {
+			vg_err("webserver on %s port %u: %s", wc.address, wc.port, strerror(errno));
+			rc = VG_EXIT_RUNTIME;
+			goto out_outputs;
+		}
+	}
+	rn.mc.start = rn.mc.cap = rn.cfg.mode;
+	rn.mc.control_file =
+		rn.cfg.control_file && *rn.cfg.control_file ? rn.cfg.control_file : NULL;
+	if (rn.cfg.control_socket && *rn.cfg.control_socket &&
+	    vg_modectl_listen(&rn.mc, rn.cfg.control_socket)) {
+		rc = VG_EXIT_RUNTIME;
+		goto out_web;
+	}
 	vg_never_kill_defaults(&nk);
-	o.load.enf_cap = rn.mc.start;
-	o.load.max_kills_per_sec = (uint32_t)max_kills;
+	o.load.ringbuf_bytes = rn.cfg.ringbuf;
+	o.load.lifecycle_ringbuf_bytes = rn.cfg.lifecycle_ringbuf;
+	o.docker_socket = rn.cfg.docker_socket;
+	o.stats_interval_s = rn.cfg.stats_interval_s;
+	o.load.pin = rn.cfg.pin;
+	o.load.protect_self = rn.cfg.protect_self;
+	o.load.enf_cap = rn.cfg.mode;
+	o.load.max_kills_per_sec = (uint32_t)rn.cfg.max_kills;
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
 	o.load.lsm = lsm.ok;
-	o.out = rn.out;
-	o.load.sys_enabled = rn.rs->sys_enabled;
+	o.load.sys_enabled = rs->sys_enabled;
 	o.load.kfilter = &kf;
 	vg_agent_handle_signals();
-	vg_modectl_handle_signals();
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_hup;
-		sigaction(SIGHUP, &sa, NULL);
-	}
+	handle_signals();
+	watch_scan(&rn);
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
-		/* the agent's context, fixed for the run: set once, not per event */
-		rn.ctx.procs = agent.procs;
-		rn.ctx.host_pidns = agent.host_pidns;
-		rn.ctx.host_mntns = agent.host_mntns;
-		rn.ctx.containers = agent.containers;
+		rn.agent = &agent;
+		vg_engine_attach(rn.engine, &agent);
 		if (agent.loader.took_over)
 			vg_info("took over the programs and maps a previous vigil pinned in %s",
 				VG_PIN_DIR);
 		if (kf.nenforce)
 			vg_info("%zu rule%s enforced in the kernel (mode cap %s)", kf.nenforce,
 				kf.nenforce == 1 ? "" : "s", vg_mode_name(rn.mc.cap));
-		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rn.rs->nrules,
+		snprintf(ready, sizeof(ready), "%zu rules, %zu kernel filters", rs->nrules,
 			 kf.nfiltered_ids);
 		agent.opts.ready_msg = ready;
 		err = vg_agent_run(&agent);
 	}
+	/* stopped or failed: no longer healthy */
+	vg_web_set_ready(rn.web, false);
 	if (err)
 		rc = VG_EXIT_RUNTIME;
-	if (!err && o.load.pin)
+	if (!err && rn.cfg.pin)
 		vg_info("the programs stay attached (pinned in %s); 'vigil unpin' detaches them",
 			VG_PIN_DIR);
 	if (o.stats)
-		print_rule_stats(&rn);
+		vg_engine_print_stats(rn.engine);
 	vg_agent_release(&agent);
+	rn.agent = NULL;
+	vg_modectl_release(&rn.mc);
+out_web:
+	vg_web_free(rn.web);
+	rn.web = NULL;
+out_outputs:
+	/* folded repeats still open, then what is queued, before the
+	 * counters are final */
+	vg_engine_tick(rn.engine, true);
+	vg_engine_set_outputs(rn.engine, NULL);
+	vg_outputs_stop(rn.out);
+	if (o.stats)
+		print_sink_stats(rn.out);
+	vg_outputs_free(rn.out);
+	rn.out = NULL;
+out_audit:
+	if (audit)
+		fclose(audit);
 out_kf:
 	vg_kfilter_release(&kf);
 	strbuf_release(&why);
-out_ctx:
-	if (rn.audit)
-		fflush(rn.audit);
-	vg_evctx_release(&rn.ctx);
-	vg_users_free(rn.users);
-out_files:
-	if (rn.audit)
-		fclose(rn.audit);
-	if (rn.out && rn.out != stdout)
-		fclose(rn.out);
-out_rules:
-	vg_ruleset_free(rn.rs);
-	vg_ruleset_free(rn.prev_rs);
-	strbuf_release(&rn.line);
+	vg_engine_free(rn.engine);
+out_args:
+	vg_config_release(&rn.cfg);
+	free(rn.overrides);
 	return rc;
 }

@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 enum vg_log_level vg_log_level = VG_LOG_INFO;
+bool vg_log_stderr = true, vg_log_syslog;
 
 void vg_log(enum vg_log_level lvl, const char *fmt, ...)
 {
@@ -24,7 +26,13 @@ void vg_log(enum vg_log_level lvl, const char *fmt, ...)
 	for (char *p = line; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	fprintf(stderr, "vigil: %s%s\n", tag[lvl], line);
+	if (vg_log_stderr)
+		fprintf(stderr, "vigil: %s%s\n", tag[lvl], line);
+	if (vg_log_syslog) {
+		static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+		syslog(prio[lvl], "%s%s", tag[lvl], line);
+	}
 }
 
 /* A verifier log can be long, and its end says why a program was refused:

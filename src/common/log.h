@@ -6,9 +6,14 @@
 #ifndef VIGIL_LOG_H
 #define VIGIL_LOG_H
 
+#include <stdbool.h>
+
 enum vg_log_level { VG_LOG_ERROR, VG_LOG_WARN, VG_LOG_INFO, VG_LOG_DEBUG };
 
 extern enum vg_log_level vg_log_level;
+/* Where lines go: stderr (default on) and syslog(3) (default off; the
+ * caller opens the log with openlog()). */
+extern bool vg_log_stderr, vg_log_syslog;
 
 void vg_log(enum vg_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -22,7 +22,7 @@
 
 #include "common/log.h"
 #include "pipeline/syscalls.h"
-#include "rules/kfilter.h"
+#include "loader/ktables.h"
 #include "vigil.skel.h"
 
 #define DEFAULT_RINGBUF (8u << 20)

@@ -12,36 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "abi/filter.h"
 #include "common/strbuf.h"
+#include "loader/ktables.h"
 #include "rules/ruleset.h"
-
-struct vg_kpath {
-	__u32 set;
-	__u16 len; /* bytes of path, without the NUL */
-	bool exact;
-	char path[VG_FPATH_MAX];
-};
-
-struct vg_kfilter {
-	struct vg_filter f[VG_EV_MAX];
-	struct vg_comm_key *comms;
-	size_t ncomms;
-	struct vg_kpath *paths;
-	size_t npaths;
-	struct vg_base_key *bases; /* last components of exact-only path sets */
-	size_t nbases;
-	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
-	size_t nenforce;		  /* rules in there */
-	size_t nentry;			  /* clauses the sys_enter stage runs */
-	__u32 nsets;
-	size_t nfiltered_ids; /* event ids with a real filter (not pass-all) */
-	size_t nclauses;      /* clauses over all ids */
-	/* internal: set ids already made for a comparison node */
-	const void **memo_node;
-	__u32 *memo_set;
-	size_t nmemo;
-};
 
 /* Build from a loaded ruleset. `pass_all` (--filter user): every event id
  * the rules need passes unfiltered. 0 or -ENOMEM. */

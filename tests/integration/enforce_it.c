@@ -244,26 +244,55 @@ static void test_rate_limit(void **state)
 	stop(&v);
 }
 
-/* SIGUSR1 lowers the mode at run time, SIGUSR2 raises it back; a control
- * file sets it. */
+/* `vigil mode` run to its end: its exit code, its output in *out (owned by
+ * the caller's proc, freed with it). */
+static int mode_cmd(struct vigil_proc *p, const char *sock, const char *mode)
+{
+	const char *argv[] = { "vigil", "mode", "--socket", sock, mode, NULL };
+	int st;
+
+	p->keep_text = true;
+	st = vigil_run_to_end(p, argv, 30000);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `vigil mode` lowers the mode at run time over the control socket and
+ * raises it back (never above the start mode); SIGUSR1 reopens outputs and
+ * leaves the mode alone; a control file sets the mode too. */
 static void test_runtime_mode(void **state)
 {
-	char ctl[160];
-	const char *extra[] = { "--control-file", ctl, NULL };
+	char ctl[160], sock[160];
+	const char *extra[] = { "--control-file", ctl, "--control-socket", sock, NULL };
 	static struct vigil_proc v; /* static: see `running` */
+	struct vigil_proc m = { 0 };
 	struct victim_result r;
+	struct stat st;
 	FILE *f;
 
 	(void)state;
 	snprintf(ctl, sizeof(ctl), "%s/mode", tmpdir);
+	snprintf(sock, sizeof(sock), "%s/run/vigil.sock", tmpdir);
 	unlink(ctl);
 	start(&v, extra);
-	kill(v.pid, SIGUSR1);
-	assert_true(vigil_wait_stderr(&v, "mode cap now alert (SIGUSR1)", WAIT_MS));
+	/* root only: the socket is 0600 */
+	assert_int_equal(stat(sock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(mode_cmd(&m, sock, "alert"), 0);
+	assert_non_null(m.text);
+	assert_non_null(strstr(m.text, "mode alert (ceiling enforce)"));
+	vigil_free(&m);
+	assert_true(vigil_wait_stderr(&v, "mode cap now alert (vigil mode)", WAIT_MS));
 	r = run_victim();
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-	kill(v.pid, SIGUSR2);
-	assert_true(vigil_wait_stderr(&v, "mode cap now enforce (SIGUSR2)", WAIT_MS));
+	/* SIGUSR1 is Falco's "reopen outputs": the mode stays */
+	kill(v.pid, SIGUSR1);
+	assert_true(vigil_wait_stderr(&v, "outputs reopened (SIGUSR1)", WAIT_MS));
+	r = run_victim();
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(mode_cmd(&m, sock, "enforce"), 0);
+	vigil_free(&m);
+	assert_true(vigil_wait_stderr(&v, "mode cap now enforce (vigil mode)", WAIT_MS));
 	r = run_victim();
 	assert_true(killed_by_sigkill(r.status));
 	f = fopen(ctl, "w");
@@ -273,7 +302,16 @@ static void test_runtime_mode(void **state)
 	assert_true(vigil_wait_stderr(&v, "mode cap now observe (the control file)", WAIT_MS));
 	r = run_victim();
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	/* asking, and a word that is not a mode */
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(mode_cmd(&m, sock, "bogus"), 2);
+	vigil_free(&m);
 	stop(&v);
+	/* the socket goes with the agent */
+	assert_int_equal(stat(sock, &st), -1);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(mode_cmd(&m, sock, "alert"), 1);
+	vigil_free(&m);
 }
 
 /* SIGHUP reloads the rules: the kernel's tables change with them (a rule

@@ -293,11 +293,16 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 static char *alert_key(json_t *ev)
 {
 	json_t *of = json_object_get(ev, "output_fields");
+	const char *out = json_string_value(json_object_get(ev, "output"));
+	const char *p = out ? strstr(out, ": ") : NULL;
 	char *k = NULL;
 
+	/* Falco's output starts with the time of day; each agent converts the
+	 * kernel's clock to wall time on its own (microseconds apart), so the
+	 * comparison starts after it, at the priority */
 	if (asprintf(&k, "%s|%lld|%s", json_string_value(json_object_get(ev, "rule")),
 		     (long long)json_integer_value(json_object_get(of, "proc.pid")),
-		     json_string_value(json_object_get(ev, "output"))) < 0)
+		     p ? p + 2 : out) < 0)
 		return NULL;
 	return k;
 }

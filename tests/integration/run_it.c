@@ -243,10 +243,12 @@ static void test_exec_alert(void **state)
 	assert_string_equal(alert_str(ev, "proc.exepath"), exe_copy);
 	assert_string_equal(alert_str(ev, "proc.args"), "--flag two words");
 	{
-		char want[256];
+		char want[320];
 
-		snprintf(want, sizeof(want), "exec %s args=--flag two words parent=%s", exe_copy,
-			 alert_str(ev, "proc.pname"));
+		/* Falco's output: the time of day from evt.time, the priority,
+		 * then the rendered template */
+		snprintf(want, sizeof(want), "%.18s: Notice exec %s args=--flag two words parent=%s",
+			 jstr(ev, "time") + 11, exe_copy, alert_str(ev, "proc.pname"));
 		assert_string_equal(jstr(ev, "output"), want);
 	}
 	assert_string_equal(json_string_value(json_array_get(json_object_get(ev, "tags"), 0)),

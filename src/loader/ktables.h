@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel's rule tables as user space hands them to the loader: the
+ * filter clauses, comm/path/base-name sets and enforcement clauses of
+ * include/abi/filter.h, per event id. Built by the rules compiler
+ * (src/rules/kfilter.c), read by the loader (src/loader/loader.c), which
+ * therefore needs nothing of the compiler. The builder owns the arrays;
+ * vg_kfilter_release() frees them.
+ */
+#ifndef VIGIL_KTABLES_H
+#define VIGIL_KTABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "abi/event.h"
+#include "abi/filter.h"
+
+struct vg_kpath {
+	__u32 set;
+	__u16 len; /* bytes of path, without the NUL */
+	bool exact;
+	char path[VG_FPATH_MAX];
+};
+
+struct vg_kfilter {
+	struct vg_filter f[VG_EV_MAX];
+	struct vg_comm_key *comms;
+	size_t ncomms;
+	struct vg_kpath *paths;
+	size_t npaths;
+	struct vg_base_key *bases; /* last components of exact-only path sets */
+	size_t nbases;
+	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
+	size_t nenforce;		  /* rules in there */
+	size_t nentry;			  /* clauses the sys_enter stage runs */
+	__u32 nsets;
+	size_t nfiltered_ids; /* event ids with a real filter (not pass-all) */
+	size_t nclauses;      /* clauses over all ids */
+	/* the builder's own (src/rules/kfilter.c): set ids already made for a
+	 * comparison node; the loader never reads them */
+	const void **memo_node;
+	__u32 *memo_set;
+	size_t nmemo;
+};
+
+#endif /* VIGIL_KTABLES_H */
