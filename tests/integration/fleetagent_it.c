@@ -516,6 +516,17 @@ static void test_promote_reaches_agents(void **state)
 	pid_t pid;
 	int status;
 
+	char path[160];
+
+	/* the bucket's latest revision is the broken one: push the rules
+	 * again, as an operator would, before promoting */
+	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, (const char *[]){
+					     "push", pushed_rules(path, sizeof(path), "alert"),
+					     "--json", NULL })),
+			 0);
+	rev_pushed = (uint64_t)jint(v.ev[0], "revision");
+	vigil_free(&v);
+	assert_true(agents_at(rev_pushed, false));
 	snprintf(kpath, sizeof(kpath), "%s/k-1", tmpdir);
 	touch_open("%s/k-%u", 1);
 	/* in alert mode: the victim lives, both agents alert */
