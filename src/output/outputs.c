@@ -228,6 +228,11 @@ static int conf_copy(struct vg_sink_conf *dst, const struct vg_sink_conf *src)
 	dst->ca_path = dup_or_null(src->ca_path);
 	dst->client_cert = dup_or_null(src->client_cert);
 	dst->client_key = dup_or_null(src->client_key);
+	dst->creds = dup_or_null(src->creds);
+	dst->subject_prefix = dup_or_null(src->subject_prefix);
+	dst->stream = dup_or_null(src->stream);
+	dst->spool_dir = dup_or_null(src->spool_dir);
+	dst->hostname = dup_or_null(src->hostname);
 	if ((src->target && !dst->target) || (src->user_agent && !dst->user_agent) ||
 	    (src->ca_cert && !dst->ca_cert) || (src->ca_bundle && !dst->ca_bundle) ||
 	    (src->ca_path && !dst->ca_path) || (src->client_cert && !dst->client_cert) ||
@@ -235,11 +240,6 @@ static int conf_copy(struct vg_sink_conf *dst, const struct vg_sink_conf *src)
 		conf_release(dst);
 		return -ENOMEM;
 	}
-	dst->creds = dup_or_null(src->creds);
-	dst->subject_prefix = dup_or_null(src->subject_prefix);
-	dst->stream = dup_or_null(src->stream);
-	dst->spool_dir = dup_or_null(src->spool_dir);
-	dst->hostname = dup_or_null(src->hostname);
 	if ((src->creds && !dst->creds) || (src->subject_prefix && !dst->subject_prefix) ||
 	    (src->stream && !dst->stream) || (src->spool_dir && !dst->spool_dir) ||
 	    (src->hostname && !dst->hostname)) {
