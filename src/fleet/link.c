@@ -26,6 +26,8 @@ struct vg_fleet_link {
 	bool started;
 	/* the thread's own */
 	struct vg_rules_follow *follow;
+	uint64_t follow_disc; /* vg_fleet_disconnects() when the watch began */
+	uint64_t last_rev;    /* the revision last handed over (0: none) */
 	bool ready, setup_warned, follow_warned;
 	int64_t next_setup_ms, next_follow_ms;
 	/* shared with the agent, under lock */
@@ -119,7 +121,17 @@ static void follow_turn(struct vg_fleet_link *l)
 	struct vg_rules_update u;
 	int r;
 
+	/* a watch does not outlive a server restart for sure: after a lost
+	 * connection, watch again (the current revision comes first, and is
+	 * not handed over twice) */
+	if (l->follow && vg_fleet_disconnects(l->f) != l->follow_disc) {
+		vg_rules_follow_free(l->follow);
+		l->follow = NULL;
+	}
 	if (!l->follow) {
+		if (!vg_fleet_connected(l->f))
+			return;
+		l->follow_disc = vg_fleet_disconnects(l->f);
 		l->follow = vg_rules_follow_new(l->f);
 		if (!l->follow) {
 			if (!l->follow_warned)
@@ -130,7 +142,10 @@ static void follow_turn(struct vg_fleet_link *l)
 		l->follow_warned = false;
 	}
 	r = vg_rules_follow_next(l->follow, TURN_MS, &u);
-	if (r == 1 || r == -EINVAL) {
+	if ((r == 1 || r == -EINVAL) && u.revision == l->last_rev) {
+		vg_ruleset_free(u.rs);
+	} else if (r == 1 || r == -EINVAL) {
+		l->last_rev = u.revision;
 		post_update(l, &u);
 	} else if (r < 0) {
 		vg_warn("fleet: the ruleset watch failed (%s); watching again", strerror(-r));

@@ -1124,6 +1124,26 @@ static void test_fleet_link(void **state)
 	assert_non_null(rs);
 	assert_int_equal(rs->nrules, 2);
 	vg_ruleset_free(rs);
+
+	/* the server restarts: the link watches again, hands over the next
+	 * push, and not the current revision a second time */
+	server_kill();
+	assert_int_equal(server_start(), 0);
+	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	rev = (uint64_t)jint(v.ev[0], "revision");
+	vigil_free(&v);
+	end = now_ms() + WAIT_MS;
+	for (;;) {
+		int r = vg_fleet_link_take(l, &u);
+
+		if (r == 1)
+			break;
+		assert_true(now_ms() < end);
+		usleep(20000);
+	}
+	assert_int_equal(u.revision, rev);
+	assert_non_null(u.rs);
+	vg_ruleset_free(u.rs);
 	vg_fleet_link_free(l);
 }
 
