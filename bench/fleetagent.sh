@@ -15,10 +15,16 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 port=$(free_port)
 wport=$(free_port)
 nats_pid= vigil_pid=
+# the script's status is the run's (all acknowledged or not), whatever the
+# processes it stops exit with
 cleanup() {
+	local rc=$?
+
+	set +e
 	[[ -n $vigil_pid ]] && kill "$vigil_pid" 2>/dev/null && wait "$vigil_pid" 2>/dev/null
 	[[ -n $nats_pid ]] && kill "$nats_pid" 2>/dev/null && wait "$nats_pid" 2>/dev/null
 	rm -rf "$dir"
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -63,3 +69,4 @@ metrics | grep -E '^vigil_(fleet_|alerts_total|output_dropped|ring_lost)'
 awk -v n="$N" -v a="$acked" -v g=$(((t1 - t0) / 1000000)) -v t=$(((t2 - t0) / 1000000)) 'BEGIN {
 	printf "%d opens in %.2f s; %d alerts acknowledged after %.2f s: %.0f alerts/s\n",
 	       n, g / 1000, a, t / 1000, a / (t / 1000) }'
+((acked >= N))
