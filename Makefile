@@ -149,6 +149,15 @@ $(BUILD)/tests/integration-fleet: tests/integration/fleet_it.c tests/fleetsim.h 
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c \
 		$(BUILD)/libvigil.a -lcmocka $(LDLIBS_VIGIL)
 
+# The agents' fleet suite: real `vigil run` agents with nats_output and
+# the fleet link; it reads the stream back through the library.
+$(BUILD)/tests/integration-fleetagent: tests/integration/fleetagent_it.c tests/fleetsim.h \
+		tests/integration/harness.c tests/integration/harness.h $(BUILD)/libvigil.a
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c \
+		$(BUILD)/libvigil.a -lcmocka $(LDLIBS_VIGIL)
+
 # The same suite with the library under ASan+UBSan (leaks included): the
 # publisher's callbacks run on libnats' threads, where mistakes hide.
 $(BUILD)/tests/integration-fleet-san: tests/integration/fleet_it.c tests/fleetsim.h \

@@ -47,4 +47,8 @@ int cli_agent_env(struct vg_agent_opts *o);
 /* Parse a positive number of seconds ("2", "0.5"); -1 if invalid. */
 double cli_parse_seconds(const char *s);
 
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.1.0"
+#endif
+
 #endif /* VIGIL_CLI_H */

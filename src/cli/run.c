@@ -26,14 +26,18 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "fleet/bundle.h"
+#include "fleet/heartbeat.h"
+#include "fleet/link.h"
 #include "loader/probe.h"
 #include "output/outputs.h"
 #include "output/web.h"
 #include "pipeline/agent.h"
 #include "pipeline/syscalls.h"
+#include "rules/bundled.h"
 
 #define MAX_FLAGS 256
-#define MAX_SINKS 5
+#define MAX_SINKS 6
 #define MAX_WATCHED 64
 
 /* A command-line flag, kept to be applied again on each reload (flags win
@@ -64,6 +68,15 @@ struct run {
 	uint64_t last_metrics_ns, last_watch_ns;
 	struct timespec watched[MAX_WATCHED]; /* mtimes, for watch_config_files */
 	size_t nwatched;
+	/* the fleet (fleet: section): heartbeats and the KV ruleset */
+	struct vg_fleet_link *link;
+	uint64_t last_hb_ns;
+	bool fleet_rules_active;     /* the running rules are the fleet's */
+	uint64_t fleet_rev;	     /* their KV revision (0: local rules) */
+	char rules_hash[65];	     /* vg_bundle_hash of the running rules */
+	char reload_error[512];	     /* the last reload's error; "" after a success */
+	uint64_t spool_dropped_seen; /* nats_output's spool drops already alerted */
+	uint64_t events_lost;	     /* ring-buffer losses, both rings, since start */
 };
 
 static void run_usage(FILE *f)
@@ -180,6 +193,37 @@ static int load_config(struct run *rn, struct vg_config *c, struct vg_diag *diag
 	return rc ? -1 : 0;
 }
 
+static struct vg_ruleset *fleet_rules_load(void *ctx, struct vg_diag *diag)
+{
+	struct run *rn = ctx;
+
+	return vg_fleet_link_load_current(rn->link, diag);
+}
+
+/* The hash a heartbeat reports for local rules: vg_bundle_hash of the
+ * files as `vigil fleet push` would store them (the bundled ruleset when
+ * none), so that a host running the pushed files reports the push's hash. */
+static void local_rules_hash(const struct vg_config *c, char out[65])
+{
+	struct vg_bundle b = { 0 };
+	struct vg_diag diag = { .out = NULL };
+	struct vg_rule_source bundled = vg_bundled_rules();
+
+	out[0] = '\0';
+	if (!c->nrules_files) {
+		b.files = &bundled;
+		b.nfiles = 1;
+		vg_bundle_hash(&b);
+		memcpy(out, b.hash, 65);
+		return;
+	}
+	if (!vg_bundle_read_files(&b, c->rules_files, c->nrules_files, &diag)) {
+		vg_bundle_hash(&b);
+		memcpy(out, b.hash, 65);
+	}
+	vg_bundle_release(&b);
+}
+
 static void engine_opts(struct run *rn, const struct vg_config *c, struct vg_engine_opts *eo)
 {
 	memset(eo, 0, sizeof(*eo));
@@ -198,11 +242,23 @@ static void engine_opts(struct run *rn, const struct vg_config *c, struct vg_eng
 	eo->hostname = rn->hostname;
 	eo->passwd_path = rn->passwd;
 	eo->group_path = rn->group;
+	/* while the fleet's ruleset runs, a SIGHUP loads it again, not the
+	 * local files */
+	if (rn->fleet_rules_active) {
+		eo->rules_load = fleet_rules_load;
+		eo->rules_ctx = rn;
+	}
 }
 
-static size_t sink_confs(const struct vg_config *c, struct vg_sink_conf *s)
+/* The sinks c enables; `joined` keeps nats_output's servers as one string
+ * (borrowed by the confs). */
+static size_t sink_confs(const struct vg_config *c, const char *hostname, struct vg_sink_conf *s,
+			 struct strbuf *joined)
 {
 	size_t n = 0;
+
+	for (size_t i = 0; i < c->nats_nservers; i++)
+		strbuf_addf(joined, "%s%s", i ? "," : "", c->nats_servers[i]);
 
 	if (c->stdout_enabled)
 		s[n++] = (struct vg_sink_conf){ .kind = VG_SINK_STDOUT };
@@ -231,14 +287,29 @@ static size_t sink_confs(const struct vg_config *c, struct vg_sink_conf *s)
 			.timeout_ms = (unsigned)(c->http_timeout_s * 1000),
 			.max_consecutive_timeouts = (unsigned)c->http_max_consecutive_timeouts,
 		};
+	if (c->nats_enabled)
+		s[n++] = (struct vg_sink_conf){
+			.kind = VG_SINK_NATS,
+			.target = joined->len ? joined->buf : NULL,
+			.creds = c->nats_creds && *c->nats_creds ? c->nats_creds : NULL,
+			.ca_cert = c->nats_tls_ca && *c->nats_tls_ca ? c->nats_tls_ca : NULL,
+			.client_cert = c->nats_tls_cert && *c->nats_tls_cert ? c->nats_tls_cert : NULL,
+			.client_key = c->nats_tls_key && *c->nats_tls_key ? c->nats_tls_key : NULL,
+			.subject_prefix = c->nats_subject_prefix,
+			.stream = c->nats_stream,
+			.spool_dir = c->nats_spool_dir,
+			.spool_max = c->nats_spool_max,
+			.hostname = hostname,
+		};
 	return n;
 }
 
 /* Everything that shapes the sinks, as one string: equal strings, same sinks. */
-static void sinks_key(const struct vg_config *c, struct strbuf *sb)
+static void sinks_key(const struct vg_config *c, const char *hostname, struct strbuf *sb)
 {
 	struct vg_sink_conf s[MAX_SINKS];
-	size_t n = sink_confs(c, s);
+	struct strbuf joined = STRBUF_INIT;
+	size_t n = sink_confs(c, hostname, s, &joined);
 
 	strbuf_addf(sb, "q=%lld;", (long long)c->outputs_queue_capacity);
 	for (size_t i = 0; i < n; i++)
@@ -250,14 +321,22 @@ static void sinks_key(const struct vg_config *c, struct strbuf *sb)
 			    s[i].client_cert ? s[i].client_cert : "",
 			    s[i].client_key ? s[i].client_key : "", s[i].compress, s[i].timeout_ms,
 			    s[i].max_consecutive_timeouts);
+	if (c->nats_enabled)
+		strbuf_addf(sb, "nats|%s|%s|%s|%s|%s|%llu|%s", c->nats_subject_prefix,
+			    c->nats_stream, c->nats_creds ? c->nats_creds : "",
+			    c->nats_spool_dir, joined.buf, (unsigned long long)c->nats_spool_max,
+			    hostname);
+	strbuf_release(&joined);
 }
 
-static struct vg_outputs *start_outputs(const struct vg_config *c)
+static struct vg_outputs *start_outputs(const struct vg_config *c, const char *hostname)
 {
 	struct vg_sink_conf s[MAX_SINKS];
 	struct vg_outputs_conf oc = { .sinks = s };
+	struct strbuf joined = STRBUF_INIT;
+	struct vg_outputs *o;
 
-	oc.nsinks = sink_confs(c, s);
+	oc.nsinks = sink_confs(c, hostname, s, &joined);
 	oc.queue_capacity = (size_t)c->outputs_queue_capacity;
 	for (size_t i = 0; i < oc.nsinks; i++) {
 		/* a file that cannot be opened is an error now, not in the
@@ -267,13 +346,16 @@ static struct vg_outputs *start_outputs(const struct vg_config *c)
 
 			if (!f) {
 				vg_err("file_output %s: %s", s[i].target, strerror(errno));
+				strbuf_release(&joined);
 				errno = EINVAL;
 				return NULL;
 			}
 			fclose(f);
 		}
 	}
-	return vg_outputs_new(&oc);
+	o = vg_outputs_new(&oc);
+	strbuf_release(&joined);
+	return o;
 }
 
 /* log_level names Falco's levels; -v (already counted) raises it further. */
@@ -393,10 +475,10 @@ static void reload(struct run *rn)
 		       key);
 		goto fail;
 	}
-	sinks_key(&rn->cfg, &a);
-	sinks_key(&nc, &b);
+	sinks_key(&rn->cfg, rn->hostname, &a);
+	sinks_key(&nc, rn->hostname, &b);
 	new_sinks = strcmp(a.buf, b.buf) != 0;
-	if (new_sinks && !(out = start_outputs(&nc))) {
+	if (new_sinks && !(out = start_outputs(&nc, rn->hostname))) {
 		vg_err("reload: the new outputs cannot start (%s); configuration and rules stay as "
 		       "they were",
 		       strerror(errno));
@@ -419,6 +501,9 @@ static void reload(struct run *rn)
 	rn->eo = eo;
 	vg_config_release(&rn->cfg);
 	rn->cfg = nc;
+	if (!rn->fleet_rules_active)
+		local_rules_hash(&rn->cfg, rn->rules_hash);
+	rn->reload_error[0] = '\0';
 	apply_logging(&rn->cfg);
 	watch_scan(rn);
 	vg_info("configuration reloaded");
@@ -430,6 +515,8 @@ fail:
 	 * was refused" */
 	vg_engine_reload_failed(rn->engine);
 fail_counted:
+	snprintf(rn->reload_error, sizeof(rn->reload_error),
+		 "SIGHUP reload refused: see the agent's log");
 	vg_config_release(&nc);
 	strbuf_release(&a);
 	strbuf_release(&b);
@@ -472,6 +559,8 @@ static void prom_label(struct strbuf *sb, const char *v)
 		strbuf_addch(sb, *v);
 	}
 }
+
+static void fleet_metrics(struct run *rn, struct strbuf *sb);
 
 /* Everything vigil counts, in Prometheus text format (version 0.0.4). */
 static void metrics_text(void *ctx, struct strbuf *sb)
@@ -629,6 +718,212 @@ static void metrics_text(void *ctx, struct strbuf *sb)
 		    (unsigned long long)es.reload_failures);
 	prom_head(sb, "vigil_mode_cap", "gauge", "The mode cap: 0 observe, 1 alert, 2 enforce.");
 	strbuf_addf(sb, "vigil_mode_cap %d\n", (int)vg_engine_cap(rn->engine));
+	fleet_metrics(rn, sb);
+}
+
+/* --- the fleet: heartbeats, the KV ruleset, the spool's drops ----------------- */
+
+static int fleet_start(struct run *rn)
+{
+	const struct vg_config *c = &rn->cfg;
+	struct vg_fleet_link_conf lc = { .rules = c->fleet_rules };
+
+	if (!c->fleet_enabled && !c->fleet_rules)
+		return 0;
+	for (size_t i = 0; i < c->nats_nservers && i < VG_FLEET_MAX_SERVERS; i++)
+		lc.conn.servers[lc.conn.nservers++] = c->nats_servers[i];
+	lc.conn.creds = c->nats_creds && *c->nats_creds ? c->nats_creds : NULL;
+	lc.conn.tls_ca = c->nats_tls_ca && *c->nats_tls_ca ? c->nats_tls_ca : NULL;
+	lc.conn.tls_cert = c->nats_tls_cert && *c->nats_tls_cert ? c->nats_tls_cert : NULL;
+	lc.conn.tls_key = c->nats_tls_key && *c->nats_tls_key ? c->nats_tls_key : NULL;
+	lc.layout.alerts_stream = c->nats_stream;
+	lc.layout.alerts_prefix = c->nats_subject_prefix;
+	rn->link = vg_fleet_link_new(&lc);
+	return rn->link ? 0 : -errno;
+}
+
+/* A ruleset revision from the fleet: swapped in whole, as SIGHUP does, or
+ * refused with the running rules kept; either way the next heartbeat says
+ * so, and it goes out at once. */
+static void fleet_take_rules(struct run *rn)
+{
+	struct vg_rules_update u;
+	struct strbuf why = STRBUF_INIT;
+
+	if (!rn->link || vg_fleet_link_take(rn->link, &u) != 1)
+		return;
+	rn->last_hb_ns = 0;
+	if (!u.rs) {
+		snprintf(rn->reload_error, sizeof(rn->reload_error), "%s", u.error);
+		vg_engine_reload_failed(rn->engine);
+		vg_err("fleet: ruleset revision %llu refused: %s; the running rules stay in place",
+		       (unsigned long long)u.revision, u.error);
+		return;
+	}
+	if (vg_engine_swap(rn->engine, u.rs, &why)) {
+		snprintf(rn->reload_error, sizeof(rn->reload_error), "revision %llu: %s",
+			 (unsigned long long)u.revision, why.buf);
+	} else {
+		rn->fleet_rules_active = true;
+		rn->fleet_rev = u.revision;
+		memcpy(rn->rules_hash, u.hash, sizeof(rn->rules_hash));
+		rn->reload_error[0] = '\0';
+		rn->eo.rules_load = fleet_rules_load;
+		rn->eo.rules_ctx = rn;
+		vg_info("fleet: ruleset revision %llu in force (%.12s...)",
+			(unsigned long long)u.revision, u.hash);
+	}
+	strbuf_release(&why);
+}
+
+/* Alerts nats_output's spool dropped (and the drops of its queue): for the
+ * heartbeat's losses. */
+static uint64_t alerts_dropped(struct run *rn)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < vg_outputs_count(rn->out); i++) {
+		struct vg_sink_stats st;
+
+		vg_outputs_stats(rn->out, i, &st);
+		if (st.has_spool)
+			n += st.spool_dropped + st.dropped;
+	}
+	return n;
+}
+
+static void fleet_heartbeat(struct run *rn)
+{
+	const struct vg_ruleset *rs = vg_engine_ruleset(rn->engine);
+	struct vg_hb_rule *rules = calloc(rs->nrules ? rs->nrules : 1, sizeof(*rules));
+	struct strbuf j = STRBUF_INIT, subj = STRBUF_INIT;
+	struct vg_engine_stats es;
+	struct vg_heartbeat hb = { 0 };
+
+	if (!rules)
+		return;
+	vg_engine_stats(rn->engine, &es);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct vg_rule *r = rs->rules[i];
+		const uint64_t *act = vg_engine_rule_actions(rn->engine, i);
+
+		rules[i] = (struct vg_hb_rule){ .rule = r->name, .mode = vg_mode_name(r->mode),
+						.matches = r->matches,
+						.killed = act[VG_ALERT_KILLED],
+						.would_kill = act[VG_ALERT_WOULD_KILL],
+						.denied = act[VG_ALERT_DENIED],
+						.would_deny = act[VG_ALERT_WOULD_DENY] };
+	}
+	hb.hostname = rn->hostname;
+	hb.version = VIGIL_VERSION;
+	hb.time_ns = (int64_t)vg_clock_wall(vg_clock_boot_now());
+	hb.interval_s = (uint32_t)rn->cfg.fleet_heartbeat_s;
+	hb.ruleset_hash = rn->rules_hash;
+	hb.ruleset_generation = 1 + es.reloads;
+	hb.ruleset_revision = rn->fleet_rev;
+	hb.mode_cap = vg_mode_name(vg_engine_cap(rn->engine));
+	hb.rules = rules;
+	hb.nrules = rs->nrules;
+	hb.events_lost = rn->events_lost;
+	hb.alerts_dropped = alerts_dropped(rn);
+	hb.reload_failures = es.reload_failures;
+	hb.reload_error = rn->reload_error[0] ? rn->reload_error : NULL;
+	vg_heartbeat_json(&hb, &j);
+	vg_fleet_state_subject(&subj, rn->hostname);
+	if (vg_fleet_link_heartbeat(rn->link, subj.buf, j.buf, j.len))
+		vg_warn("fleet: heartbeat: out of memory");
+	strbuf_release(&j);
+	strbuf_release(&subj);
+	free(rules);
+}
+
+/* nats_output's spool dropped its oldest alerts to stay in bounds: said
+ * as an alert of its own (it goes to the spool too, as the newest). */
+static void spool_drops(struct run *rn)
+{
+	for (size_t i = 0; i < vg_outputs_count(rn->out); i++) {
+		static const char *const keys[] = { "vigil.dropped", "vigil.dropped_total" };
+		struct vg_sink_stats st;
+		long long vals[2];
+		char msg[200];
+
+		vg_outputs_stats(rn->out, i, &st);
+		if (!st.has_spool || st.spool_dropped <= rn->spool_dropped_seen)
+			continue;
+		vals[0] = (long long)(st.spool_dropped - rn->spool_dropped_seen);
+		vals[1] = (long long)st.spool_dropped;
+		rn->spool_dropped_seen = st.spool_dropped;
+		snprintf(msg, sizeof(msg),
+			 "%lld alerts dropped from the fleet spool (nats_output.spool_max_size "
+			 "reached while the server was unreachable; %lld in total)",
+			 vals[0], vals[1]);
+		vg_warn("%s", msg);
+		vg_engine_internal_alert(rn->engine, "vigil: fleet spool dropped alerts",
+					 VG_PRIO_CRITICAL, msg, keys, vals, 2);
+	}
+}
+
+static void fleet_tick(struct run *rn, uint64_t now)
+{
+	spool_drops(rn);
+	if (!rn->link)
+		return;
+	fleet_take_rules(rn);
+	if (rn->cfg.fleet_enabled &&
+	    (!rn->last_hb_ns || now - rn->last_hb_ns >= (uint64_t)(rn->cfg.fleet_heartbeat_s * 1e9))) {
+		rn->last_hb_ns = now;
+		fleet_heartbeat(rn);
+	}
+}
+
+static void fleet_metrics(struct run *rn, struct strbuf *sb)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "vigil_fleet_alerts_spooled_total", "counter", "Alerts appended to the nats_output spool." },
+		{ "vigil_fleet_alerts_published_total", "counter", "Publishes to JetStream, resends included." },
+		{ "vigil_fleet_alerts_acked_total", "counter", "Alerts the stream acknowledged." },
+		{ "vigil_fleet_alerts_duplicates_total", "counter", "Acknowledged as already stored (replays)." },
+		{ "vigil_fleet_alerts_replayed_total", "counter", "Alerts sent again after a lost connection or a restart." },
+		{ "vigil_fleet_spool_dropped_total", "counter", "Alerts the spool dropped to stay in its bound." },
+		{ "vigil_fleet_spool_pending", "gauge", "Alerts in the spool, not yet acknowledged." },
+		{ "vigil_fleet_spool_bytes", "gauge", "Bytes of the spool on disk." },
+	};
+
+	for (size_t i = 0; i < vg_outputs_count(rn->out); i++) {
+		struct vg_sink_stats st;
+		uint64_t v[8];
+
+		vg_outputs_stats(rn->out, i, &st);
+		if (!st.has_spool)
+			continue;
+		v[0] = st.spooled, v[1] = st.published, v[2] = st.acked, v[3] = st.duplicates;
+		v[4] = st.replayed, v[5] = st.spool_dropped, v[6] = st.spool_pending;
+		v[7] = st.spool_bytes;
+		for (size_t k = 0; k < 8; k++) {
+			prom_head(sb, m[k].name, m[k].type, m[k].help);
+			strbuf_addf(sb, "%s %llu\n", m[k].name, (unsigned long long)v[k]);
+		}
+	}
+	if (rn->link) {
+		struct vg_fleet_link_stats ls;
+
+		vg_fleet_link_stats(rn->link, &ls);
+		prom_head(sb, "vigil_fleet_connected", "gauge", "1 while the fleet link has a server.");
+		strbuf_addf(sb, "vigil_fleet_connected %d\n", ls.connected);
+		prom_head(sb, "vigil_fleet_heartbeats_total", "counter", "Heartbeats the stream stored.");
+		strbuf_addf(sb, "vigil_fleet_heartbeats_total %llu\n", (unsigned long long)ls.heartbeats);
+		prom_head(sb, "vigil_fleet_heartbeat_failures_total", "counter", "Heartbeats not stored.");
+		strbuf_addf(sb, "vigil_fleet_heartbeat_failures_total %llu\n",
+			    (unsigned long long)ls.heartbeat_failures);
+		prom_head(sb, "vigil_fleet_rules_revision", "gauge",
+			  "KV revision of the fleet ruleset in force (0: local rules).");
+		strbuf_addf(sb, "vigil_fleet_rules_revision %llu\n", (unsigned long long)rn->fleet_rev);
+		prom_head(sb, "vigil_fleet_rules_refused_total", "counter",
+			  "Fleet ruleset revisions refused (the running rules stayed).");
+		strbuf_addf(sb, "vigil_fleet_rules_refused_total %llu\n", (unsigned long long)ls.refused);
+	}
 }
 
 /* metrics.output_rule: the main numbers as an alert, Falco's rule name. */
@@ -732,6 +1027,7 @@ static void on_tick(struct vg_agent *a)
 		reload(rn);
 	}
 	vg_engine_tick(rn->engine, false);
+	fleet_tick(rn, now);
 	if (rn->cfg.metrics_enabled && rn->cfg.metrics_output_rule &&
 	    now - rn->last_metrics_ns >= (uint64_t)(rn->cfg.metrics_interval_s * 1e9)) {
 		rn->last_metrics_ns = now;
@@ -769,6 +1065,7 @@ static void on_loss(struct vg_agent *a, const struct vg_loss *l)
 			      (long long)l->total_lifecycle };
 	char msg[200];
 
+	rn->events_lost = l->total + l->total_lifecycle;
 	snprintf(msg, sizeof(msg),
 		 "%llu events dropped because a ring buffer was full (%llu in total; "
 		 "exec/fork/exit: %llu, %llu in total)",
@@ -787,6 +1084,14 @@ static void print_sink_stats(struct vg_outputs *out)
 		vg_info("stats: output %s: sent %llu, retried %llu, dropped %llu", st.name,
 			(unsigned long long)st.sent, (unsigned long long)st.retried,
 			(unsigned long long)st.dropped);
+		if (st.has_spool)
+			vg_info("stats: output %s: spooled %llu, published %llu, acked %llu "
+				"(duplicates %llu), replayed %llu, spool dropped %llu, pending %llu",
+				st.name, (unsigned long long)st.spooled,
+				(unsigned long long)st.published, (unsigned long long)st.acked,
+				(unsigned long long)st.duplicates, (unsigned long long)st.replayed,
+				(unsigned long long)st.spool_dropped,
+				(unsigned long long)st.spool_pending);
 	}
 }
 
@@ -1015,9 +1320,15 @@ int cmd_run(int argc, char **argv)
 		rc = VG_EXIT_USAGE;
 		goto out_args;
 	}
-	host_name(&o, rn.hostname, sizeof(rn.hostname));
+	/* vigil.hostname when set, else VIGIL_HOSTNAME, the host root's
+	 * /etc/hostname or this system's name */
+	if (rn.cfg.hostname)
+		snprintf(rn.hostname, sizeof(rn.hostname), "%s", rn.cfg.hostname);
+	else
+		host_name(&o, rn.hostname, sizeof(rn.hostname));
 	vg_agent_host_path(&o, "/etc/passwd", rn.passwd, sizeof(rn.passwd));
 	vg_agent_host_path(&o, "/etc/group", rn.group, sizeof(rn.group));
+	local_rules_hash(&rn.cfg, rn.rules_hash);
 	engine_opts(&rn, &rn.cfg, &rn.eo);
 	rn.engine = vg_engine_new(&rn.eo, &diag);
 	if (!rn.engine) {
@@ -1049,7 +1360,7 @@ int cmd_run(int argc, char **argv)
 	if (audit)
 		setvbuf(audit, NULL, _IOLBF, 0);
 	vg_engine_set_audit(rn.engine, audit);
-	rn.out = start_outputs(&rn.cfg);
+	rn.out = start_outputs(&rn.cfg, rn.hostname);
 	if (!rn.out) {
 		vg_err("starting the outputs: %s", strerror(errno));
 		rc = VG_EXIT_RUNTIME;
@@ -1068,6 +1379,11 @@ int cmd_run(int argc, char **argv)
 			rc = VG_EXIT_RUNTIME;
 			goto out_outputs;
 		}
+	}
+	if (fleet_start(&rn)) {
+		vg_err("fleet: %s", strerror(errno));
+		rc = VG_EXIT_RUNTIME;
+		goto out_web;
 	}
 	rn.mc.start = rn.mc.cap = rn.cfg.mode;
 	rn.mc.control_file =
@@ -1123,6 +1439,8 @@ int cmd_run(int argc, char **argv)
 	rn.agent = NULL;
 	vg_modectl_release(&rn.mc);
 out_web:
+	vg_fleet_link_free(rn.link);
+	rn.link = NULL;
 	vg_web_free(rn.web);
 	rn.web = NULL;
 out_outputs:

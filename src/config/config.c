@@ -34,6 +34,7 @@ enum ktype {
 	K_APPEND,   /* append_output */
 	K_INCLUDES, /* config_files: read after the file that names them */
 	K_IGNORED,  /* a Falco key taken and ignored: vigil always does it */
+	K_BYTES,    /* a size in bytes, any value: "256M", "64K", "1G", "65536" */
 };
 
 struct key {
@@ -107,7 +108,24 @@ static const struct key keys[] = {
 	{ .name = "watch_config_files", .type = K_BOOL, .off = F(watch_config_files) },
 	{ .name = "outputs_queue", .type = K_SECTION },
 	{ .name = "outputs_queue.capacity", .type = K_INT, .off = F(outputs_queue_capacity), .min = 0, .max = 10000000 },
+	{ .name = "nats_output", .type = K_SECTION },
+	{ .name = "nats_output.enabled", .type = K_BOOL, .off = F(nats_enabled) },
+	{ .name = "nats_output.servers", .type = K_STRLIST, .off = F(nats_servers), .noff = F(nats_nservers) },
+	{ .name = "nats_output.subject_prefix", .type = K_STR, .off = F(nats_subject_prefix) },
+	{ .name = "nats_output.stream", .type = K_STR, .off = F(nats_stream) },
+	{ .name = "nats_output.creds", .type = K_STR, .off = F(nats_creds) },
+	{ .name = "nats_output.tls", .type = K_SECTION },
+	{ .name = "nats_output.tls.ca", .type = K_STR, .off = F(nats_tls_ca) },
+	{ .name = "nats_output.tls.cert", .type = K_STR, .off = F(nats_tls_cert) },
+	{ .name = "nats_output.tls.key", .type = K_STR, .off = F(nats_tls_key) },
+	{ .name = "nats_output.spool_dir", .type = K_STR, .off = F(nats_spool_dir) },
+	{ .name = "nats_output.spool_max_size", .type = K_BYTES, .off = F(nats_spool_max) },
+	{ .name = "fleet", .type = K_SECTION },
+	{ .name = "fleet.enabled", .type = K_BOOL, .off = F(fleet_enabled) },
+	{ .name = "fleet.heartbeat_interval", .type = K_DURATION, .off = F(fleet_heartbeat_s) },
+	{ .name = "fleet.rules", .type = K_BOOL, .off = F(fleet_rules) },
 	{ .name = "vigil", .type = K_SECTION },
+	{ .name = "vigil.hostname", .type = K_STR, .off = F(hostname) },
 	{ .name = "vigil.mode", .type = K_MODE, .off = F(mode) },
 	{ .name = "vigil.filter", .type = K_FILTER, .off = F(user_filter) },
 	{ .name = "vigil.ringbuf", .type = K_SIZE, .off = F(ringbuf) },
@@ -179,6 +197,11 @@ void vg_config_init(struct vg_config *c)
 	c->max_kills = 20;
 	c->control_socket = "";
 	c->http_timeout_s = 5;
+	c->nats_subject_prefix = "vigil.alerts";
+	c->nats_stream = "VIGIL_ALERTS";
+	c->nats_spool_dir = "/var/lib/vigil/spool";
+	c->nats_spool_max = 256ull << 20;
+	c->fleet_heartbeat_s = 10;
 }
 
 void vg_config_release(struct vg_config *c)
@@ -335,6 +358,26 @@ static const char *set_value(struct vg_config *c, const struct key *k, const cha
 		if (vg_parse_size(s, field(c, k->off)))
 			return "expected a power of two from 4K to 1G (\"8M\")";
 		return NULL;
+	case K_BYTES: {
+		unsigned long long b;
+
+		errno = 0;
+		b = strtoull(s, &end, 10);
+		if (errno || end == s || *s == '-')
+			return "expected a size (\"256M\", \"64K\", \"1G\", or bytes)";
+		if (*end == 'K' || *end == 'k')
+			b <<= 10, end++;
+		else if (*end == 'M' || *end == 'm')
+			b <<= 20, end++;
+		else if (*end == 'G' || *end == 'g')
+			b <<= 30, end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+		if (*end)
+			return "expected a size (\"256M\", \"64K\", \"1G\", or bytes)";
+		*(uint64_t *)field(c, k->off) = b;
+		return NULL;
+	}
 	case K_DURATION:
 		d = vg_config_duration(s);
 		if (d < 0)
@@ -788,6 +831,27 @@ int vg_config_validate(const struct vg_config *c, struct vg_diag *diag)
 		vg_diag_error(diag, &pos, "metrics.interval: at least 1s");
 	if (c->control_socket && strlen(c->control_socket) >= 108)
 		vg_diag_error(diag, &pos, "vigil.control_socket: longer than a socket path can be");
+	if (c->nats_enabled && (!c->nats_spool_dir || !*c->nats_spool_dir))
+		vg_diag_error(diag, &pos, "nats_output: enabled without a spool_dir");
+	if (c->nats_enabled && c->nats_spool_max < (64u << 10))
+		vg_diag_error(diag, &pos, "nats_output.spool_max_size: at least 64K");
+	if (c->nats_enabled && (!c->nats_subject_prefix || !*c->nats_subject_prefix ||
+				strpbrk(c->nats_subject_prefix, "*> \t") ||
+				c->nats_subject_prefix[strlen(c->nats_subject_prefix) - 1] == '.'))
+		vg_diag_error(diag, &pos,
+			      "nats_output.subject_prefix: '%s' is not a subject prefix (tokens "
+			      "separated by '.', no wildcards)",
+			      c->nats_subject_prefix ? c->nats_subject_prefix : "");
+	if (c->nats_enabled && (!c->nats_stream || !*c->nats_stream ||
+				strpbrk(c->nats_stream, ".*> \t")))
+		vg_diag_error(diag, &pos, "nats_output.stream: '%s' is not a stream name",
+			      c->nats_stream ? c->nats_stream : "");
+	if ((c->nats_tls_cert && *c->nats_tls_cert) != (c->nats_tls_key && *c->nats_tls_key))
+		vg_diag_error(diag, &pos, "nats_output.tls: a cert needs its key, a key its cert");
+	if ((c->fleet_enabled || c->fleet_rules) && c->fleet_heartbeat_s < 1)
+		vg_diag_error(diag, &pos, "fleet.heartbeat_interval: at least 1s");
+	if (c->hostname && !*c->hostname)
+		vg_diag_error(diag, &pos, "vigil.hostname: empty");
 	if (c->docker_socket && strlen(c->docker_socket) >= 108)
 		vg_diag_error(diag, &pos, "vigil.docker_socket: longer than a socket path can be");
 	return diag->errors != errors ? -1 : 0;
@@ -831,6 +895,20 @@ const char *vg_config_restart_key(const struct vg_config *a, const struct vg_con
 	    str_differs(a->web_address, b->web_address) ||
 	    str_differs(a->web_healthz, b->web_healthz) || a->web_prometheus != b->web_prometheus)
 		return "webserver";
+	if (a->fleet_enabled != b->fleet_enabled || a->fleet_rules != b->fleet_rules ||
+	    a->fleet_heartbeat_s != b->fleet_heartbeat_s)
+		return "fleet";
+	if (str_differs(a->hostname, b->hostname))
+		return "vigil.hostname";
+	if ((a->fleet_enabled || a->fleet_rules) &&
+	    (a->nats_nservers != b->nats_nservers || str_differs(a->nats_creds, b->nats_creds) ||
+	     str_differs(a->nats_tls_ca, b->nats_tls_ca) ||
+	     str_differs(a->nats_tls_cert, b->nats_tls_cert) ||
+	     str_differs(a->nats_tls_key, b->nats_tls_key)))
+		return "nats_output connection (servers, creds, tls: the fleet connection uses them)";
+	for (size_t i = 0; (a->fleet_enabled || a->fleet_rules) && i < a->nats_nservers; i++)
+		if (strcmp(a->nats_servers[i], b->nats_servers[i]))
+			return "nats_output.servers (the fleet connection uses them)";
 	if (a->log_syslog != b->log_syslog || a->log_stderr != b->log_stderr ||
 	    str_differs(a->log_level, b->log_level))
 		return "log_*";

@@ -62,7 +62,20 @@ struct vg_config {
 	const char *log_level;
 	bool watch_config_files;
 	int64_t outputs_queue_capacity;
+	/* nats_output: alerts to JetStream through an on-disk spool (docs/FLEET.md) */
+	bool nats_enabled;
+	const char **nats_servers; /* none: nats://127.0.0.1:4222 */
+	size_t nats_nservers;
+	const char *nats_subject_prefix, *nats_stream;
+	const char *nats_creds, *nats_tls_ca, *nats_tls_cert, *nats_tls_key;
+	const char *nats_spool_dir;
+	uint64_t nats_spool_max; /* bytes */
+	/* fleet: heartbeats and the fleet's ruleset, over nats_output's
+	 * connection settings */
+	bool fleet_enabled, fleet_rules;
+	double fleet_heartbeat_s;
 	/* vigil's own (`vigil:` section) */
+	const char *hostname; /* NULL: gethostname() */
 	enum vg_mode mode;
 	bool user_filter;
 	size_t ringbuf, lifecycle_ringbuf; /* bytes; 0: the loader's default */

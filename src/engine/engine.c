@@ -52,6 +52,8 @@ struct vg_engine {
 static struct vg_ruleset *load_rules(struct vg_engine *e, const struct vg_engine_opts *o,
 				     struct vg_diag *diag)
 {
+	if (o->rules_load)
+		return o->rules_load(o->rules_ctx, diag);
 	return vg_ruleset_load(o->rule_paths, o->nrule_paths, &e->bundled, o->nrule_paths ? 0 : 1,
 			       diag);
 }
@@ -263,30 +265,19 @@ static void carry_counts(struct vg_engine *e, struct vg_ruleset *rs,
  * rules in place; else the kernel's tables are swapped in one step
  * (vg_loader_swap_rules) and then the user-space ruleset.
  */
-int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
+/* Swap rs in with its kernel tables, all or nothing (takes rs). */
+static int swap_in(struct vg_engine *e, struct vg_ruleset *rs, struct strbuf *why)
 {
-	struct vg_diag diag = { .out = stderr };
-	struct strbuf why = STRBUF_INIT;
 	struct vg_loader *l = &e->agent->loader;
 	bool sys[VG_EV_MAX];
-	struct vg_ruleset *rs;
 	struct vg_kfilter kf = { 0 };
 	void *act;
 	int err;
 
-	if (!o)
-		o = &e->o;
-	rs = load_rules(e, o, &diag);
-	if (!rs) {
-		vg_err("reload: %u error%s; the running rules stay in place", diag.errors,
-		       diag.errors == 1 ? "" : "s");
-		e->st.reload_failures++;
-		return -EINVAL;
-	}
 	act = calloc(rs->nrules + 1, sizeof(*e->rule_act));
-	err = act ? build_tables(rs, e->o.user_filter, l->lsm, &kf, &why) : -ENOMEM;
+	err = act ? build_tables(rs, e->o.user_filter, l->lsm, &kf, why) : -ENOMEM;
 	if (!act)
-		strbuf_addstr(&why, "out of memory");
+		strbuf_addstr(why, "out of memory");
 	vg_agent_syscalls(rs->sys_enabled, sys);
 	if (!err && kf.nentry && !l->entry)
 		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
@@ -294,10 +285,9 @@ int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
 	if (!err) {
 		err = vg_loader_swap_rules(l, &kf, sys);
 		if (err)
-			strbuf_addstr(&why, strerror(-err));
+			strbuf_addstr(why, strerror(-err));
 	}
 	if (err) {
-		vg_err("reload: %s; the running rules stay in place", why.buf);
 		vg_ruleset_free(rs);
 		free(act);
 		e->st.reload_failures++;
@@ -312,22 +302,61 @@ int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
 		e->rs = rs;
 		e->gen ^= 1;
 		e->st.reloads++;
-		if (o != &e->o) {
-			e->o.rule_paths = o->rule_paths;
-			e->o.nrule_paths = o->nrule_paths;
-			e->o.style = o->style;
-			e->o.min_prio = o->min_prio;
-			e->o.fold_window_s = o->fold_window_s;
-			vg_fold_release(&e->fold);
-			vg_fold_init(&e->fold, o->fold_window_s);
-			e->o.hostname = o->hostname;
-			e->ctx.hostname = o->hostname;
-		}
 		vg_info("rules reloaded: %zu rules, %zu kernel filters, %zu enforcing", rs->nrules,
 			kf.nfiltered_ids, kf.nenforce);
 	}
 	vg_kfilter_release(&kf);
+	return err;
+}
+
+/*
+ * Load the rules again from where they came from. All or nothing: a
+ * ruleset with errors, or tables that cannot be built, leave the running
+ * rules in place; else the kernel's tables are swapped in one step
+ * (vg_loader_swap_rules) and then the user-space ruleset.
+ */
+int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o)
+{
+	struct vg_diag diag = { .out = stderr };
+	struct strbuf why = STRBUF_INIT;
+	struct vg_ruleset *rs;
+	int err;
+
+	if (!o)
+		o = &e->o;
+	rs = load_rules(e, o, &diag);
+	if (!rs) {
+		vg_err("reload: %u error%s; the running rules stay in place", diag.errors,
+		       diag.errors == 1 ? "" : "s");
+		e->st.reload_failures++;
+		return -EINVAL;
+	}
+	err = swap_in(e, rs, &why);
+	if (err) {
+		vg_err("reload: %s; the running rules stay in place", why.buf);
+	} else if (o != &e->o) {
+		e->o.rule_paths = o->rule_paths;
+		e->o.nrule_paths = o->nrule_paths;
+		e->o.rules_load = o->rules_load;
+		e->o.rules_ctx = o->rules_ctx;
+		e->o.style = o->style;
+		e->o.min_prio = o->min_prio;
+		e->o.fold_window_s = o->fold_window_s;
+		vg_fold_release(&e->fold);
+		vg_fold_init(&e->fold, o->fold_window_s);
+		e->o.hostname = o->hostname;
+		e->ctx.hostname = o->hostname;
+	}
 	strbuf_release(&why);
+	return err;
+}
+
+int vg_engine_swap(struct vg_engine *e, struct vg_ruleset *rs, struct strbuf *why)
+{
+	int err = swap_in(e, rs, why);
+
+	if (err)
+		vg_err("reload: %s; the running rules stay in place", why->buf);
 	return err;
 }
 

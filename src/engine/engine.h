@@ -40,6 +40,10 @@ struct vg_engine_opts {
 	const char *hostname;	       /* borrowed */
 	const char *passwd_path;       /* user and group names; NULL: /etc/passwd, */
 	const char *group_path;	       /* /etc/group (borrowed) */
+	/* Where the rules come from instead of the paths (the fleet's
+	 * ruleset): a compiled ruleset, or NULL after reporting to diag. */
+	struct vg_ruleset *(*rules_load)(void *ctx, struct vg_diag *diag);
+	void *rules_ctx;
 };
 
 /* Per-run counters, for --stats and /metrics. */
@@ -90,6 +94,14 @@ int vg_engine_process(struct vg_engine *e, const struct vg_event *ev, const stru
  * restart). o's arrays are borrowed from then on. 0 or negative errno.
  */
 int vg_engine_reload(struct vg_engine *e, const struct vg_engine_opts *o);
+
+/*
+ * Swap in a ruleset compiled elsewhere (the fleet's, compiled off the
+ * event loop), with its kernel tables, all or nothing; the engine takes rs
+ * either way. 0, or a negative errno with the reason in why (the running
+ * rules stay; counted as a reload failure).
+ */
+int vg_engine_swap(struct vg_engine *e, struct vg_ruleset *rs, struct strbuf *why);
 
 /* A reload refused before the rules were tried (the configuration):
  * counted with the reload failures. */

@@ -341,7 +341,8 @@ static int ensure_stream(struct vg_fleet *f, jsStreamConfig *cfg)
 int vg_fleet_setup(struct vg_fleet *f, const struct vg_fleet_layout *l)
 {
 	static const struct vg_fleet_layout defaults = { 0 };
-	const char *alerts[] = { VG_FLEET_ALERTS_PREFIX ".>" };
+	char alerts_subj[256];
+	const char *alerts[] = { alerts_subj };
 	const char *state[] = { VG_FLEET_STATE_PREFIX ".>" };
 	const int64_t day_s = 86400;
 	jsStreamConfig c;
@@ -351,8 +352,10 @@ int vg_fleet_setup(struct vg_fleet *f, const struct vg_fleet_layout *l)
 
 	if (!l)
 		l = &defaults;
+	snprintf(alerts_subj, sizeof(alerts_subj), "%s.>",
+		 l->alerts_prefix ? l->alerts_prefix : VG_FLEET_ALERTS_PREFIX);
 	jsStreamConfig_Init(&c);
-	c.Name = VG_FLEET_ALERTS_STREAM;
+	c.Name = l->alerts_stream ? l->alerts_stream : VG_FLEET_ALERTS_STREAM;
 	c.Description = "vigil alerts, Falco JSON";
 	c.Subjects = alerts;
 	c.SubjectsLen = 1;
@@ -411,7 +414,14 @@ static void add_token(struct strbuf *sb, const char *s)
 
 void vg_fleet_alert_subject(struct strbuf *sb, const char *host, const char *priority)
 {
-	strbuf_addstr(sb, VG_FLEET_ALERTS_PREFIX ".");
+	vg_fleet_alert_subject_prefixed(sb, VG_FLEET_ALERTS_PREFIX, host, priority);
+}
+
+void vg_fleet_alert_subject_prefixed(struct strbuf *sb, const char *prefix, const char *host,
+				     const char *priority)
+{
+	strbuf_addstr(sb, prefix);
+	strbuf_addch(sb, '.');
 	add_token(sb, host);
 	strbuf_addch(sb, '.');
 	for (const char *p = priority; *p; p++) {

@@ -66,6 +66,8 @@ struct vg_fleet_layout {
 	int64_t state_max_age_s;   /* default 7 days: agents silent longer disappear */
 	int replicas;		   /* default 1; 3 in a 3-server cluster */
 	int rules_history;	   /* revisions kept in the KV bucket, default 16 */
+	const char *alerts_stream; /* NULL: VG_FLEET_ALERTS_STREAM */
+	const char *alerts_prefix; /* its subjects are <prefix>.>; NULL: VG_FLEET_ALERTS_PREFIX */
 };
 
 struct vg_fleet;
@@ -90,6 +92,9 @@ int vg_fleet_setup(struct vg_fleet *f, const struct vg_fleet_layout *l);
 /* Subjects ("vigil.alerts.web-1.warning", "vigil.state.web-1"). */
 void vg_fleet_alert_subject(struct strbuf *sb, const char *host, const char *priority);
 void vg_fleet_state_subject(struct strbuf *sb, const char *host);
+/* The same under another prefix (nats_output.subject_prefix). */
+void vg_fleet_alert_subject_prefixed(struct strbuf *sb, const char *prefix, const char *host,
+				     const char *priority);
 
 /* Publish one message and wait for the stream's acknowledgement (heartbeats:
  * state, where only the latest matters, is not spooled). */

@@ -13,6 +13,8 @@
 
 struct vg_rules_follow {
 	struct vg_fleet_watch *watch;
+	char *good; /* the last value that compiled, as stored */
+	size_t goodlen;
 };
 
 struct vg_rules_follow *vg_rules_follow_new(struct vg_fleet *f)
@@ -39,6 +41,7 @@ void vg_rules_follow_free(struct vg_rules_follow *w)
 	if (!w)
 		return;
 	vg_fleet_watch_free(w->watch);
+	free(w->good);
 	free(w);
 }
 
@@ -77,10 +80,10 @@ int vg_rules_follow_next(struct vg_rules_follow *w, int timeout_ms, struct vg_ru
 	if (r <= 0)
 		return r;
 	r = vg_bundle_decode(val, len, &b);
-	free(val);
-	if (r == -ENOMEM)
-		return r;
 	if (r) {
+		free(val);
+		if (r == -ENOMEM)
+			return r;
 		snprintf(u->error, sizeof(u->error),
 			 "revision %llu is not a ruleset 'vigil fleet push' wrote, or was altered",
 			 (unsigned long long)u->revision);
@@ -89,5 +92,25 @@ int vg_rules_follow_next(struct vg_rules_follow *w, int timeout_ms, struct vg_ru
 	memcpy(u->hash, b.hash, sizeof(u->hash));
 	u->rs = compile(&b, u->error, sizeof(u->error));
 	vg_bundle_release(&b);
+	if (u->rs) {
+		free(w->good);
+		w->good = val;
+		w->goodlen = len;
+	} else {
+		free(val);
+	}
 	return u->rs ? 1 : -EINVAL;
+}
+
+int vg_rules_follow_good(const struct vg_rules_follow *w, char **data, size_t *len)
+{
+	if (!w->good)
+		return -ENOENT;
+	*data = malloc(w->goodlen + 1);
+	if (!*data)
+		return -ENOMEM;
+	memcpy(*data, w->good, w->goodlen);
+	(*data)[w->goodlen] = '\0';
+	*len = w->goodlen;
+	return 0;
 }

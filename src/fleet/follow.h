@@ -39,4 +39,10 @@ void vg_rules_follow_free(struct vg_rules_follow *w);
  */
 int vg_rules_follow_next(struct vg_rules_follow *w, int timeout_ms, struct vg_rules_update *u);
 
+/* The last value vg_rules_follow_next handed out compiled, as stored (a
+ * malloc'd copy, NUL-terminated, the caller frees it; decode it with
+ * vg_bundle_decode): what an agent loads again on SIGHUP. -ENOENT when
+ * none yet, -ENOMEM. */
+int vg_rules_follow_good(const struct vg_rules_follow *w, char **data, size_t *len);
+
 #endif /* VIGIL_FLEET_FOLLOW_H */

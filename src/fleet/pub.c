@@ -51,6 +51,10 @@ struct vg_fleet_pub {
 	unsigned refs;
 	uint64_t events;
 	uint64_t sent, acked, duplicates, failures, rewinds;
+	/* sequences below this were sent before (by this publisher, or by a
+	 * previous run that left them in the spool): sending one is a replay */
+	uint64_t fresh;
+	uint64_t replayed;
 };
 
 static void pub_destroy(struct vg_fleet_pub *p)
@@ -110,6 +114,12 @@ struct vg_fleet_pub *vg_fleet_pub_new(struct vg_fleet *f, struct vg_spool *sp,
 	p->f = f;
 	p->sp = sp;
 	p->refs = 1;
+	{
+		struct vg_spool_stats ss;
+
+		vg_spool_stats(sp, &ss);
+		p->fresh = ss.next;
+	}
 	p->window = o && o->window ? o->window : 1024;
 	p->ack_wait_ms = o && o->ack_wait_ms > 0 ? o->ack_wait_ms : 5000;
 	p->slots = calloc(p->window, sizeof(*p->slots));
@@ -250,6 +260,10 @@ static int send_some(struct vg_fleet_pub *p)
 		}
 		p->inflight++;
 		p->sent++;
+		if (rec.seq < p->fresh)
+			p->replayed++;
+		else
+			p->fresh = rec.seq + 1;
 		p->refs++;
 		pthread_mutex_unlock(&p->lock);
 		ns = js_PublishMsgAsync(p->js, &m, &po);
@@ -346,6 +360,7 @@ void vg_fleet_pub_stats(struct vg_fleet_pub *p, struct vg_fleet_pub_stats *st)
 	st->duplicates = p->duplicates;
 	st->failures = p->failures;
 	st->rewinds = p->rewinds;
+	st->replayed = p->replayed;
 	pthread_mutex_unlock(&p->lock);
 	st->spool_pending = ss.pending;
 	st->spool_dropped = ss.dropped;

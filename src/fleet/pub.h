@@ -41,6 +41,7 @@ struct vg_fleet_pub_stats {
 	uint64_t duplicates; /* of those, ones the stream had already stored */
 	uint64_t failures;   /* failed acknowledgements */
 	uint64_t rewinds;    /* times the cursor went back to resend */
+	uint64_t replayed;   /* sends of a message sent before (this run or the last) */
 	uint64_t spool_pending, spool_dropped, spool_bytes;
 };
 

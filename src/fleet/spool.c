@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -564,6 +565,12 @@ struct vg_spool *vg_spool_open(const char *dir, uint64_t max_bytes)
 	if (sp->dirfd < 0) {
 		err = -errno;
 		goto err_free;
+	}
+	/* one owner at a time (two agents, or a sink restarting on SIGHUP
+	 * before the old one closed): the lock goes with dirfd */
+	if (flock(sp->dirfd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto err_close;
 	}
 	err = load_segments(sp);
 	if (err)

@@ -73,9 +73,11 @@ struct vg_spool_stats {
 /*
  * Open (creating it and its parents' last level if needed) the spool in
  * `dir`, bounded to `max_bytes` (>= VG_SPOOL_MIN_BYTES). Existing records
- * are kept and checked. Returns NULL with errno set: EINVAL (bound too
- * small, or the directory holds something that is not a spool), or the
- * error of the file operation that failed.
+ * are kept and checked. The spool holds an exclusive lock (flock) on the
+ * directory until freed. Returns NULL with errno set: EINVAL (bound too
+ * small, or the directory holds something that is not a spool), EBUSY
+ * (another spool has it open), or the error of the file operation that
+ * failed.
  */
 struct vg_spool *vg_spool_open(const char *dir, uint64_t max_bytes);
 /* Close; the records stay on disk. NULL is fine. */

@@ -92,8 +92,33 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct qent e;
 
-		while (!w->n && !w->stop && !w->reopen)
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (!w->n && !w->stop && !w->reopen) {
+			int ms = BACKOFF_MIN_MS;
+
+			if (!s->ops->idle || dead) {
+				pthread_cond_wait(&w->cv, &w->mu);
+				continue;
+			}
+			/* a sink with background work (a spool to send) opens
+			 * at once, and gets called between lines: what its spool
+			 * kept goes out without waiting for a new alert */
+			pthread_mutex_unlock(&w->mu);
+			if (!opened) {
+				err = s->ops->open ? s->ops->open(s) : 0;
+				if (!err) {
+					opened = true;
+				} else if (err != -EAGAIN) {
+					vg_err("output %s: %s; its alerts are dropped (counted)",
+					       s->ops->name, strerror(-err));
+					dead = true;
+				}
+			}
+			if (opened)
+				ms = s->ops->idle(s);
+			pthread_mutex_lock(&w->mu);
+			if (!w->n && !w->stop && !w->reopen && ms > 0)
+				backoff_wait(w, (unsigned)ms);
+		}
 		if (w->reopen) {
 			w->reopen = false;
 			pthread_mutex_unlock(&w->mu);
@@ -166,6 +191,8 @@ static const struct vg_sink_ops *ops_of(enum vg_sink_kind k)
 		return &vg_sink_program_ops;
 	case VG_SINK_HTTP:
 		return &vg_sink_http_ops;
+	case VG_SINK_NATS:
+		return &vg_sink_nats_ops;
 	}
 	return NULL;
 }
@@ -184,6 +211,11 @@ static void conf_release(struct vg_sink_conf *c)
 	free((char *)c->ca_path);
 	free((char *)c->client_cert);
 	free((char *)c->client_key);
+	free((char *)c->creds);
+	free((char *)c->subject_prefix);
+	free((char *)c->stream);
+	free((char *)c->spool_dir);
+	free((char *)c->hostname);
 }
 
 static int conf_copy(struct vg_sink_conf *dst, const struct vg_sink_conf *src)
@@ -196,10 +228,21 @@ static int conf_copy(struct vg_sink_conf *dst, const struct vg_sink_conf *src)
 	dst->ca_path = dup_or_null(src->ca_path);
 	dst->client_cert = dup_or_null(src->client_cert);
 	dst->client_key = dup_or_null(src->client_key);
+	dst->creds = dup_or_null(src->creds);
+	dst->subject_prefix = dup_or_null(src->subject_prefix);
+	dst->stream = dup_or_null(src->stream);
+	dst->spool_dir = dup_or_null(src->spool_dir);
+	dst->hostname = dup_or_null(src->hostname);
 	if ((src->target && !dst->target) || (src->user_agent && !dst->user_agent) ||
 	    (src->ca_cert && !dst->ca_cert) || (src->ca_bundle && !dst->ca_bundle) ||
 	    (src->ca_path && !dst->ca_path) || (src->client_cert && !dst->client_cert) ||
 	    (src->client_key && !dst->client_key)) {
+		conf_release(dst);
+		return -ENOMEM;
+	}
+	if ((src->creds && !dst->creds) || (src->subject_prefix && !dst->subject_prefix) ||
+	    (src->stream && !dst->stream) || (src->spool_dir && !dst->spool_dir) ||
+	    (src->hostname && !dst->hostname)) {
 		conf_release(dst);
 		return -ENOMEM;
 	}
@@ -371,6 +414,8 @@ void vg_outputs_stats(struct vg_outputs *o, size_t i, struct vg_sink_stats *out)
 				       .retried = w->retried, .dropped = w->dropped,
 				       .queued = w->n };
 	pthread_mutex_unlock(&w->mu);
+	if (w->sink.ops->counters)
+		w->sink.ops->counters(&w->sink, out);
 }
 
 uint64_t vg_outputs_poll_drops(struct vg_outputs *o, const char **which)

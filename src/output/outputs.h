@@ -26,7 +26,8 @@
 
 #include "rules/ruleset.h"
 
-enum vg_sink_kind { VG_SINK_STDOUT, VG_SINK_FILE, VG_SINK_SYSLOG, VG_SINK_PROGRAM, VG_SINK_HTTP };
+enum vg_sink_kind { VG_SINK_STDOUT, VG_SINK_FILE, VG_SINK_SYSLOG, VG_SINK_PROGRAM, VG_SINK_HTTP,
+		    VG_SINK_NATS };
 
 /* What one sink is to do. Strings are copied by vg_outputs_new(). */
 struct vg_sink_conf {
@@ -44,6 +45,15 @@ struct vg_sink_conf {
 	bool compress;		      /* gzip the body (Content-Encoding: gzip) */
 	unsigned timeout_ms;	      /* per request; 0: 5000 */
 	unsigned max_consecutive_timeouts; /* warn after this many in a row (0: 5) */
+	/* nats only (sink_nats.c): target holds the servers, comma-separated
+	 * (NULL: nats://127.0.0.1:4222); ca_cert, client_cert and client_key
+	 * are the TLS files */
+	const char *creds;
+	const char *subject_prefix; /* NULL: vigil.alerts */
+	const char *stream;	    /* NULL: VIGIL_ALERTS */
+	const char *spool_dir;
+	uint64_t spool_max;	    /* bytes */
+	const char *hostname;	    /* the <host> token of the subjects */
 };
 
 struct vg_outputs_conf {
@@ -57,6 +67,16 @@ struct vg_sink_stats {
 	const char *name; /* "stdout", "file", ... (static) */
 	uint64_t sent, retried, dropped;
 	size_t queued;
+	/* a sink with a spool (nats): has_spool set, and these filled */
+	bool has_spool;
+	uint64_t spooled;	/* appended to the spool */
+	uint64_t published;	/* publish calls, resends included */
+	uint64_t acked;		/* acknowledged by the stream */
+	uint64_t duplicates;	/* of those, ones the stream already had */
+	uint64_t replayed;	/* resends after a failure or reconnect */
+	uint64_t spool_dropped; /* oldest records dropped to stay in bounds */
+	uint64_t spool_pending; /* in the spool, not yet acknowledged */
+	uint64_t spool_bytes;
 };
 
 struct vg_outputs;

@@ -31,6 +31,13 @@ struct vg_sink_ops {
 	/* Release everything the sink holds. Called once, also after a failed
 	 * or missing open. */
 	void (*close)(struct vg_sink *s);
+	/* The queue is empty: background work (a spool's acknowledgements and
+	 * resends). Returns the milliseconds until it wants to be called
+	 * again. Called only after a successful open. May be NULL. */
+	int (*idle)(struct vg_sink *s);
+	/* Fill the has_spool fields of st. Called from another thread than
+	 * the worker's: the sink guards what it reads. May be NULL. */
+	void (*counters)(struct vg_sink *s, struct vg_sink_stats *st);
 };
 
 struct vg_sink {
@@ -40,8 +47,8 @@ struct vg_sink {
 };
 
 /* Each kind's operations: sink_file.c (stdout, file), sink_syslog.c,
- * sink_program.c, sink_http.c. */
+ * sink_program.c, sink_http.c, sink_nats.c. */
 extern const struct vg_sink_ops vg_sink_stdout_ops, vg_sink_file_ops, vg_sink_syslog_ops,
-	vg_sink_program_ops, vg_sink_http_ops;
+	vg_sink_program_ops, vg_sink_http_ops, vg_sink_nats_ops;
 
 #endif /* VIGIL_SINK_H */

@@ -36,9 +36,11 @@
 #include "fleet/fleet.h"
 #include "fleet/follow.h"
 #include "fleet/heartbeat.h"
+#include "fleet/link.h"
 #include "fleet/pub.h"
 #include "fleet/spool.h"
 #include "output/json.h"
+#include "output/outputs.h"
 
 #define WAIT_MS 20000
 
@@ -988,6 +990,163 @@ static void test_tls(void **state)
 	natsd_kill(&t);
 }
 
+/* --- the agent's pieces: the nats sink and the fleet link, on their threads ---------------- */
+
+/* (has_spool stays false until the worker has opened the sink) */
+static void sink_stats(struct vg_outputs *o, struct vg_sink_stats *st)
+{
+	vg_outputs_stats(o, 0, st);
+}
+
+/* nats_output as vigil run drives it: lines queued from this thread, the
+ * sink's worker spools, sends and, between lines, collects acks. */
+static void test_nats_sink(void **state)
+{
+	struct vg_sink_conf sc = { .kind = VG_SINK_NATS, .target = url, .spool_max = 1 << 20,
+				   .hostname = "sink-1", .subject_prefix = "vigil.alerts",
+				   .stream = VG_FLEET_ALERTS_STREAM };
+	struct vg_outputs_conf oc = { .sinks = &sc, .nsinks = 1 };
+	struct vg_fleet *f = connect_fleet(false);
+	struct strbuf sent = STRBUF_INIT;
+	struct readback rb = { STRBUF_INIT, 0 };
+	struct vg_sink_stats st;
+	struct vg_outputs *o;
+	char dir[128];
+	long long end;
+
+	assert_non_null(f);
+	snprintf(dir, sizeof(dir), "%s/sink-spool", tmpdir);
+	sc.spool_dir = dir;
+	o = vg_outputs_new(&oc);
+	assert_non_null(o);
+	for (unsigned i = 0; i < 200; i++) {
+		struct strbuf a = STRBUF_INIT;
+
+		alert_json(&a, "sink-1", "IT sink", "alert", "none", "/usr/bin/cat", "host", i);
+		vg_outputs_emit(o, VG_PRIO_WARNING, a.buf, a.len);
+		strbuf_add(&sent, a.buf, a.len);
+		strbuf_addch(&sent, '\n');
+		strbuf_release(&a);
+	}
+	/* acknowledged without another line to push them along */
+	end = now_ms() + WAIT_MS;
+	do {
+		sink_stats(o, &st);
+		if (st.acked == 200 && !st.spool_pending)
+			break;
+		usleep(20000);
+	} while (now_ms() < end);
+	assert_true(st.has_spool);
+	assert_int_equal(st.spooled, 200);
+	assert_int_equal(st.acked, 200);
+	assert_int_equal(st.spool_pending, 0);
+	assert_int_equal(st.spool_dropped, 0);
+	assert_int_equal(read_host(f, "sink-1", &rb), 200);
+	assert_string_equal(rb.all.buf, sent.buf);
+	vg_outputs_free(o);
+
+	/* a new sink (a restart, a SIGHUP) takes the same spool over once the
+	 * old one has closed it, and goes on from there */
+	strbuf_release(&rb.all);
+	rb = (struct readback){ STRBUF_INIT, 0 };
+	o = vg_outputs_new(&oc);
+	assert_non_null(o);
+	vg_outputs_emit(o, VG_PRIO_CRITICAL, "{\"rule\":\"IT sink last\"}", 23);
+	end = now_ms() + WAIT_MS;
+	do {
+		sink_stats(o, &st);
+		if (st.acked == 1)
+			break;
+		usleep(20000);
+	} while (now_ms() < end);
+	assert_int_equal(st.acked, 1);
+	assert_int_equal(read_host(f, "sink-1", &rb), 201);
+	assert_non_null(strstr(rb.all.buf, "IT sink last"));
+	vg_outputs_free(o);
+	strbuf_release(&rb.all);
+	strbuf_release(&sent);
+	vg_fleet_free(f);
+}
+
+/* The fleet link: a heartbeat posted is stored; rules revisions are
+ * compiled on its thread and handed over, a broken one with its error. */
+static void test_fleet_link(void **state)
+{
+	struct vg_fleet_link_conf lc = { .rules = true, .conn = { .nservers = 1 } };
+	struct vg_fleet_link *l;
+	struct vg_fleet_link_stats ls;
+	struct vg_rules_update u;
+	struct vigil_proc v;
+	struct vg_ruleset *rs;
+	struct vg_diag diag = { .out = NULL };
+	char dir[128], file[160];
+	uint64_t rev;
+	long long end;
+	const char *hb = "{\"hostname\":\"link-1\",\"version\":\"0.1.0\"}";
+
+	lc.conn.servers[0] = url;
+	l = vg_fleet_link_new(&lc);
+	assert_non_null(l);
+	assert_int_equal(vg_fleet_link_heartbeat(l, "vigil.state.link-1", hb, strlen(hb)), 0);
+	end = now_ms() + WAIT_MS;
+	do {
+		vg_fleet_link_stats(l, &ls);
+		if (ls.heartbeats)
+			break;
+		usleep(20000);
+	} while (now_ms() < end);
+	assert_int_equal(ls.heartbeats, 1);
+
+	/* the bucket's current revision first (earlier tests pushed) */
+	snprintf(dir, sizeof(dir), "%s/link", tmpdir);
+	mkdir(dir, 0755);
+	snprintf(file, sizeof(file), "%s/rules.yaml", dir);
+	write_file(file, good_rules);
+	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	rev = (uint64_t)jint(v.ev[0], "revision");
+	vigil_free(&v);
+	end = now_ms() + WAIT_MS;
+	for (;;) {
+		int r = vg_fleet_link_take(l, &u);
+
+		if (r == 1 && u.revision == rev)
+			break;
+		if (r == 1)
+			vg_ruleset_free(u.rs);
+		assert_true(now_ms() < end);
+		usleep(20000);
+	}
+	assert_non_null(u.rs);
+	assert_int_equal(u.rs->nrules, 2);
+	vg_ruleset_free(u.rs);
+	/* what a SIGHUP compiles again */
+	rs = vg_fleet_link_load_current(l, &diag);
+	assert_non_null(rs);
+	assert_int_equal(rs->nrules, 2);
+	vg_ruleset_free(rs);
+
+	/* the server restarts: the link watches again, hands over the next
+	 * push, and not the current revision a second time */
+	server_kill();
+	assert_int_equal(server_start(), 0);
+	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	rev = (uint64_t)jint(v.ev[0], "revision");
+	vigil_free(&v);
+	end = now_ms() + WAIT_MS;
+	for (;;) {
+		int r = vg_fleet_link_take(l, &u);
+
+		if (r == 1)
+			break;
+		assert_true(now_ms() < end);
+		usleep(20000);
+	}
+	assert_int_equal(u.revision, rev);
+	assert_non_null(u.rs);
+	vg_ruleset_free(u.rs);
+	vg_fleet_link_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1002,6 +1161,8 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_agents_follow_rules),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_nats_sink),
+		cmocka_unit_test(test_fleet_link),
 	};
 
 	return cmocka_run_group_tests_name("fleet", tests, group_setup, group_teardown);
