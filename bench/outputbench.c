@@ -84,19 +84,7 @@ static void trigger(long i)
 
 static double peak_rss_mib(pid_t pid)
 {
-	char path[64], line[256];
-	double kib = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %lf", &kib) == 1)
-			break;
-	fclose(f);
-	return kib / 1024;
+	return bench_hwm_kib(pid) / 1024;
 }
 
 static void start(struct bench_agent *a, const char *bin, const char *cfg)
