@@ -5,7 +5,10 @@
  * systemd would run it (this machine has no systemd as PID 1) with a
  * notify socket the test owns: READY=1, an alert from a local rule in
  * /etc/vigil/rules.d, ExecReload's SIGHUP taking a new rule file, and
- * STOPPING=1; then remove and purge leave none of its files behind.
+ * STOPPING=1. /etc/vigil/vigil.yaml is a conffile: an administrator's
+ * change survives a reinstall of the package, removal keeps it, purge
+ * removes it; and the files named vigil on the system are the same
+ * before the install and after the purge.
  */
 #include <glob.h>
 #include <libgen.h>
@@ -31,6 +34,14 @@
 #define UNIT "/lib/systemd/system/vigil.service"
 #define RULES_D "/etc/vigil/rules.d"
 #define WANTS "/etc/systemd/system/multi-user.target.wants/vigil.service"
+#define CONF "/etc/vigil/vigil.yaml"
+/* the system's files, as the purge test compares them (the shared
+ * pseudo and cache trees aside) */
+#define LIST_FILES                                                                                 \
+	"find /etc /usr /lib /var /run /opt /srv -xdev \\( -path /var/cache -o -path /var/tmp \\) " \
+	"-prune -o -print 2>/dev/null | LC_ALL=C sort"
+/* what an administrator changes in the conffile */
+#define CONF_MARK "# changed by the package test"
 
 static char tmpdir[64], deb[PATH_MAX], files[128];
 static struct vigil_proc v = { .pid = -1, .out_fd = -1, .err_fd = -1 };
@@ -89,6 +100,8 @@ static int group_setup(void **state)
 	globfree(&g);
 	/* a package left by an earlier run that failed half-way */
 	sh("dpkg -P vigil >/dev/null 2>&1");
+	if (sh(LIST_FILES " > %s/before", tmpdir))
+		return -1;
 	return 0;
 }
 
@@ -113,16 +126,43 @@ static void test_install(void **state)
 	assert_int_equal(sh("/usr/sbin/vigil rules dump | cmp -s - /usr/share/vigil/rules/default.yaml"), 0);
 	assert_int_equal(sh("/usr/sbin/vigil check /usr/share/vigil/rules/default.yaml >/dev/null 2>&1"), 0);
 	assert_int_equal(access(RULES_D, F_OK), 0);
+	/* the configuration: a conffile, valid, loading the bundled then the
+	 * local rules */
+	assert_int_equal(sh("dpkg-query -W -f='${Conffiles}' vigil | grep -q '^ " CONF " '"), 0);
+	assert_int_equal(sh("/usr/sbin/vigil check --config " CONF " >&2"), 0);
+	assert_int_equal(sh("grep -qx '  - /usr/share/vigil/rules/default.yaml' " CONF), 0);
+	assert_int_equal(sh("grep -qx '  - " RULES_D "' " CONF), 0);
+	assert_int_equal(sh("zcat /usr/share/man/man8/vigil.8.gz | grep -q '^.I " CONF "'"), 0);
 	assert_int_equal(sh("zcat /usr/share/man/man8/vigil.8.gz | grep -q HOST_ROOT"), 0);
 	assert_int_equal(sh("bash -n /usr/share/bash-completion/completions/vigil"), 0);
 	assert_int_equal(sh("bash -c '. /usr/share/bash-completion/completions/vigil; "
-			    "COMP_WORDS=(vigil run --mo); COMP_CWORD=2; _vigil; [ \"${COMPREPLY[*]}\" = --mode ]'"),
+			    "COMP_WORDS=(/usr/sbin/vigil run --mo); COMP_CWORD=2; _vigil; [ \"${COMPREPLY[*]}\" = --mode ]'"),
+			 0);
+	/* every option of every command's --help is in the manual page and
+	 * completes */
+	assert_int_equal(sh("tests/integration/pkgdocs.sh /usr/sbin/vigil /usr/share/man/man8/vigil.8.gz "
+			    "/usr/share/bash-completion/completions/vigil >&2"),
 			 0);
 	/* the unit as systemd reads it */
 	assert_int_equal(sh("systemd-analyze verify " UNIT " >&2"), 0);
 	assert_int_equal(sh("grep -qx 'Type=notify' " UNIT), 0);
 	/* enabled, as a Debian daemon is on install */
 	assert_int_equal(sh("test -L " WANTS), 0);
+}
+
+/* An administrator's change to the conffile survives a reinstall of the
+ * package (what an upgrade that ships the same vigil.yaml does), with no
+ * .dpkg-new or .dpkg-dist copy beside it. */
+static void test_conffile_reinstall(void **state)
+{
+	(void)state;
+	assert_int_equal(sh("sed -i 's/^priority: debug$/priority: notice/' " CONF), 0);
+	assert_int_equal(sh("echo '" CONF_MARK "' >> " CONF), 0);
+	assert_int_equal(sh("dpkg -i %s >&2", deb), 0);
+	assert_int_equal(sh("grep -qx '" CONF_MARK "' " CONF), 0);
+	assert_int_equal(sh("grep -qx 'priority: notice' " CONF), 0);
+	assert_int_equal(sh("ls /etc/vigil/*.dpkg-* 2>/dev/null | grep -q ."), 1);
+	assert_int_equal(sh("/usr/sbin/vigil check --config " CONF " >&2"), 0);
 }
 
 /* The unit's ExecStart, split on blanks (it has no quoting). */
@@ -220,10 +260,18 @@ static void test_remove_purge(void **state)
 {
 	(void)state;
 	assert_int_equal(sh("rm -f " RULES_D "/pkgtest*.yaml"), 0);
+	/* a local rule: the administrator's configuration, like vigil.yaml */
+	assert_int_equal(rule_file("pkgtest-local.yaml", "package test local", "mark3"), 0);
 	assert_int_equal(sh("dpkg -r vigil >&2"), 0);
 	assert_int_not_equal(access("/usr/sbin/vigil", F_OK), 0);
 	assert_int_not_equal(access(UNIT, F_OK), 0);
+	/* removed, not purged: the configuration stays, as changed, and the
+	 * local rules */
+	assert_int_equal(sh("dpkg-query -W -f='${Status}' vigil | grep -q 'deinstall ok config-files'"), 0);
+	assert_int_equal(sh("grep -qx '" CONF_MARK "' " CONF), 0);
+	assert_int_equal(access(RULES_D "/pkgtest-local.yaml", F_OK), 0);
 	assert_int_equal(sh("dpkg -P vigil >&2"), 0);
+	assert_int_not_equal(access("/etc/vigil", F_OK), 0);
 	assert_int_not_equal(sh("dpkg-query -W -f='${Status}' vigil 2>/dev/null | grep -q installed"), 0);
 	/* not one of its files or directories is left (shared ones aside) */
 	assert_int_equal(sh("while read -r p; do case $p in /.|/etc|/lib|/lib/systemd|/lib/systemd/system|"
@@ -235,12 +283,19 @@ static void test_remove_purge(void **state)
 	/* nor its enablement */
 	assert_int_not_equal(access(WANTS, F_OK), 0);
 	assert_int_not_equal(sh("find /var/lib/systemd -name '*vigil*' 2>/dev/null | grep -q ."), 0);
+	/* the system's files before the install and after the purge: none
+	 * named vigil appeared (other programs' apt runs may add files of
+	 * their own meanwhile, hence the name filter) */
+	assert_int_equal(sh(LIST_FILES " > %s/after", tmpdir), 0);
+	assert_int_equal(sh("LC_ALL=C comm -13 %s/before %s/after | grep -i vigil >&2", tmpdir, tmpdir), 1);
+	assert_int_equal(sh("LC_ALL=C comm -23 %s/before %s/after | grep -i vigil >&2", tmpdir, tmpdir), 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_install),
+		cmocka_unit_test(test_conffile_reinstall),
 		cmocka_unit_test(test_service),
 		cmocka_unit_test(test_remove_purge),
 	};
