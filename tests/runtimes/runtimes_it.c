@@ -49,6 +49,9 @@
 
 static char tmpdir[64], rules_path[128], log_path[128];
 static struct vigil_proc agent;
+/* vigil's image run as the DaemonSet: stopped by the teardown too when a
+ * test fails half-way */
+static struct vigil_proc ds = { .pid = -1, .out_fd = -1, .err_fd = -1 };
 
 /* --- commands and daemons --------------------------------------------------------- */
 
@@ -374,15 +377,73 @@ static void test_kubernetes(void **state)
  * must report a host process, with the node's name as hostname, and
  * another container, with its name (from the host's podman state).
  */
+/* --- vigil's image, as the DaemonSet runs it ---------------------------------------- */
+
+/*
+ * The manifest's own settings, read from deploy/vigil-daemonset.yaml so
+ * that the test runs what is shipped: the block scalar under `  KEY: |` in
+ * the ConfigMap written to `out`, and the capabilities of `add: [...]`.
+ */
+static int manifest_key(const char *manifest, const char *key, const char *out)
+{
+	char line[512], head[128];
+	FILE *in = fopen(manifest, "r"), *o;
+	bool in_key = false, found = false;
+
+	if (!in)
+		return -1;
+	o = fopen(out, "w");
+	if (!o) {
+		fclose(in);
+		return -1;
+	}
+	snprintf(head, sizeof(head), "  %s: |\n", key);
+	while (fgets(line, sizeof(line), in)) {
+		if (!in_key) {
+			in_key = !strcmp(line, head);
+			found |= in_key;
+			continue;
+		}
+		if (strncmp(line, "    ", 4) && strcmp(line, "\n"))
+			break;
+		fputs(strcmp(line, "\n") ? line + 4 : line, o);
+	}
+	fclose(in);
+	return fclose(o) || !found ? -1 : 0;
+}
+
+/* " --cap-add BPF --cap-add PERFMON ..." from the manifest's add: [...] */
+static int manifest_caps(const char *manifest, char *out, size_t size)
+{
+	char line[512], *p, *tok, *save;
+	FILE *in = fopen(manifest, "r");
+	size_t n = 0;
+
+	if (!in)
+		return -1;
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), in)) {
+		if (!(p = strstr(line, "add: [")))
+			continue;
+		p += strlen("add: [");
+		p[strcspn(p, "]")] = '\0';
+		for (tok = strtok_r(p, "\", ", &save); tok; tok = strtok_r(NULL, "\", ", &save))
+			n += snprintf(out + n, n < size ? size - n : 0, " --cap-add %s", tok);
+		break;
+	}
+	fclose(in);
+	return out[0] && n < size ? 0 : -1;
+}
+
 static void test_image(void **state)
 {
 	struct expect e = { .label = "DaemonSet image, podman container", .name = "vigil-rt-ds",
 			    .image = "localhost/" IMAGE, .repo = "localhost/vigil-test/payload",
 			    .tag = "1.0" };
-	const char *argv[] = { "vigil", "run", "--rules", NULL, NULL };
+	const char *argv[] = { "vigil", "run", NULL };
 	struct want host = { "RT host mark", "host", false };
-	char dir[PATH_MAX], wrapper[160], rules[200], mark[160], id[128], size[64];
-	struct vigil_proc ds = { .pid = -1, .out_fd = -1, .err_fd = -1 };
+	char dir[PATH_MAX], manifest[PATH_MAX + 32], etc[160], path[200], caps[256];
+	char wrapper[160], mark[160], id[128], size[64], health[256];
 	const char *saved = getenv("VIGIL");
 	long long t0;
 	json_t *ev;
@@ -398,18 +459,30 @@ static void test_image(void **state)
 			 0);
 	assert_int_equal(sh(size, sizeof(size), "podman image inspect --format {{.Size}} localhost/vigil:it"), 0);
 	print_message("# image localhost/vigil:it: %s bytes\n", size);
+	/* /etc/vigil as the manifest's ConfigMap lays it out, plus the
+	 * suite's two marker rules beside the ConfigMap's local rules */
+	snprintf(manifest, sizeof(manifest), "%s/../deploy/vigil-daemonset.yaml", dir);
+	snprintf(etc, sizeof(etc), "%s/etc-vigil", tmpdir);
+	assert_int_equal(sh(NULL, 0, "mkdir -p %s/rules.d", etc), 0);
+	snprintf(path, sizeof(path), "%s/vigil.yaml", etc);
+	assert_int_equal(manifest_key(manifest, "vigil.yaml", path), 0);
+	snprintf(path, sizeof(path), "%s/rules.d/local.yaml", etc);
+	assert_int_equal(manifest_key(manifest, "local.yaml", path), 0);
+	assert_int_equal(sh(NULL, 0, "sed -n \"/^- rule: RT mark/,\\$p\" %s > %s/rules.d/suite.yaml", rules_path, etc), 0);
+	assert_int_equal(manifest_caps(manifest, caps, sizeof(caps)), 0);
 	snprintf(wrapper, sizeof(wrapper), "%s/vigil-ds", tmpdir);
 	f = fopen(wrapper, "w");
 	assert_non_null(f);
-	fprintf(f, "#!/bin/sh\nexec podman run --rm --name vigil-ds --pid host --cap-drop all"
-		   " --cap-add BPF --cap-add PERFMON --cap-add DAC_READ_SEARCH --cap-add SYS_PTRACE"
+	/* the pod's network is the host's here (port 8765 for the probe; the
+	 * BPF lock keeps other agents away), the rest as in the manifest */
+	fprintf(f, "#!/bin/sh\nexec podman run --rm --name vigil-ds --pid host --network host --cap-drop all%s"
 		   " --security-opt seccomp=unconfined --read-only"
-		   " -v /:/host:ro -v /sys/fs/cgroup:/sys/fs/cgroup:ro -e VIGIL_HOSTNAME=node-ds-1"
-		   " localhost/vigil:it \"$@\"\n");
+		   " -v /:/host:ro -v /sys/fs/cgroup:/sys/fs/cgroup:ro -v %s:/etc/vigil:ro"
+		   " --tmpfs /run/vigil -e VIGIL_HOSTNAME=node-ds-1"
+		   " localhost/vigil:it \"$@\"\n",
+		caps, etc);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(wrapper, 0755), 0);
-	snprintf(rules, sizeof(rules), "/host%s", rules_path);
-	argv[3] = rules;
 	setenv("VIGIL", wrapper, 1);
 	rc = vigil_start(&ds, argv, 120000);
 	if (saved)
@@ -418,6 +491,16 @@ static void test_image(void **state)
 		unsetenv("VIGIL");
 	if (rc)
 		fail_msg("the image did not get ready: %s", ds.err ? ds.err : "");
+	/* the probes' endpoint, as the manifest names it */
+	assert_int_equal(sh(NULL, 0, "grep -q \"httpGet: {path: /healthz, port: http}\" %s &&"
+				     " grep -q \"{name: http, containerPort: 8765}\" %s", manifest, manifest),
+			 0);
+	/* the loop's first turn after the ready line makes it "ok": poll */
+	assert_int_equal(sh(health, sizeof(health),
+			    "for i in $(seq 100); do curl -sf http://127.0.0.1:8765/healthz && exit 0;"
+			    " sleep 0.05; done; exit 1"),
+			 0);
+	assert_non_null(strstr(health, "\"ok\""));
 	/* a process on the host */
 	snprintf(mark, sizeof(mark), "%s/host-mark", tmpdir);
 	fd = open(mark, O_WRONLY | O_CREAT, 0644);
@@ -507,7 +590,10 @@ static int group_teardown(void **state)
 
 	(void)state;
 	/* containers a failed test left */
-	sh(NULL, 0, DOCKER " rm -f vigil-rt-docker; podman rm -f vigil-rt-podman vigil-rt-ds vigil-ds");
+	vigil_free(&ds);
+	/* one by one: podman rm stops at a name it does not know */
+	sh(NULL, 0, DOCKER " rm -f vigil-rt-docker; podman rm -f vigil-rt-podman; podman rm -f vigil-rt-ds;"
+		    " podman rm -f vigil-ds");
 	ctr_rm("vigiltest", "vigil-rt-ctr");
 	ctr_rm("k8s.io", K8S_ID);
 	if (getenv("VIGIL_IT_DEBUG"))
