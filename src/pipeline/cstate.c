@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/readall.h"
 #include "pipeline/bolt.h"
 #include "pipeline/containers.h"
 
@@ -168,51 +169,14 @@ int vg_podlog_parse(const char *dirname, const char *uid, struct vg_cmeta *m)
 /* The whole of `path`, NUL-terminated, in a new buffer. */
 static int slurp(const char *path, char **out, size_t *len)
 {
-	size_t n = 0, cap = 0;
-	char *buf = NULL;
-	int fd, err = 0;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			char *nb;
-
-			if (cap >= FILE_MAX) {
-				err = -EFBIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err = -errno;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	err = vg_read_all(fd, FILE_MAX, NULL, out, len);
 	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
+	return err;
 }
 
 typedef int (*parse_fn)(const char *json, size_t len, const char *id, struct vg_cmeta *m);

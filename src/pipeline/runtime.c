@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/readall.h"
 #include "pipeline/containers.h"
 #include "pipeline/cstate.h"
 
@@ -216,7 +217,7 @@ static int ask(const char *path, const char *id, struct vg_cmeta *m)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
 	char req[160], *buf = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int fd, err;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -233,35 +234,10 @@ static int ask(const char *path, const char *id, struct vg_cmeta *m)
 	/* HTTP/1.0: the server closes after one answer, never chunks it */
 	snprintf(req, sizeof(req), "GET /containers/%s/json HTTP/1.0\r\nHost: docker\r\n\r\n", id);
 	err = write_all(fd, req, strlen(req));
-	while (!err && !complete(buf, n)) {
-		ssize_t r;
-
-		if (n + 4096 > cap) {
-			char *nb;
-
-			if (cap >= RESP_MAX) {
-				err = -EFBIG;
-				break;
-			}
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err = -errno; /* EAGAIN: the timeout */
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
 	if (!err)
-		err = vg_docker_parse(buf ? buf : "", n, m);
+		err = vg_read_all(fd, RESP_MAX, complete, &buf, &n);
+	if (!err)
+		err = vg_docker_parse(buf, n, m);
 out:
 	free(buf);
 	close(fd);

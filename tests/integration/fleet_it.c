@@ -43,6 +43,9 @@
 #include "output/outputs.h"
 
 #define WAIT_MS 20000
+/* `vigil fleet ARGS...` against the suite's nats-server (harness.h) */
+#define FLEET_CMD(v, text, ...) \
+	vigil_fleet_cmd(v, url, text, (const char *[]){ __VA_ARGS__, NULL }, WAIT_MS)
 
 static char tmpdir[64], url[64];
 static struct natsd srv;
@@ -407,21 +410,6 @@ static void write_file(const char *path, const char *text)
 }
 
 /* Run `vigil fleet ARGS... --server URL`; its wait status. Output in v. */
-static int fleet_cmd(struct vigil_proc *v, bool text, const char *const *args)
-{
-	const char *argv[32] = { "vigil", "fleet" };
-	size_t n = 2;
-
-	for (; *args && n < 28; args++)
-		argv[n++] = *args;
-	argv[n++] = "--server";
-	argv[n++] = url;
-	argv[n] = NULL;
-	memset(v, 0, sizeof(*v));
-	v->keep_text = text;
-	return vigil_run_to_end(v, argv, WAIT_MS);
-}
-
 static uint64_t kv_revision(void)
 {
 	struct vg_fleet *f = connect_fleet(false);
@@ -463,8 +451,7 @@ static void test_push_refuses_what_check_refuses(void **state)
 			"  condition: evt.type = openat and proc.nme = cat\n"
 			"  output: o\n"
 			"  priority: WARNING\n");
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true, (const char *[]){ "push", bad, NULL })),
-			 2);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "push", bad)), 2);
 	{
 		const char *argv[] = { "vigil", "check", bad, NULL };
 
@@ -498,7 +485,7 @@ static void test_push_and_promote(void **state)
 	mkdir(dir, 0755);
 	snprintf(file, sizeof(file), "%s/10-base.yaml", dir);
 	write_file(file, good_rules);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", dir, "--json", NULL })), 0);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push", dir, "--json")), 0);
 	assert_int_equal(v.nev, 1);
 	rev = (uint64_t)jint(v.ev[0], "revision");
 	assert_int_equal(jint(v.ev[0], "rules"), 2);
@@ -507,10 +494,8 @@ static void test_push_and_promote(void **state)
 
 	/* promote one rule; the other keeps its mode */
 	snprintf(ovfile, sizeof(ovfile), "%s/zz-fleet-overrides.yaml", tmpdir);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false,
-					       (const char *[]){ "promote", "IT shadow read", "--mode",
-								 "enforce", "--write", ovfile,
-								 "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "promote", "IT shadow read", "--mode",
+					       "enforce", "--write", ovfile, "--json")),
 			 0);
 	assert_int_equal(v.nev, 1);
 	rev2 = (uint64_t)jint(v.ev[0], "revision");
@@ -550,9 +535,8 @@ static void test_push_and_promote(void **state)
 	}
 
 	/* a rule that is not there: refused, nothing stored */
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true,
-					       (const char *[]){ "promote", "IT no such rule", "--mode",
-								 "enforce", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "promote", "IT no such rule", "--mode",
+					       "enforce")),
 			 2);
 	assert_non_null(strstr(v.err, "IT no such rule"));
 	assert_int_equal(kv_revision(), rev2);
@@ -627,8 +611,7 @@ static void test_rules_and_status_numbers(void **state)
 	hb = make_hb("numbers-b", rb, 2, 1, "rules.yaml:3:14: unknown field 'proc.nme'");
 	assert_int_equal(sim_heartbeat(&b, &hb), 0);
 
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "rules", "--since", "1h",
-									    "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "rules", "--since", "1h", "--json")),
 			 0);
 	r = find_by(&v, "rule", "IT W");
 	assert_non_null(r);
@@ -671,7 +654,7 @@ static void test_rules_and_status_numbers(void **state)
 	vigil_free(&v);
 
 	/* the text form says the same numbers */
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true, (const char *[]){ "rules", NULL })), 0);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "rules")), 0);
 	assert_non_null(v.text);
 	assert_non_null(strstr(v.text, "IT W"));
 	assert_non_null(strstr(v.text, "/usr/bin/cat (9)"));
@@ -679,7 +662,7 @@ static void test_rules_and_status_numbers(void **state)
 				       "would-kill 6, would-deny 0, killed 5, denied 0"));
 	vigil_free(&v);
 
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "status", "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "status", "--json")),
 			 0);
 	r = find_by(&v, "hostname", "numbers-a");
 	assert_non_null(r);
@@ -717,15 +700,13 @@ static void test_rules_window(void **state)
 	for (unsigned i = 7; i < 10; i++)
 		sim_alert(&s, "IT window", "alert", "none", "/usr/bin/cat", "host", i, NULL);
 	assert_int_equal(vg_fleet_pub_flush(s.pub, WAIT_MS), 0);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "rules", "--since", "1s",
-									    "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "rules", "--since", "1s", "--json")),
 			 0);
 	r = find_by(&v, "rule", "IT window");
 	assert_non_null(r);
 	assert_int_equal(jint(r, "matches"), 3);
 	vigil_free(&v);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "rules", "--since", "all",
-									    "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "rules", "--since", "all", "--json")),
 			 0);
 	r = find_by(&v, "rule", "IT window");
 	assert_non_null(r);
@@ -740,17 +721,17 @@ static void test_bad_options(void **state)
 	const char *dead[] = { "vigil", "fleet", "status", "--server", "nats://127.0.0.1:1",
 			       "--timeout", "1", NULL };
 
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true, (const char *[]){ "rules", "--since", "soon", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "rules", "--since", "soon")),
 			 2);
 	assert_non_null(strstr(v.err, "--since: 'soon'"));
 	vigil_free(&v);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true, (const char *[]){ "status", "--mode", "enforce", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "status", "--mode", "enforce")),
 			 2);
 	vigil_free(&v);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true, (const char *[]){ "promote", "X", "--mode", "kill", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "promote", "X", "--mode", "kill")),
 			 2);
 	vigil_free(&v);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, true, (const char *[]){ "status", "--tls-cert", "/x", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, true, "status", "--tls-cert", "/x")),
 			 2);
 	vigil_free(&v);
 	/* no server: a runtime failure (1) that names what failed */
@@ -820,7 +801,7 @@ static void test_agents_follow_rules(void **state)
 	mkdir(dir, 0755);
 	snprintf(file, sizeof(file), "%s/rules.yaml", dir);
 	write_file(file, good_rules);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push", file, "--json")), 0);
 	rev_good = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);
 	for (int i = 0; i < 2; i++) {
@@ -860,7 +841,7 @@ static void test_agents_follow_rules(void **state)
 	strbuf_release(&val);
 
 	/* the next good push is taken by both */
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push", file, "--json")), 0);
 	rev_next = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);
 	for (int i = 0; i < 2; i++) {
@@ -1102,7 +1083,7 @@ static void test_fleet_link(void **state)
 	mkdir(dir, 0755);
 	snprintf(file, sizeof(file), "%s/rules.yaml", dir);
 	write_file(file, good_rules);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push", file, "--json")), 0);
 	rev = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);
 	end = now_ms() + WAIT_MS;
@@ -1129,7 +1110,7 @@ static void test_fleet_link(void **state)
 	 * push, and not the current revision a second time */
 	server_kill();
 	assert_int_equal(server_start(), 0);
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, false, (const char *[]){ "push", file, "--json", NULL })), 0);
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push", file, "--json")), 0);
 	rev = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);
 	end = now_ms() + WAIT_MS;

@@ -34,6 +34,9 @@
 #include "fleet/fleet.h"
 
 #define WAIT_MS 30000
+/* `vigil fleet ARGS...` against the suite's nats-server (harness.h) */
+#define FLEET_CMD(v, text, ...) \
+	vigil_fleet_cmd(v, url, text, (const char *[]){ __VA_ARGS__, NULL }, WAIT_MS)
 #define HOST_A "fleetagent-a"
 #define HOST_B "fleetagent-b"
 
@@ -124,20 +127,6 @@ static uint64_t wait_stream(const char *h, const char *rule, uint64_t want, stru
 	}
 }
 
-static int fleet_cmd(struct vigil_proc *v, const char *const *args)
-{
-	const char *argv[32] = { "vigil", "fleet" };
-	size_t n = 2;
-
-	for (; *args && n < 28; args++)
-		argv[n++] = *args;
-	argv[n++] = "--server";
-	argv[n++] = url;
-	argv[n] = NULL;
-	memset(v, 0, sizeof(*v));
-	return vigil_run_to_end(v, argv, WAIT_MS);
-}
-
 static json_t *find_by(struct vigil_proc *v, const char *key, const char *val)
 {
 	for (size_t i = 0; i < v->nev; i++)
@@ -156,7 +145,7 @@ static bool agents_at(uint64_t rev, bool error)
 		struct vigil_proc v;
 		int ok = 0;
 
-		fleet_cmd(&v, (const char *[]){ "status", "--json", NULL });
+		FLEET_CMD(&v, false, "status", "--json");
 		for (int i = 0; i < 2; i++) {
 			json_t *h = find_by(&v, "hostname", host[i]);
 
@@ -181,7 +170,7 @@ static json_t *rules_when(const char *rule, long long want, struct vigil_proc *v
 	for (;;) {
 		json_t *r;
 
-		fleet_cmd(v, (const char *[]){ "rules", "--since", "all", "--json", NULL });
+		FLEET_CMD(v, false, "rules", "--since", "all", "--json");
 		r = find_by(v, "rule", rule);
 		if ((r && jint(r, "matches") == want && jint(r, "agents.matches") == want) ||
 		    now_ms() > end)
@@ -445,9 +434,8 @@ static void test_push_and_broken_push(void **state)
 	char path[160], err[256];
 	uint64_t rev_bad;
 
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, (const char *[]){
-					     "push", pushed_rules(path, sizeof(path), "alert"),
-					     "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push",
+					       pushed_rules(path, sizeof(path), "alert"), "--json")),
 			 0);
 	rev_pushed = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);
@@ -473,7 +461,7 @@ static void test_push_and_broken_push(void **state)
 	strbuf_release(&val);
 	/* both report the error and still run the pushed revision */
 	assert_true(agents_at(rev_pushed, true));
-	fleet_cmd(&v, (const char *[]){ "status", "--json", NULL });
+	FLEET_CMD(&v, false, "status", "--json");
 	for (int a = 0; a < 2; a++) {
 		json_t *h = find_by(&v, "hostname", host[a]);
 
@@ -520,9 +508,8 @@ static void test_promote_reaches_agents(void **state)
 
 	/* the bucket's latest revision is the broken one: push the rules
 	 * again, as an operator would, before promoting */
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, (const char *[]){
-					     "push", pushed_rules(path, sizeof(path), "alert"),
-					     "--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "push",
+					       pushed_rules(path, sizeof(path), "alert"), "--json")),
 			 0);
 	rev_pushed = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);
@@ -540,9 +527,8 @@ static void test_promote_reaches_agents(void **state)
 	for (int a = 0; a < 2; a++)
 		assert_non_null(vigil_wait(&ag[a], rule_pred, &w, WAIT_MS));
 
-	assert_int_equal(WEXITSTATUS(fleet_cmd(&v, (const char *[]){ "promote", "FA kill victim",
-									"--mode", "enforce",
-									"--json", NULL })),
+	assert_int_equal(WEXITSTATUS(FLEET_CMD(&v, false, "promote", "FA kill victim", "--mode",
+					       "enforce", "--json")),
 			 0);
 	rev = (uint64_t)jint(v.ev[0], "revision");
 	vigil_free(&v);

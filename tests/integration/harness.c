@@ -293,6 +293,22 @@ int vigil_run_to_end(struct vigil_proc *v, const char *const *argv, int timeout_
 	return st;
 }
 
+int vigil_fleet_cmd(struct vigil_proc *v, const char *server, bool text, const char *const *args,
+		    int timeout_ms)
+{
+	const char *argv[32] = { "vigil", "fleet" };
+	size_t n = 2;
+
+	for (; *args && n < 29; args++)
+		argv[n++] = *args;
+	argv[n++] = "--server";
+	argv[n++] = server;
+	argv[n] = NULL;
+	memset(v, 0, sizeof(*v));
+	v->keep_text = text;
+	return vigil_run_to_end(v, argv, timeout_ms);
+}
+
 void vigil_free(struct vigil_proc *v)
 {
 	if (v->pid > 0)

@@ -62,6 +62,12 @@ void vigil_free(struct vigil_proc *v);
 /* Run vigil to completion with argv, collecting output; returns the wait status. */
 int vigil_run_to_end(struct vigil_proc *v, const char *const *argv, int timeout_ms);
 
+/* `vigil fleet ARGS... --server SERVER` to completion (at most 27 args)
+ * into a fresh *v (text: keep its stdout as text, not JSON events); the
+ * wait status. */
+int vigil_fleet_cmd(struct vigil_proc *v, const char *server, bool text, const char *const *args,
+		    int timeout_ms);
+
 /* A test group's agent: vigil_start with a minute to get ready, saying why
  * not on stderr. 0 or -1. */
 int group_agent_start(struct vigil_proc *v, const char *const *argv);
