@@ -59,7 +59,8 @@ BENCH_BIN := $(BUILD)/bench/tpbench $(BUILD)/bench/rulebench $(BUILD)/bench/agen
 	$(BUILD)/bench/outputbench \
 	$(BUILD)/bench/ctxbench $(BUILD)/bench/hostbench $(BUILD)/bench/fleetbench
 
-.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check deb
+.PHONY: all deps run test check unit sanitize integration vmtest bench clean format format-check deb \
+	chroot-test
 all: $(BUILD)/vigil
 
 deps:
@@ -252,6 +253,14 @@ run:
 # tests/vm/README.md.
 vmtest: $(BUILD)/vigil
 	$(Q)scripts/vmtest --build $(BUILD)
+
+# `make test` as a new user of a minimal Debian would run it: in a fresh
+# `mmdebstrap --variant=apt bookworm` root (cached in /var/cache/vigil),
+# with the repository's HEAD cloned inside, scripts/install-deps, then make
+# test. It takes the BPF lock itself for the tests (do not wrap it in
+# flock). scripts/chroot-test says more.
+chroot-test:
+	$(Q)scripts/chroot-test --build $(BUILD) --lock /tmp/vigil-bpf.lock
 
 # The Debian package: dpkg-deb, then lintian (scripts/mkdeb; packaging/).
 VERSION := $(shell sed -n 's/^\#define VIGIL_VERSION "\(.*\)"/\1/p' src/cli/main.c)
