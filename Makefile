@@ -268,9 +268,16 @@ DEB := $(BUILD)/vigil_$(VERSION)_amd64.deb
 $(DEB): $(BUILD)/vigil scripts/mkdeb rules/default.yaml docs/vigil.8 $(wildcard packaging/* packaging/debian/*)
 	$(call msg,DEB,$@)
 	$(Q)scripts/mkdeb $(BUILD)
+# As Debian's package builds do, the tests run when DEB_BUILD_OPTIONS is
+# set (sbuild and pbuilder set it) unless it says nocheck; a failing test
+# removes the package. `DEB_BUILD_OPTIONS= make deb` asks for them.
+DEB_CHECK := $(if $(filter undefined,$(origin DEB_BUILD_OPTIONS)),,$(if $(filter nocheck,$(DEB_BUILD_OPTIONS)),,yes))
 deb:
-	$(Q)scripts/install-deps --deb
-	$(Q)$(MAKE) --no-print-directory $(DEB)
+	$(Q)scripts/install-deps --deb $(if $(DEB_CHECK),--runtimes)
+	$(Q)$(MAKE) --no-print-directory $(DEB) $(if $(DEB_CHECK),$(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN) $(PAYLOAD))
+ifneq ($(DEB_CHECK),)
+	$(Q)tests/run $(BUILD) || { rm -f $(DEB); echo "deb: the tests failed: $(DEB) removed" >&2; exit 1; }
+endif
 
 # Every suite (unit, unit under ASan+UBSan, integration, vmtest), one summary line.
 check: $(BUILD)/vigil $(UNIT_BIN) $(SAN_BIN) $(INTEG_BIN) $(PAYLOAD) $(DEB)
