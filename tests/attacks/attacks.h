@@ -10,6 +10,7 @@
 #ifndef VIGIL_TESTS_ATTACKS_H
 #define VIGIL_TESTS_ATTACKS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,6 +34,10 @@ struct attack_env {
 };
 
 extern struct attack_env env;
+
+/* From the integration harness (harness.h): whether this process runs
+ * chrooted, where the kernel refuses it user namespaces. */
+bool in_chroot(void);
 
 /* scenario flags */
 #define IN_CONTAINER 0x1 /* runs as pid 1 of a test container */

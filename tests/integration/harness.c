@@ -470,6 +470,15 @@ void cgroup2_mount(char *out, size_t size)
 		fclose(f);
 }
 
+bool in_chroot(void)
+{
+	struct stat self, init;
+
+	if (stat("/", &self) || stat("/proc/1/root/", &init))
+		return false;
+	return self.st_dev != init.st_dev || self.st_ino != init.st_ino;
+}
+
 /* The container's first process: join, unshare, run fn (under a new pid
  * namespace, in a child: pid 1 there), tell the parent who runs it. */
 static int container_main(const char *cgroup, int ns, int (*fn)(void *), void *arg, int report)

@@ -114,6 +114,11 @@ int mkdirs(const char *path);
 /* Where cgroup v2 is mounted, or "" when it is not. */
 void cgroup2_mount(char *out, size_t size);
 
+/* Whether this process runs chrooted (its / is not PID 1's, as in a
+ * package build's chroot): the kernel refuses it user namespaces
+ * (unshare(2): EPERM), so tests that make one skip there. */
+bool in_chroot(void);
+
 /*
  * A test "container" (BRIEF §5): fork a child that joins `cgroup` (a
  * directory under the cgroup2 mount, named as a runtime names one), enters
