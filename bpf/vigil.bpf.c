@@ -236,8 +236,6 @@ static __always_inline bool entry_take(struct vg_scratch *s, struct task_struct 
 		s->cur.flags |= VG_F_ARGS_LATE;
 		return false;
 	}
-	if (ec->err)
-		s->cur.flags |= VG_F_READ_ERR;
 	/* taken: never again for another call (the data stays until this
 	 * task's next entry, after this record is built) */
 	ec->row = VG_ENTRY_NONE;
@@ -281,7 +279,7 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 		case VG_KARG_USTR:
 		case VG_KARG_UPATH:
 			if (copy)
-				rec_put_copy(s);
+				rec_put_copy(s, v);
 			else
 				rec_put_str(s, v, 0);
 			if (conf->karg[i] == VG_KARG_UPATH)

@@ -93,7 +93,7 @@ __noinline int rec_put_str(struct vg_scratch *s, __u64 ptr, __u32 kernel)
 struct vg_entry_copy {
 	__u32 row;		  /* sc_table key; VG_ENTRY_NONE once used */
 	__u16 len[VG_ENTRY_NSTR]; /* bytes read, NUL included; 0: NULL or unreadable */
-	__u16 err;		  /* bit k: string k could not be read */
+	__u16 err;		  /* bit k: string k could not be read (page not in yet) */
 	__u8 data[VG_ENTRY_NSTR][VG_PATH_MAX];
 };
 
@@ -106,8 +106,10 @@ struct {
 
 /* The next string of the current task's entry copy (entry_take() in
  * vigil.bpf.c checked that it is this syscall's) into the next slot, as
- * rec_put_str would have read it from user memory at the entry. */
-__noinline int rec_put_copy(struct vg_scratch *s)
+ * rec_put_str would have read it from user memory at the entry. A string
+ * the entry could not read (its page not faulted in yet: BPF cannot fault
+ * it) is read from `uptr` now, and the record says it was read late. */
+__noinline int rec_put_copy(struct vg_scratch *s, __u64 uptr)
 {
 	struct vg_entry_copy *ec;
 	struct vg_str *sl;
@@ -119,9 +121,17 @@ __noinline int rec_put_copy(struct vg_scratch *s)
 	sl = slot_claim(&s->cur);
 	k = s->cur.ncopy++;
 	ec = bpf_task_storage_get(&entry_strs, bpf_get_current_task_btf(), 0, 0);
-	if (!sl || !ec || k >= VG_ENTRY_NSTR || !ec->len[k])
+	if (!sl || !ec || k >= VG_ENTRY_NSTR)
 		return 0;
 	off = s->cur.off & VG_SCRATCH_MASK;
+	if (ec->err & (1u << k)) {
+		s->cur.flags |= VG_F_ARGS_LATE;
+		n = uptr ? bpf_probe_read_user_str(&s->rec[off], VG_PATH_MAX, (const void *)uptr) : 0;
+		str_done(s, sl, off, n);
+		return 0;
+	}
+	if (!ec->len[k])
+		return 0;
 	n = bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, ec->data[k]);
 	str_done(s, sl, off, n);
 	return 0;
