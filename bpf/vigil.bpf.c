@@ -26,16 +26,6 @@ static __always_inline int is_self(struct task_struct *task)
 	return vigil_tgid && BPF_CORE_READ(task, tgid) == vigil_tgid;
 }
 
-/* Address of the task's cwd `struct path`, as a plain number: read through
- * bpf_probe_read so the verifier does not treat it as a BTF pointer, which
- * a global function cannot take. */
-static __always_inline __u64 cwd_addr(struct task_struct *task)
-{
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-
-	return (__u64)__builtin_preserve_access_index(&fs->pwd);
-}
-
 /* x86_64 syscall arguments, in order. `regs` is the tracepoint's trusted
  * BTF pointer: direct loads, no helper calls. */
 static __always_inline void sys_args(struct pt_regs *regs, __u64 *a)
@@ -130,13 +120,18 @@ static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, 
 	return size;
 }
 
-/* String slots the arguments of `conf` take; the resolved path comes next. */
+/* String slots the arguments of `conf` take, with their base slots; the
+ * resolved path comes next. */
 static __always_inline __u32 arg_slots(struct vg_sc_conf *conf)
 {
 	__u32 n = 0;
 
-	for (int i = 0; i < 6; i++)
-		n += conf->karg[i] == VG_KARG_USTR || conf->karg[i] == VG_KARG_SOCKADDR;
+	for (int i = 0; i < 6; i++) {
+		__u8 k = conf->karg[i];
+
+		n += k == VG_KARG_USTR || k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR;
+		n += k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR; /* its base slot */
+	}
 	return n;
 }
 
@@ -228,15 +223,39 @@ static __always_inline __u32 pidfd_tgid(struct file *f)
 }
 
 /*
+ * Whether the entry program copied the string arguments of this syscall
+ * (row `row` of sc_table) for rec_put_copy to take; when not (an ia32
+ * call, which the per-syscall tracepoints do not see, or the agent started
+ * during the call) the record says VG_F_ARGS_LATE.
+ */
+static __always_inline bool entry_take(struct vg_scratch *s, struct task_struct *task, __u32 row)
+{
+	struct vg_entry_copy *ec = bpf_task_storage_get(&entry_strs, task, 0, 0);
+
+	if (!ec || ec->row != row) {
+		s->cur.flags |= VG_F_ARGS_LATE;
+		return false;
+	}
+	/* taken: never again for another call (the data stays until this
+	 * task's next entry, after this record is built) */
+	ec->row = VG_ENTRY_NONE;
+	return true;
+}
+
+/*
  * Build the record of syscall `conf` in s, whose caller has set e->ret,
  * e->nr, e->enf_rule and e->args: identity, string and struct arguments,
  * and the path of `f` (or the socket behind it). Returns the size.
  * `fresh` false: the cursor already holds the resolved path (filter_mid).
+ * `at_exit`: the sys_exit program, which takes the strings the entry
+ * copied and walks the base directories of relative path arguments.
  */
 static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct *task,
-					struct vg_sc_conf *conf, struct file *f, bool fresh)
+					struct vg_sc_conf *conf, struct file *f, bool fresh,
+					bool at_exit)
 {
 	struct vg_sys_event *e = (void *)s->rec;
+	bool copy = false;
 	__u32 i;
 
 	if (fresh)
@@ -247,17 +266,29 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 	task_fill_current(&e->task);
 	__builtin_memset(e->ext, 0, sizeof(e->ext));
 	__builtin_memset(&e->sock, 0, sizeof(e->sock));
+	/* raw path arguments of calls other than the opens are compared by
+	 * the filter only when clean (path_clean) */
+	s->path_norm = conf->post != VG_POST_FD_RET;
+	if (at_exit && (conf->flags & VG_SCF_ENTRY_STR))
+		copy = entry_take(s, task, s->compat ? VG_NR_COMPAT + e->nr : e->nr);
 
 	for (i = 0; i < 6; i++) {
 		__u64 v = e->args[i];
 
 		switch (conf->karg[i]) {
 		case VG_KARG_USTR:
-			rec_put_str(s, v, 0);
+		case VG_KARG_UPATH:
+			if (copy)
+				rec_put_copy(s, v);
+			else
+				rec_put_str(s, v, 0);
+			if (conf->karg[i] == VG_KARG_UPATH)
+				slot_mark_rel(s, i, false);
 			break;
 		case VG_KARG_SOCKADDR:
 			/* the buffer's length is the next argument (connect, bind) */
 			rec_put_ubytes(s, v, i < 5 ? e->args[i + 1] : 0);
+			slot_mark_rel(s, i, true);
 			break;
 		case VG_KARG_OPEN_HOW:
 		case VG_KARG_CAPDATA:
@@ -276,14 +307,24 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 		}
 	}
 
+	rec_put_bases(s, conf, at_exit);
+
 	if (conf->post == VG_POST_CWD && e->ret == 0)
 		rec_put_path(s, cwd_addr(task));
 	if (conf->post == VG_POST_PIDFD_ARG0)
 		e->ext[0] = pidfd_tgid(f);
 	else if (f) {
-		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
+		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0) {
 			sock_fill(&e->sock, f);
-		else if (s->cur.path_slot == 0xffff)
+			/* a connected unix socket: its peer's inode, whatever the
+			 * caller's spelling of the address (symlink, .., relative) */
+			if (at_exit && conf->ev == VG_EV_SYS_connect && e->sock.family == VG_AF_UNIX) {
+				__u64 peer = unix_peer_path(f);
+
+				if (peer)
+					rec_put_path(s, peer);
+			}
+		} else if (s->cur.path_slot == 0xffff)
 			rec_put_path(s, (__u64)__builtin_preserve_access_index(&f->f_path));
 		else if (s->cur.nstr <= s->cur.path_slot)
 			s->cur.nstr = s->cur.path_slot + 1; /* placed by filter_mid */
@@ -377,9 +418,9 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 				cnt->filtered++;
 			return 0;
 		}
-		size = sys_record(s, task, conf, f, false);
+		size = sys_record(s, task, conf, f, false, true);
 	} else {
-		size = sys_record(s, task, conf, f, true);
+		size = sys_record(s, task, conf, f, true, true);
 	}
 	e->hdr.flags |= hflags;
 	if (pend) {
@@ -435,7 +476,7 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	e->nr = nr;
 	e->enf_rule = 0;
 	__builtin_memcpy(e->args, args, sizeof(args));
-	sys_record(s, task, conf, NULL, true);
+	sys_record(s, task, conf, NULL, true, false);
 	s->early = VG_STAGE_ENTRY;
 	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
 	v = enforce_sys(s, task, ev);
@@ -449,6 +490,125 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
 }
+
+/*
+ * String arguments at the syscall's entry. The kernel reads a path
+ * argument once, at the entry; reading it again at sys_exit gives another
+ * thread the whole syscall to rewrite the buffer (a real deletion of
+ * /var/log/a reported as /tmp/b, and the other way round). So the calls
+ * whose strings rules read (unlink, rename, chmod, mount, ...) have their
+ * strings copied here, per task (entry_strs in lib/record.bpf.h), and the
+ * sys_exit program records that copy.
+ *
+ * One program per syscall, on its own syscalls:sys_enter_* tracepoint:
+ * only these calls pay for it (a raw sys_enter program would run on every
+ * syscall of the machine, the opens included). Those tracepoints do not
+ * fire for ia32 calls: their strings are read at the exit and the record
+ * says so (VG_F_ARGS_LATE). The loader attaches the ones this kernel has
+ * and marks their rows VG_SCF_ENTRY_STR.
+ */
+static __always_inline int entry_copy(struct trace_event_raw_sys_enter *ctx, const int nargs)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_entry_copy *ec;
+	struct vg_sc_conf *conf;
+	struct vg_filter *fl;
+	__u32 nr = (__u32)ctx->id, key, k = 0;
+	__u64 a[6];
+	long n;
+
+	if (nr >= VG_NR_MAX || is_self(task))
+		return 0;
+	conf = bpf_map_lookup_elem(&sc_table, &nr);
+	if (!conf || !conf->ev || !(conf->flags & VG_SCF_ENTRY_STR))
+		return 0;
+	/* no rule names this call: its exit drops it before any string (an
+	 * older copy is voided, should a reload make the exit want one) */
+	key = table_key(conf->ev, table_gen);
+	fl = bpf_map_lookup_elem(&filters, &key);
+	if (fl && !fl->pass_all && !fl->nclauses && !entry_stage && !lsm_active) {
+		ec = bpf_task_storage_get(&entry_strs, task, 0, 0);
+		if (ec)
+			ec->row = VG_ENTRY_NONE;
+		return 0;
+	}
+	ec = bpf_task_storage_get(&entry_strs, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ec) {
+		misc_inc(VG_MISC_ENTRY_NOMEM);
+		return 0; /* the exit reads late, and says so */
+	}
+	/* the context's fields at constant offsets only, and only the call's
+	 * own: attaching fails (EACCES) for a program that reads past the
+	 * tracepoint's record */
+	__builtin_memset(a, 0, sizeof(a));
+	if (nargs > 0)
+		a[0] = ctx->args[0];
+	if (nargs > 1)
+		a[1] = ctx->args[1];
+	if (nargs > 2)
+		a[2] = ctx->args[2];
+	if (nargs > 3)
+		a[3] = ctx->args[3];
+	if (nargs > 4)
+		a[4] = ctx->args[4];
+	ec->err = 0;
+	for (int i = 0; i < 6; i++) {
+		if (conf->karg[i] != VG_KARG_USTR && conf->karg[i] != VG_KARG_UPATH)
+			continue;
+		if (k >= VG_ENTRY_NSTR)
+			break;
+		ec->len[k] = 0;
+		if (a[i]) {
+			n = bpf_probe_read_user_str(ec->data[k], VG_PATH_MAX, (void *)a[i]);
+			if (n > 0)
+				ec->len[k] = n;
+			else
+				ec->err |= 1 << k;
+		}
+		k++;
+	}
+	ec->row = nr;
+	return 0;
+}
+
+/* Plain "tracepoint" sections: libbpf does not attach them; the loader
+ * does, to syscalls:sys_enter_<name> by the program's name, through the
+ * perf event ioctl (sandboxes that refuse a perf-event bpf_link allow it). */
+#define VG_ENTRY_PROG(name, nargs)                                             \
+	SEC("tracepoint")                                                      \
+	int vg_enter_##name(struct trace_event_raw_sys_enter *ctx)             \
+	{                                                                      \
+		return entry_copy(ctx, nargs);                                 \
+	}
+
+/* The rows with string arguments (with their argument counts), but the opens (fd.name is the opened
+ * file's path, resolved at the exit) and the module loads (no tracepoint,
+ * and their one string is parameters). src/loader/loader.c lists the same
+ * names. umount2's tracepoint is named after the kernel's umount. */
+VG_ENTRY_PROG(execve, 3)
+VG_ENTRY_PROG(execveat, 5)
+VG_ENTRY_PROG(unlink, 1)
+VG_ENTRY_PROG(unlinkat, 3)
+VG_ENTRY_PROG(rename, 2)
+VG_ENTRY_PROG(renameat, 4)
+VG_ENTRY_PROG(renameat2, 5)
+VG_ENTRY_PROG(chmod, 2)
+VG_ENTRY_PROG(fchmodat, 3)
+VG_ENTRY_PROG(chown, 3)
+VG_ENTRY_PROG(lchown, 3)
+VG_ENTRY_PROG(fchownat, 5)
+VG_ENTRY_PROG(mount, 5)
+VG_ENTRY_PROG(umount, 2)
+VG_ENTRY_PROG(memfd_create, 2)
+VG_ENTRY_PROG(symlink, 2)
+VG_ENTRY_PROG(symlinkat, 3)
+VG_ENTRY_PROG(link, 2)
+VG_ENTRY_PROG(linkat, 5)
+VG_ENTRY_PROG(mkdir, 2)
+VG_ENTRY_PROG(mkdirat, 3)
+VG_ENTRY_PROG(rmdir, 1)
+VG_ENTRY_PROG(chdir, 1)
+VG_ENTRY_PROG(truncate, 2)
 
 /*
  * LSM-BPF: refuse operations that `action: deny` rules name, with EPERM,
@@ -500,7 +660,7 @@ static __always_inline int lsm_decide(struct file *f)
 	e->nr = nr;
 	e->enf_rule = 0;
 	__builtin_memcpy(e->args, args, sizeof(args));
-	sys_record(s, task, conf, f, true);
+	sys_record(s, task, conf, f, true, false);
 	/* without the file the hook guards, fd.name is known only where it
 	 * is the raw path argument (as at the syscall's entry) */
 	s->early = VG_STAGE_LSM;

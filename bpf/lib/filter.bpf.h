@@ -19,6 +19,7 @@
 
 #include "maps.bpf.h"
 #include "task.bpf.h"
+#include "path.bpf.h"
 #include "abi/filter.h"
 
 /* Namespaces of the host, for VG_A_CONTAINER (set by user space at load). */
@@ -202,14 +203,21 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		r = bpf_map_lookup_elem(&comm_sets, &ck) ? VG_T_TRUE : VG_T_FALSE;
 		break;
 	case VG_A_PATH_IN:
-		if (a->arg == VG_APATH_FD)
-			/* the resolved path; else the raw path if absolute (width) */
-			r = e->path_slot != 0xffff ? path_in(s, a->set, e->path_slot)
-			    : a->width < VG_NSTR && e->str[a->width & 3].off &&
-					      s->rec[e->str[a->width & 3].off & VG_SCRATCH_MASK] == '/'
+		if (a->arg == VG_APATH_FD && e->path_slot != 0xffff) {
+			/* the resolved path, unless the walk lost its leading part */
+			if (s->cur.flags & VG_F_PATH_DEEP)
+				return VG_T_UNKNOWN;
+			r = path_in(s, a->set, e->path_slot);
+		} else if (a->arg == VG_APATH_FD) {
+			/* else the raw path (width) if absolute; beyond the opens,
+			 * only as the kernel would spell it (path_clean): "//x",
+			 * "a/../x", a relative path are for user space to resolve */
+			r = a->width < VG_NSTR && e->str[a->width & 3].off &&
+					    s->rec[e->str[a->width & 3].off & VG_SCRATCH_MASK] == '/' &&
+					    (!s->path_norm || path_clean(s, a->width))
 				    ? path_in(s, a->set, a->width)
 				    : VG_T_UNKNOWN;
-		else
+		} else
 			r = path_in(s, a->set, a->arg);
 		break;
 	case VG_A_RET:

@@ -106,7 +106,8 @@ struct vg_cursor {
 	__u16 nstr; /* string slots claimed */
 	__u16 flags; /* VG_F_* to OR into the header */
 	__u16 path_slot; /* slot of the kernel-resolved path, or 0xffff */
-	__u16 pad;
+	__u8 rel;   /* bit i: path argument i is relative (base slots, record.bpf.h) */
+	__u8 ncopy; /* strings taken from the entry copy so far */
 	__u32 wpos; /* path walk's write position in walk[] (path.bpf.h) */
 	struct vg_str str[VG_NSTR];
 };
@@ -121,7 +122,8 @@ struct vg_scratch {
 	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
 	__u8 gen;	/* the table generation this run uses (read once) */
 	__u8 compat;	/* an ia32 syscall: compat struct layouts (msghdr) */
-	__u8 pad[3];
+	__u8 path_norm; /* raw path arguments must be clean to be compared (path_clean) */
+	__u8 pad[2];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];

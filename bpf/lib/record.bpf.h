@@ -43,6 +43,21 @@ static __always_inline struct vg_str *slot_claim(struct vg_cursor *c)
 	return &c->str[i];
 }
 
+/* Account for a string read of `n` bytes (the helper's answer, NUL
+ * included) at `off` into slot sl. */
+static __always_inline void str_done(struct vg_scratch *s, struct vg_str *sl, __u32 off, long n)
+{
+	if (n <= 0) {
+		s->cur.flags |= VG_F_READ_ERR;
+		return;
+	}
+	if (n == VG_PATH_MAX)
+		s->cur.flags |= VG_F_TRUNC(s->cur.nstr - 1);
+	sl->off = off;
+	sl->len = n - 1;
+	s->cur.off = off + n;
+}
+
 /* A NUL-terminated string into the next slot (NULL: the slot stays
  * absent): from user memory, or with `kernel` from the kernel's (its own
  * copy of a path name, struct filename). */
@@ -60,15 +75,65 @@ __noinline int rec_put_str(struct vg_scratch *s, __u64 ptr, __u32 kernel)
 	off = s->cur.off & VG_SCRATCH_MASK;
 	n = kernel ? bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, (const void *)ptr)
 		   : bpf_probe_read_user_str(&s->rec[off], VG_PATH_MAX, (const void *)ptr);
-	if (n <= 0) {
-		s->cur.flags |= VG_F_READ_ERR;
+	str_done(s, sl, off, n);
+	return 0;
+}
+
+/*
+ * String arguments copied at the syscall's entry (the per-syscall
+ * sys_enter programs of vigil.bpf.c), for its exit to record: between the
+ * two, another thread may rewrite the user memory they came from, and the
+ * kernel used what was there at the entry. One per task, created on first
+ * use and freed with the task. `row` says which sc_table row (syscall) the
+ * strings belong to, so that a copy is never taken for another call.
+ */
+#define VG_ENTRY_NSTR 3 /* string arguments a traced syscall has at most (mount) */
+#define VG_ENTRY_NONE 0xffffffffu
+
+struct vg_entry_copy {
+	__u32 row;		  /* sc_table key; VG_ENTRY_NONE once used */
+	__u16 len[VG_ENTRY_NSTR]; /* bytes read, NUL included; 0: NULL or unreadable */
+	__u16 err;		  /* bit k: string k could not be read (page not in yet) */
+	__u8 data[VG_ENTRY_NSTR][VG_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_entry_copy);
+} entry_strs SEC(".maps");
+
+/* The next string of the current task's entry copy (entry_take() in
+ * vigil.bpf.c checked that it is this syscall's) into the next slot, as
+ * rec_put_str would have read it from user memory at the entry. A string
+ * the entry could not read (its page not faulted in yet: BPF cannot fault
+ * it) is read from `uptr` now, and the record says it was read late. */
+__noinline int rec_put_copy(struct vg_scratch *s, __u64 uptr)
+{
+	struct vg_entry_copy *ec;
+	struct vg_str *sl;
+	__u32 off, k;
+	long n;
+
+	if (!s)
+		return 0;
+	sl = slot_claim(&s->cur);
+	k = s->cur.ncopy++;
+	ec = bpf_task_storage_get(&entry_strs, bpf_get_current_task_btf(), 0, 0);
+	if (!sl || !ec || k >= VG_ENTRY_NSTR)
+		return 0;
+	off = s->cur.off & VG_SCRATCH_MASK;
+	if (ec->err & (1u << k)) {
+		s->cur.flags |= VG_F_ARGS_LATE;
+		n = uptr ? bpf_probe_read_user_str(&s->rec[off], VG_PATH_MAX, (const void *)uptr) : 0;
+		str_done(s, sl, off, n);
 		return 0;
 	}
-	if (n == VG_PATH_MAX)
-		s->cur.flags |= VG_F_TRUNC(s->cur.nstr - 1);
-	sl->off = off;
-	sl->len = n - 1;
-	s->cur.off = off + n;
+	if (!ec->len[k])
+		return 0;
+	n = bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, ec->data[k]);
+	str_done(s, sl, off, n);
 	return 0;
 }
 
@@ -96,15 +161,34 @@ __noinline int rec_put_ubytes(struct vg_scratch *s, __u64 uptr, __u64 len)
 	return 0;
 }
 
+/* Walk the struct path at `path_addr` and append the result to the
+ * record, in the slot the cursor says: the resolved path's (`resolved`),
+ * else the last claimed. The slot is read from the map value after the
+ * walk: a register would be spilled across it and come back unbounded. */
+static __always_inline void walk_into(struct vg_scratch *s, __u64 path_addr, bool resolved)
+{
+	struct vg_str *sl;
+	__u32 pos, len, off;
+
+	pos = path_walk(s, path_addr);
+	if (pos & VG_WALK_DEEP)
+		s->cur.flags |= VG_F_PATH_DEEP;
+	pos &= VG_PATH_MAX - 1;
+	len = (VG_PATH_MAX - 1 - pos) & (VG_PATH_MAX - 1);
+	off = s->cur.off & VG_SCRATCH_MASK;
+	bpf_probe_read_kernel(&s->rec[off], len + 1, &s->walk[pos]);
+	sl = &s->cur.str[(resolved ? s->cur.path_slot : s->cur.nstr - 1) & (VG_NSTR - 1)];
+	sl->off = off;
+	sl->len = len;
+	s->cur.off = off + len + 1;
+}
+
 /* The absolute path of the kernel `struct path` at `path_addr` into string
  * slot `slot`, remembered as the record's resolved path; the slots before
  * it are claimed later: `slot` must be the number of slots those take
  * (arg_slots() in vigil.bpf.c), so that slot_claim reaches it no sooner. */
 __noinline int rec_put_path_at(struct vg_scratch *s, __u64 path_addr, __u32 slot)
 {
-	struct vg_str *sl;
-	__u32 pos, len, off;
-
 	if (!s || slot >= VG_NSTR)
 		return 0;
 	if (s->cur.off > VG_OFF_LIMIT) {
@@ -114,17 +198,7 @@ __noinline int rec_put_path_at(struct vg_scratch *s, __u64 path_addr, __u32 slot
 	/* the slot index through the map value and a mask: a register would
 	 * be spilled across the walk and come back unbounded */
 	s->cur.path_slot = slot;
-	pos = path_walk(s, path_addr);
-	if (pos & VG_WALK_DEEP)
-		s->cur.flags |= VG_F_PATH_DEEP;
-	pos &= VG_PATH_MAX - 1;
-	len = (VG_PATH_MAX - 1 - pos) & (VG_PATH_MAX - 1);
-	off = s->cur.off & VG_SCRATCH_MASK;
-	bpf_probe_read_kernel(&s->rec[off], len + 1, &s->walk[pos]);
-	sl = &s->cur.str[s->cur.path_slot & (VG_NSTR - 1)];
-	sl->off = off;
-	sl->len = len;
-	s->cur.off = off + len + 1;
+	walk_into(s, path_addr, true);
 	return 0;
 }
 
@@ -135,6 +209,67 @@ __noinline int rec_put_path(struct vg_scratch *s, __u64 path_addr)
 	if (!s || !slot_claim(&s->cur))
 		return 0;
 	return rec_put_path_at(s, path_addr, s->cur.nstr - 1);
+}
+
+/* The path of the directory at `path_addr` into the next slot, as the
+ * base a relative path argument was resolved against (abi/event.h: base
+ * slots); 0: the slot stays absent. */
+__noinline int rec_put_base(struct vg_scratch *s, __u64 path_addr)
+{
+	if (!s || !slot_claim(&s->cur) || !path_addr)
+		return 0;
+	walk_into(s, path_addr, false);
+	return 0;
+}
+
+/* Note in the cursor whether the slot just claimed, argument i's, holds a
+ * relative path: a string not starting with '/' (the empty string too:
+ * AT_EMPTY_PATH names the dirfd itself), or, with `sockaddr`, a unix
+ * socket address whose path does. In the map value, not a register, so
+ * that the verifier does not tell the argument loop's states apart. */
+static __always_inline void slot_mark_rel(struct vg_scratch *s, __u32 i, bool sockaddr)
+{
+	struct vg_str sl = s->cur.str[(s->cur.nstr - 1) & (VG_NSTR - 1)];
+	__u8 *p = &s->rec[sl.off & VG_SCRATCH_MASK];
+	bool rel;
+
+	if (!s->cur.nstr || !sl.off)
+		return;
+	/* sa_family AF_UNIX (1, little-endian), then a path, not abstract */
+	rel = sockaddr ? sl.len > 2 && p[0] == 1 && p[1] == 0 && p[2] && p[2] != '/' : p[0] != '/';
+	if (rel)
+		s->cur.rel |= 1u << (i & 7);
+}
+
+/*
+ * The base slots of a record (abi/event.h): one per UPATH and SOCKADDR
+ * argument of `conf`, holding, for those marked relative (slot_mark_rel),
+ * the directory it was resolved against: the preceding argument's dirfd,
+ * else the cwd of the current task. `walk` 0 (the entry stage, LSM
+ * hooks): the slots are claimed but left absent, which the filter reads
+ * as unknown. The arguments are the record's (e->args).
+ */
+__noinline int rec_put_bases(struct vg_scratch *s, struct vg_sc_conf *conf, __u32 walk)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_sys_event *e;
+
+	if (!s || !conf)
+		return 0;
+	e = (void *)s->rec;
+	for (int i = 0; i < 6; i++) {
+		__u8 k = conf->karg[i];
+
+		if (k != VG_KARG_UPATH && k != VG_KARG_SOCKADDR)
+			continue;
+		if (!walk || !(s->cur.rel & (1u << i))) {
+			slot_claim(&s->cur);
+			continue;
+		}
+		rec_put_base(s, base_addr(task, i > 0 && conf->karg[i ? i - 1 : 0] == VG_KARG_DIRFD,
+					  (__s32)e->args[i ? i - 1 : 0]));
+	}
+	return 0;
 }
 
 #endif /* VIGIL_BPF_RECORD_H */

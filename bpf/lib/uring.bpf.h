@@ -117,15 +117,22 @@ static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, 
 		bpf_probe_read_kernel(e->task.comm, sizeof(e->task.comm), task->group_leader->comm);
 	__builtin_memset(e->ext, 0, sizeof(e->ext));
 	__builtin_memset(&e->sock, 0, sizeof(e->sock));
+	s->path_norm = conf->post != VG_POST_FD_RET;
 	for (int i = 0; i < 6; i++) {
-		if (conf->karg[i] == VG_KARG_USTR) {
+		if (conf->karg[i] == VG_KARG_USTR || conf->karg[i] == VG_KARG_UPATH) {
 			rec_put_str(s, nk++ ? k1 : k0, 1);
+			if (conf->karg[i] == VG_KARG_UPATH)
+				slot_mark_rel(s, i, false);
 		} else if (conf->karg[i] == VG_KARG_SOCKADDR) {
 			rec_put_ubytes(s, a[i], i < 5 ? a[i + 1] : 0);
+			slot_mark_rel(s, i, true);
 		} else if (conf->karg[i] == VG_KARG_OPEN_HOW) {
 			e->ext[0] = a[2];
 		}
 	}
+	/* relative names: the request's dirfd, or the cwd of the process
+	 * (io-wq threads share it) */
+	rec_put_bases(s, conf, 1);
 	if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
 			sock_fill(&e->sock, f);

@@ -60,7 +60,20 @@ enum vg_karg {
 	VG_KARG_CLONE_ARGS = 4, /* struct clone_args.flags -> ext[0] */
 	VG_KARG_CAPDATA = 5,	/* two __user_cap_data_struct -> ext[0..2] */
 	VG_KARG_MSGHDR = 6,	/* struct (compat_)msghdr: its msg_name -> next string slot */
+	VG_KARG_UPATH = 7,	/* a path the call resolves: like USTR, plus a base slot */
+	VG_KARG_DIRFD = 8,	/* the directory fd the next argument (UPATH) is relative to */
 };
+
+/*
+ * Base slots. A record's string slots are: the USTR/UPATH/SOCKADDR/MSGHDR
+ * arguments in argument order; then one base slot per UPATH and SOCKADDR
+ * argument, in argument order, holding the directory a relative path
+ * argument was resolved against (the preceding DIRFD's path, else the
+ * cwd), as the kernel's dentry walk names it; absent when that argument
+ * is absolute, not a path (a unix socket address only), or unreadable;
+ * then the kernel-resolved path (path_slot), if any. User space joins
+ * base and argument and normalises ".", ".." and "//" (src/pipeline/path.c).
+ */
 
 /* What the kernel gathers once the syscall returned. */
 enum vg_post {
@@ -77,6 +90,7 @@ enum vg_post {
 #define VG_SCF_FAIL_ONLY 0x01 /* record failures only (execve: success is VG_EV_PROC_EXEC) */
 #define VG_SCF_SKIP_ZERO 0x02 /* skip ret == 0 (clone family: the child's return) */
 #define VG_SCF_DEST_ONLY 0x04 /* sendto/sendmsg: only with a destination or MSG_FASTOPEN */
+#define VG_SCF_ENTRY_STR 0x08 /* string arguments are copied at the syscall's entry */
 
 /* One row of the dispatcher table (BPF array indexed by syscall nr). */
 struct vg_sc_conf {
@@ -93,6 +107,9 @@ _Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
 #define VG_F_TRUNC_ANY 0x000f		 /* any of the VG_NSTR slots */
 #define VG_F_COMPAT 0x0010 /* an ia32 syscall (int 0x80): nr is the i386 number */
 #define VG_F_URING 0x0020  /* an io_uring request: nr is the equivalent syscall's */
+/* String arguments read from user memory after the syscall ran (an ia32
+ * call, or no entry copy): another thread may have changed them since. */
+#define VG_F_ARGS_LATE 0x0040
 #define VG_F_AT_ENTRY 0x0080 /* the enforcement verdict was reached at the syscall's entry */
 #define VG_F_READ_ERR 0x0100		/* a user/kernel read failed */
 #define VG_F_ARGS_TRUNC 0x0200		/* exec argv longer than VG_ARGS_MAX */
@@ -158,7 +175,7 @@ struct vg_sys_event {
 	__u64 ext[3]; /* struct arguments read from user memory, see enum vg_karg */
 	__u16 nr;     /* the raw syscall number (i386's when VG_F_COMPAT) */
 	__u16 nstr;
-	struct vg_str str[VG_NSTR]; /* user strings in argument order, then the resolved path */
+	struct vg_str str[VG_NSTR]; /* strings in argument order, base slots, the resolved path */
 	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
 	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0;
 				     * bit 15: the table generation (which ruleset) */
@@ -218,6 +235,7 @@ enum vg_misc {
 	VG_MISC_KILL_ERR = 4, /* bpf_send_signal refused (reported as shadow) */
 	VG_MISC_DENIALS = 5,  /* operations refused by an LSM hook */
 	VG_MISC_LSM_NOMEM = 6, /* no per-task scratch for an LSM hook: let through */
+	VG_MISC_ENTRY_NOMEM = 7, /* no per-task entry copy: strings read at the exit */
 	VG_MISC_MAX = 8,
 };
 

@@ -16,16 +16,23 @@
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "pipeline/syscalls.h"
 #include "loader/ktables.h"
 #include "vigil.skel.h"
+
+/* Name prefix of the per-syscall entry programs (entry_attach). */
+#define ENTRY_PROG "vg_enter_"
 
 #define DEFAULT_RINGBUF (8u << 20)
 #define DEFAULT_LC_RINGBUF (4u << 20)
@@ -83,6 +90,8 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 			return -ERANGE;
 		}
 		vg_sc_conf_fill(d, &conf);
+		if (l->entry_str[d->ev])
+			conf.flags |= VG_SCF_ENTRY_STR;
 		err = sc_rows_set(fd, d, &conf);
 		if (err) {
 			vg_err("filling the syscall table (%s): %s", d->name, strerror(-err));
@@ -290,7 +299,9 @@ static int attach_pinned(struct vg_loader *l)
 		char path[PATH_MAX];
 		struct bpf_link *link, *old;
 
-		if (!bpf_program__autoload(p))
+		/* the entry programs are attached by entry_attach() */
+		if (!bpf_program__autoload(p) || !strncmp(bpf_program__name(p), ENTRY_PROG,
+							   strlen(ENTRY_PROG)))
 			continue;
 		link = bpf_program__attach(p);
 		if (!link) {
@@ -312,6 +323,11 @@ static int attach_pinned(struct vg_loader *l)
 			if (old && bpf_link__pin(old, path) == 0)
 				bpf_link__destroy(old);
 			return err;
+		}
+		if (l->nlinks >= sizeof(l->links) / sizeof(l->links[0])) {
+			vg_err("pinning %s: more programs than links kept", path);
+			bpf_link__destroy(link);
+			return -E2BIG;
 		}
 		l->links[l->nlinks++] = link;
 		if (old) {
@@ -428,6 +444,8 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 		if (!sys_enabled[d->ev])
 			continue;
 		vg_sc_conf_fill(d, &conf);
+		if (l->entry_str[d->ev])
+			conf.flags |= VG_SCF_ENTRY_STR;
 		err = sc_rows_set(fd, d, &conf);
 		if (err)
 			return err;
@@ -487,6 +505,96 @@ static int tp_nargs(const char *name)
 	return n;
 }
 
+static const char *const tracefs_roots[] = { "/sys/kernel/tracing/events/syscalls",
+					     "/sys/kernel/debug/tracing/events/syscalls" };
+
+/* The id of tracepoint syscalls:sys_enter_<name>, or -1. */
+static int entry_tp_id(const char *name)
+{
+	char path[256];
+	int id = -1;
+
+	for (size_t i = 0; id < 0 && i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/sys_enter_%s/id", tracefs_roots[i], name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%d", &id) != 1)
+			id = -1;
+		fclose(f);
+	}
+	return id;
+}
+
+/*
+ * The per-syscall entry programs (vg_enter_<name>, bpf/vigil.bpf.c) that
+ * copy string arguments at the entry: each loads where its tracepoint
+ * exists (tracefs mounted, the syscall built in), and its row then says
+ * VG_SCF_ENTRY_STR, so that a record without the copy is flagged.
+ */
+static void entry_autoload(struct vg_loader *l)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, l->skel->obj) {
+		const char *name = bpf_program__name(p);
+		const struct vg_sc_desc *d;
+		bool have;
+
+		if (strncmp(name, ENTRY_PROG, strlen(ENTRY_PROG)))
+			continue;
+		name += strlen(ENTRY_PROG);
+		/* umount2's tracepoint bears the kernel's name for it */
+		d = vg_sc_by_name(!strcmp(name, "umount") ? "umount2" : name);
+		have = d && entry_tp_id(name) >= 0;
+		bpf_program__set_autoload(p, have);
+		if (have)
+			l->entry_str[d->ev] = true;
+	}
+}
+
+/*
+ * Attach the entry programs with the perf event ioctl, which every kernel
+ * since 4.x takes and which sandboxes that refuse a perf-event bpf_link
+ * (this CI's) allow. Not pinned: after a --pin agent exits, the records
+ * of these calls read their strings late and say so (VG_F_ARGS_LATE).
+ * A program that does not attach leaves the same mark, with a warning.
+ */
+static void entry_attach(struct vg_loader *l)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, l->skel->obj) {
+		const char *name = bpf_program__name(p);
+		struct perf_event_attr attr = { 0 };
+		int id, fd;
+
+		if (strncmp(name, ENTRY_PROG, strlen(ENTRY_PROG)) || !bpf_program__autoload(p))
+			continue;
+		name += strlen(ENTRY_PROG);
+		id = entry_tp_id(name);
+		if (l->nentry_fds >= sizeof(l->entry_fds) / sizeof(l->entry_fds[0]) || id < 0)
+			continue;
+		attr.type = PERF_TYPE_TRACEPOINT;
+		attr.size = sizeof(attr);
+		attr.config = (__u64)id;
+		attr.sample_period = 1;
+		attr.wakeup_events = 1;
+		fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_BPF, bpf_program__fd(p)) ||
+		    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+			vg_warn("attaching %s%s (%s): %s: its strings are read at the syscall's exit",
+				ENTRY_PROG, name, fd < 0 ? "perf event" : "ioctl", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		l->entry_fds[l->nentry_fds++] = fd;
+	}
+}
+
 /* io_uring's programs: io_uring_complete passes (ctx, req, cqe) since 6.3
  * and the cqe's fields one by one before; neither loads without io_uring. */
 static void uring_autoload(struct vigil_bpf *skel)
@@ -542,6 +650,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		l->lsm = o->lsm;
 	}
 	uring_autoload(l->skel);
+	entry_autoload(l);
 	/* The sys_enter stage costs every syscall a program run: only with
 	 * kill rules to decide there. */
 	{
@@ -641,6 +750,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 			goto fail;
 		}
 	}
+	entry_attach(l);
 	return 0;
 fail:
 	vg_loader_stop(l);
@@ -655,6 +765,9 @@ void vg_loader_stop(struct vg_loader *l)
 	for (size_t i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
 	l->nlinks = 0;
+	for (size_t i = 0; i < l->nentry_fds; i++)
+		close(l->entry_fds[i]);
+	l->nentry_fds = 0;
 	vigil_bpf__destroy(l->skel);
 	l->skel = NULL;
 }

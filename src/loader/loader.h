@@ -41,7 +41,10 @@ struct vg_loader {
 	bool lsm;   /* the LSM hooks are attached */
 	bool entry; /* the sys_enter stage is attached */
 	bool took_over; /* --pin found a previous vigil's pins and replaced its programs */
+	bool entry_str[VG_EV_MAX]; /* the event's strings are copied at its entry */
 	struct bpf_link *links[32]; /* --pin: the links we attached */
+	int entry_fds[32];	    /* perf events of the entry programs (entry_attach) */
+	size_t nentry_fds;
 	size_t nlinks;
 	size_t nsyscalls; /* syscall rows enabled in the kernel table */
 	int ncpus;

@@ -53,6 +53,23 @@ static void json_field(struct json_w *w, struct vg_evctx *c, const char *name,
 	}
 }
 
+/* proc.root, when the process is chrooted and the template did not name
+ * it: its paths are relative to that root (bpf/lib/path.bpf.h), and the
+ * alert says where it lies on the host. */
+static void root_field(struct json_w *w, struct vg_evctx *c, const struct vg_rule *r, size_t nf)
+{
+	struct vg_fref f;
+	struct vg_fval v;
+
+	for (size_t k = 0; k < nf; k++)
+		if (!strcmp(vg_rule_out_field_name(r, k), "proc.root"))
+			return;
+	if (vg_field_resolve("proc.root", &f) != VG_FIELD_OK || !vg_field_get(c, &f, 0, &v) ||
+	    v.type != VG_FT_STR || (v.len == 1 && v.s[0] == '/'))
+		return;
+	jw_strn(w, "proc.root", v.s, v.len);
+}
+
 static void time_of(struct vg_evctx *c, char *buf, size_t size)
 {
 	vg_clock_rfc3339(vg_evctx_wall(c), buf, size);
@@ -196,6 +213,7 @@ void vg_alert_format(struct strbuf *sb, const struct vg_alert_style *st, const s
 			vg_field_resolve(base_fields[i], &f);
 			json_field(&w, c, base_fields[i], &f);
 		}
+		root_field(&w, c, r, nf);
 		for (size_t a = 0; a < st->nappend; a++) {
 			const struct vg_append_output *ap = &st->append[a];
 

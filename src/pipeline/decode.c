@@ -58,6 +58,14 @@ static int decode_sys(const void *data, size_t len, struct vg_event *ev)
 			return -EINVAL;
 		ev->argstr[i] = slots[slot++];
 	}
+	/* then the base slots, one per path argument that has one */
+	for (unsigned i = 0; i < 6; i++) {
+		if (!vg_sc_has_base(ev->sc, (int)i))
+			continue;
+		if (slot >= VG_NSTR)
+			return -EINVAL;
+		ev->argbase[i] = slots[slot++];
+	}
 	if (e->path_slot != 0xffff) {
 		if (e->path_slot >= VG_NSTR)
 			return -EINVAL;

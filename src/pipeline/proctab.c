@@ -561,3 +561,18 @@ size_t vg_proctab_mem(const struct vg_proctab *pt)
 				 (p->cwd ? strlen(p->cwd) + 1 : 0) + (p->args ? p->args_len + 1 : 0);
 	return bytes;
 }
+
+int vg_proctab_root(const struct vg_proctab *pt, uint32_t pid, char *out, size_t size)
+{
+	char path[sizeof(pt->procfs) + 32];
+	ssize_t n;
+
+	if (!size)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%u/root", pt->procfs, pid);
+	n = readlink(path, out, size - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return (int)n;
+}

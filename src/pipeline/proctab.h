@@ -87,6 +87,15 @@ size_t vg_proctab_sweep(struct vg_proctab *pt, uint64_t now);
 
 void vg_proctab_stats(const struct vg_proctab *pt, struct vg_proctab_stats *out);
 
+/*
+ * The host's path of process pid's root directory (its chroot; "/" for
+ * most), read from procfs now: the kernel side reports a chrooted
+ * process's paths relative to its root (bpf/lib/path.bpf.h), and this is
+ * where that root lies on the host. Returns the length written to out
+ * (NUL-terminated), or -errno (the process is gone).
+ */
+int vg_proctab_root(const struct vg_proctab *pt, uint32_t pid, char *out, size_t size);
+
 /* Bytes of heap the table holds (entries and strings), for measurements. */
 size_t vg_proctab_mem(const struct vg_proctab *pt);
 

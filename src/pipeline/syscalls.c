@@ -66,6 +66,9 @@ static uint8_t karg_of(enum vg_atype t)
 {
 	switch (t) {
 	case VG_AT_PATH:
+		return VG_KARG_UPATH;
+	case VG_AT_DIRFD:
+		return VG_KARG_DIRFD;
 	case VG_AT_STR:
 		return VG_KARG_USTR;
 	case VG_AT_SOCKADDR:
@@ -81,6 +84,27 @@ static uint8_t karg_of(enum vg_atype t)
 	}
 }
 
+uint8_t vg_sc_karg(const struct vg_sc_desc *d, int i)
+{
+	/* sendmsg's destination sits in the msghdr it points to */
+	if (d->ev == VG_EV_SYS_sendmsg && i == 1)
+		return VG_KARG_MSGHDR;
+	/* an open's fd.name is the file it opened, walked from the new fd:
+	 * its name argument needs no base (and the open path stays lean) */
+	if (d->post == VG_POST_FD_RET && d->args[i].type == VG_AT_PATH)
+		return VG_KARG_USTR;
+	if (d->post == VG_POST_FD_RET && d->args[i].type == VG_AT_DIRFD)
+		return VG_KARG_RAW;
+	return karg_of(d->args[i].type);
+}
+
+bool vg_sc_has_base(const struct vg_sc_desc *d, int i)
+{
+	uint8_t k = vg_sc_karg(d, i);
+
+	return k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR;
+}
+
 void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -88,10 +112,7 @@ void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
 	out->post = d->post;
 	out->flags = row_flags(d);
 	for (int i = 0; i < 6; i++)
-		out->karg[i] = karg_of(d->args[i].type);
-	/* sendmsg's destination sits in the msghdr it points to */
-	if (d->ev == VG_EV_SYS_sendmsg)
-		out->karg[1] = VG_KARG_MSGHDR;
+		out->karg[i] = vg_sc_karg(d, i);
 }
 
 /* i386's syscall numbers, by name (generated from asm/unistd_32.h). */

@@ -7,6 +7,7 @@
 #ifndef VIGIL_SYSCALLS_H
 #define VIGIL_SYSCALLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,11 @@ const struct vg_sc_desc *vg_sc_at(size_t i);
 /* Lookups; NULL when unknown. */
 const struct vg_sc_desc *vg_sc_by_ev(unsigned ev);
 const struct vg_sc_desc *vg_sc_by_name(const char *name);
+/* What the kernel reads for argument i of `d` (enum vg_karg). */
+uint8_t vg_sc_karg(const struct vg_sc_desc *d, int i);
+/* Whether argument i of `d` has a base slot in its records (abi/event.h:
+ * the directory a relative path argument was resolved against). */
+bool vg_sc_has_base(const struct vg_sc_desc *d, int i);
 /* The kernel's row for `d` (struct vg_sc_conf), ready for the sc_table map. */
 void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out);
 /* The i386 numbers of `d`'s syscall (the same call reached through int

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "pipeline/flags.h"
+#include "pipeline/path.h"
 #include "pipeline/runtime.h"
 
 #define FD(n, id, t, fl) { n, id, t, fl }
@@ -34,6 +35,21 @@ static const struct vg_field_desc fields[] = {
 	/* vigil's own: the process a kill, tkill, tgkill or ptrace aims at */
 	FD("evt.target.name", VG_F_EVT_TARGET_NAME, VG_FT_STR, 0),
 	FD("evt.target.exepath", VG_F_EVT_TARGET_EXEPATH, VG_FT_STR, 0),
+	/* path arguments as the kernel resolved them (dirfd or cwd, ".", "..",
+	 * "//"): the one path of a call, or of two (rename, link, symlink,
+	 * mount) the source and the destination */
+	FD("evt.abspath", VG_F_EVT_ABSPATH, VG_FT_STR, 0),
+	FD("evt.abspath.src", VG_F_EVT_ABSPATH_SRC, VG_FT_STR, 0),
+	FD("evt.abspath.dst", VG_F_EVT_ABSPATH_DST, VG_FT_STR, 0),
+	/* vigil's own: the string arguments were read after the syscall ran
+	 * (an ia32 call): another thread may have changed them meanwhile */
+	FD("evt.args.late", VG_F_EVT_ARGS_LATE, VG_FT_BOOL, 0),
+	/* vigil's own: a path the kernel walked was longer than it keeps
+	 * (4096 bytes): its leading part is missing */
+	FD("evt.path.truncated", VG_F_EVT_PATH_TRUNCATED, VG_FT_BOOL, 0),
+	/* vigil's own: where the process's root directory lies on the host
+	 * (a chroot); its paths are relative to it */
+	FD("proc.root", VG_F_PROC_ROOT, VG_FT_STR, 0),
 	FD("proc.name", VG_F_PROC_NAME, VG_FT_STR, 0),
 	FD("proc.exe", VG_F_PROC_EXE, VG_FT_STR, 0),
 	FD("proc.exepath", VG_F_PROC_EXEPATH, VG_FT_STR, 0),
@@ -123,8 +139,7 @@ static const char *const unsupported[] = {
 	"thread.cap_inheritable", "thread.vtid", "evt.buffer", "evt.rawarg.", "evt.count",
 	"evt.latency", "evt.deltatime", "evt.category", "evt.cpu", "evt.is_io",
 	"evt.is_io_read", "evt.is_io_write", "evt.is_syslog", "evt.is_wait", "evt.info",
-	"evt.plugininfo", "evt.source", "evt.pluginname", "evt.abspath", "evt.abspath.dst",
-	"evt.abspath.src", "fd.types", "fd.types[", "fd.connected", "fd.name_changed",
+	"evt.plugininfo", "evt.source", "evt.pluginname", "fd.types", "fd.types[", "fd.connected", "fd.name_changed",
 	"fd.cip.name", "fd.sip.name", "fd.lip.name", "fd.rip.name", "fd.dev", "fd.ino",
 	"fd.uid", "fd.containername", "fd.containerdirectory", "fd.is_upper_layer",
 	"fd.is_lower_layer", "fd.cproto", "fd.sproto", "fd.lproto", "fd.rproto",
@@ -370,15 +385,119 @@ static uint64_t open_flags(const struct vg_event *ev, uint64_t *mode)
 	}
 }
 
+/* Index of the n-th (0, 1) path argument of a syscall event, or -1. */
+static int path_arg_idx(const struct vg_event *ev, int n)
+{
+	if (!ev->sc)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		if (ev->sc->args[i].type == VG_AT_PATH && ev->argstr[i].p && !n--)
+			return i;
+	return -1;
+}
+
 /* First path argument of a syscall event (fd.nameraw). */
 static const struct vg_strv *path_arg(const struct vg_event *ev)
 {
+	int i = path_arg_idx(ev, 0);
+
+	return i < 0 ? NULL : &ev->argstr[i];
+}
+
+/*
+ * Append to sb the string argument i as the kernel resolved it: joined
+ * with the directory the kernel recorded for it (its base slot), else the
+ * process's cwd as vigil tracks it, and normalised (pipeline/path.h). The
+ * opens keep their own rule for the name of a failed open (no resolved
+ * path): made absolute against the cwd, not normalised, which is what the
+ * open path's kernel filter compares. `lexical`: a string argument that is
+ * no path argument (mount's dev): normalised only when absolute.
+ */
+static void arg_resolved(struct vg_evctx *c, int i, bool lexical, struct strbuf *sb)
+{
+	const struct vg_event *ev = c->ev;
+	const struct vg_strv *raw = &ev->argstr[i], *base = &ev->argbase[i];
+	const char *cwd = c->proc ? c->proc->cwd : NULL;
+
+	if (!raw->p)
+		return;
+	if (ev->sc->post == VG_POST_FD_RET) {
+		if (raw->len && raw->p[0] != '/' && cwd) {
+			strbuf_addstr(sb, cwd);
+			if (sb->len && sb->buf[sb->len - 1] != '/')
+				strbuf_addch(sb, '/');
+		}
+		strbuf_add(sb, raw->p, raw->len);
+		return;
+	}
+	if (lexical && !(raw->len && raw->p[0] == '/')) {
+		strbuf_add(sb, raw->p, raw->len);
+		return;
+	}
+	if (base->p && vg_path_resolve(sb, base->p, base->len, raw->p, raw->len))
+		return;
+	if (vg_path_resolve(sb, cwd, cwd ? strlen(cwd) : 0, raw->p, raw->len))
+		return;
+	strbuf_add(sb, raw->p, raw->len); /* relative, and no directory known */
+}
+
+/* The index of the string argument named `name`, or -1. */
+static int arg_idx(const struct vg_event *ev, const char *name)
+{
+	for (int i = 0; ev->sc && i < 6; i++)
+		if (ev->sc->args[i].name && !strcmp(ev->sc->args[i].name, name))
+			return i;
+	return -1;
+}
+
+/*
+ * evt.abspath (which 0), evt.abspath.src (1), evt.abspath.dst (2) into sb.
+ * A symlink's target, when relative, is relative to the link's directory,
+ * not to the caller's: it is resolved against the resolved link path's.
+ */
+static bool abspath(struct vg_evctx *c, int which, struct strbuf *sb)
+{
+	const struct vg_event *ev = c->ev;
+	int i;
+
 	if (!ev->sc)
-		return NULL;
-	for (int i = 0; i < 6; i++)
-		if (ev->sc->args[i].type == VG_AT_PATH && ev->argstr[i].p)
-			return &ev->argstr[i];
-	return NULL;
+		return false;
+	switch (ev->type) {
+	case VG_EV_SYS_symlink:
+	case VG_EV_SYS_symlinkat: {
+		const struct vg_strv *t = &ev->argstr[0];
+
+		i = arg_idx(ev, "linkpath");
+		if (i < 0 || !ev->argstr[i].p)
+			return false;
+		if (which != 1) {
+			arg_resolved(c, i, false, sb);
+			return which == 2 && sb->len;
+		}
+		if (!t->p)
+			return false;
+		/* the target against the link's directory (in c->tmp, which
+		 * the evaluator uses only after the field is read) */
+		strbuf_reset(&c->tmp);
+		arg_resolved(c, i, false, &c->tmp);
+		if (!c->tmp.len)
+			return false;
+		return vg_path_resolve(sb, c->tmp.buf, vg_path_dirlen(c->tmp.buf, c->tmp.len), t->p,
+				       t->len);
+	}
+	case VG_EV_SYS_mount:
+		i = which == 1 ? arg_idx(ev, "dev") : which == 2 ? arg_idx(ev, "dir") : -1;
+		if (i < 0 || !ev->argstr[i].p)
+			return false;
+		arg_resolved(c, i, which == 1, sb);
+		return sb->len > 0;
+	default:
+		i = path_arg_idx(ev, which == 2 ? 1 : 0);
+		if (i < 0)
+			return false;
+		arg_resolved(c, i, false, sb);
+		return sb->len > 0;
+	}
 }
 
 /* The socket's endpoints as client and server, Falco's way: the connecting
@@ -449,12 +568,27 @@ static void render_addr(struct strbuf *sb, const struct vg_addr *a)
 	strbuf_addf(sb, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, a->port);
 }
 
+/* A unix socket's address as fd.name: a path the caller gave, resolved
+ * as the kernel did (its base slot: the cwd), or an abstract name as it
+ * is. (A connected socket's fd.name is its peer's path, walked by the
+ * kernel, before this.) */
+static void unix_name(const struct vg_event *ev, const struct vg_addr *u, struct strbuf *sb)
+{
+	int ai = ev->type == VG_EV_SYS_sendto ? 4 : 1;
+	const struct vg_strv *base = &ev->argbase[ai];
+
+	if (u->path.len && u->path.p[0] != '\0' &&
+	    vg_path_resolve(sb, base->p, base->len, u->path.p, u->path.len))
+		return;
+	render_addr(sb, u);
+}
+
 /* fd.name: the file's path, made absolute, or the socket's tuple. */
 static bool fd_name(struct vg_evctx *c, struct vg_fval *o)
 {
 	const struct vg_event *ev = c->ev;
 	struct tuple t;
-	const struct vg_strv *raw;
+	int i;
 
 	if (c->have & HAVE_FDNAME)
 		return c->fdname.len ? set_str(o, c->fdname.buf, c->fdname.len) : false;
@@ -469,21 +603,18 @@ static bool fd_name(struct vg_evctx *c, struct vg_fval *o)
 		const struct vg_addr *sv = t.local_is_server ? &t.local : &t.remote;
 
 		if (t.remote.family == AF_UNIX || t.local.family == AF_UNIX) {
-			render_addr(&c->fdname, t.remote.family ? &t.remote : &t.local);
+			const struct vg_addr *u = t.remote.family ? &t.remote : &t.local;
+
+			unix_name(ev, u, &c->fdname);
 		} else {
 			render_addr(&c->fdname, cl);
 			strbuf_addstr(&c->fdname, "->");
 			render_addr(&c->fdname, sv);
 		}
-	} else if ((raw = path_arg(ev))) {
-		/* No kernel-resolved path (the call failed): make it absolute
-		 * against the cwd when it was relative to it. */
-		if (raw->len && raw->p[0] != '/' && c->proc && c->proc->cwd) {
-			strbuf_addstr(&c->fdname, c->proc->cwd);
-			if (c->fdname.len && c->fdname.buf[c->fdname.len - 1] != '/')
-				strbuf_addch(&c->fdname, '/');
-		}
-		strbuf_add(&c->fdname, raw->p, raw->len);
+	} else if ((i = path_arg_idx(ev, 0)) >= 0) {
+		/* no path the kernel resolved from an fd: the path argument,
+		 * resolved as the kernel did */
+		arg_resolved(c, i, false, &c->fdname);
 	}
 	return c->fdname.len ? set_str(o, c->fdname.buf, c->fdname.len) : false;
 }
@@ -826,6 +957,16 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 		if (ev->exec && ev->cwd.p)
 			return set_str(o, ev->cwd.p, ev->cwd.len);
 		return p ? set_cstr(o, p->cwd) : false;
+	case VG_F_PROC_ROOT: {
+		char root[4096];
+		int n = c->procs ? vg_proctab_root(c->procs, t->pid, root, sizeof(root)) : -ENOENT;
+
+		if (n <= 0)
+			return false;
+		strbuf_reset(&c->argval);
+		strbuf_add(&c->argval, root, (size_t)n);
+		return set_str(o, c->argval.buf, c->argval.len);
+	}
 	case VG_F_PROC_TTY:
 		return set_uint(o, tty_nr(p));
 	case VG_F_PROC_SID:
@@ -889,6 +1030,19 @@ bool vg_field_get(struct vg_evctx *c, const struct vg_fref *f, unsigned k, struc
 		return container_meta(c, f->d->id, o);
 	case VG_F_FD_NAME:
 		return fd_name(c, o);
+	case VG_F_EVT_ABSPATH:
+	case VG_F_EVT_ABSPATH_SRC:
+	case VG_F_EVT_ABSPATH_DST:
+		strbuf_reset(&c->argval);
+		if (!abspath(c, f->d->id - VG_F_EVT_ABSPATH, &c->argval))
+			return false;
+		return set_str(o, c->argval.buf, c->argval.len);
+	case VG_F_EVT_ARGS_LATE:
+		if (!ev->sc)
+			return false;
+		return set_bool(o, ev->flags & VG_F_ARGS_LATE);
+	case VG_F_EVT_PATH_TRUNCATED:
+		return set_bool(o, ev->flags & VG_F_PATH_DEEP);
 	case VG_F_FD_NAMERAW: {
 		const struct vg_strv *raw = path_arg(ev);
 

@@ -44,6 +44,9 @@ extern const size_t nsyscall_cases;
 extern const struct evasion_case uring_cases[];
 extern const size_t nuring_cases;
 
+extern const struct evasion_case path_cases[];
+extern const size_t npath_cases;
+
 /* A minimal io_uring (raw syscalls, as an attacker's implant has it). */
 struct io_uring_sqe;
 struct io_uring_cqe;
@@ -61,6 +64,11 @@ int uring_run(struct uring *r, const struct io_uring_sqe *sqe);
 /* OPENAT of path (IOSQE_* flags) then a READ of it; 0, EV_SKIP, or
  * EV_FAIL(n). */
 int uring_open_read(const char *path, unsigned sqe_flags);
+
+/* In a child: chroot into <suite dir>/root-<pid> (its path in root),
+ * which holds a bind mount of the host's /etc, read /etc/shadow there,
+ * then wait for a byte (or EOF) on `hold`. Exit code as a case's. */
+int chroot_read_shadow(char *root, size_t size, int hold);
 
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);

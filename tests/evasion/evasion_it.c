@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -160,10 +161,51 @@ static void test_sigterm_by_pidfd_alerts_first(void **state)
 	vigil_free(&v);
 }
 
+/*
+ * A chrooted process's paths are the ones it uses: its read of
+ * <root>/etc/shadow is a read of /etc/shadow to the rules, and the alert
+ * says where its root lies on the host (proc.root). The suite's own
+ * reads of /etc/shadow (the controls) carry no proc.root.
+ */
+static void test_chroot_paths(void **state)
+{
+	struct alert_want w = { .rule = "Read sensitive file untrusted" };
+	char root[PATH_MAX];
+	const char *name, *hroot;
+	json_t *ev;
+	int st, hold[2];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(hold), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(hold[1]);
+		alarm(CASE_TIMEOUT_S);
+		_exit(chroot_read_shadow(root, sizeof(root), hold[0]));
+	}
+	close(hold[0]);
+	snprintf(root, sizeof(root), "%s/root-%d", env.dir, (int)pid);
+	w.pid = pid;
+	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
+	close(hold[1]); /* the child may go */
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!ev)
+		fail_msg("no alert for the chrooted read of /etc/shadow");
+	name = alert_str(ev, "fd.name");
+	hroot = alert_str(ev, "proc.root");
+	assert_non_null(name);
+	assert_string_equal(name, "/etc/shadow");
+	assert_non_null(hroot);
+	assert_string_equal(hroot, root);
+}
+
 int main(void)
 {
-	size_t n = nsyscall_cases + nuring_cases, i;
-	struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+	size_t n = nsyscall_cases + nuring_cases + npath_cases, i;
+	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_sigterm_by_pidfd_alerts_first),
 	};
@@ -177,13 +219,17 @@ int main(void)
 		return 1;
 	for (i = 0; i < n; i++) {
 		const struct evasion_case *c =
-			i < nsyscall_cases ? &syscall_cases[i] : &uring_cases[i - nsyscall_cases];
+			i < nsyscall_cases		  ? &syscall_cases[i]
+			: i < nsyscall_cases + nuring_cases ? &uring_cases[i - nsyscall_cases]
+							    : &path_cases[i - nsyscall_cases - nuring_cases];
 
 		tests[i].name = c->name;
 		tests[i].test_func = run_case;
 		tests[i].initial_state = (void *)c;
 	}
-	r = _cmocka_run_group_tests("evasion", tests, n, group_setup, group_teardown);
+	tests[n].name = "chroot: /etc/shadow read inside a chroot is /etc/shadow";
+	tests[n].test_func = test_chroot_paths;
+	r = _cmocka_run_group_tests("evasion", tests, n + 1, group_setup, group_teardown);
 	free(tests);
 	r |= cmocka_run_group_tests_name("evasion (own agents)", own, NULL, NULL);
 	r |= run_rails_tests();

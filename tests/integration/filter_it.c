@@ -192,6 +192,27 @@ static void child_run(int which)
 		snprintf(p, sizeof(p), "%s/e/f2", tmpdir);
 		unlink(p);
 		unlink(p); /* ENOENT */
+		/* the same directory spelled otherwise: the kernel leaves these
+		 * to user space, which resolves them (dirfd, "//", "..") */
+		{
+			static const char *const names[] = { "%s//e//f3", "%s/d/../e/./f4", "%s/e/f5" };
+			int dfd;
+
+			for (int i = 0; i < 3; i++) {
+				char q[4096];
+
+				snprintf(q, sizeof(q), "%s/e/f%d", tmpdir, 3 + i);
+				close(open(q, O_WRONLY | O_CREAT, 0600));
+				snprintf(p, sizeof(p), names[i], tmpdir);
+				if (i < 2)
+					unlink(p);
+			}
+			snprintf(p, sizeof(p), "%s/e", tmpdir);
+			dfd = open(p, O_RDONLY | O_DIRECTORY);
+			unlinkat(dfd, "f5", 0);
+			truncate("f5", 0); /* relative to the cwd: ENOENT */
+			close(dfd);
+		}
 		if (setuid(65534))
 			_exit(1);
 		fd = open("/etc/hostname", O_RDONLY); /* now as nobody */
@@ -229,6 +250,7 @@ static const char *const evtypes[] = {
 	"open, openat", "openat", "connect", "unlink, unlinkat", "kill", "setuid", "ptrace", "openat, connect",
 	"dup, dup2, dup3", "sendto, sendmsg", "open, open_by_handle_at",
 	"pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo", "process_vm_readv, kill",
+	"unlinkat, truncate",
 };
 
 /* A random comparison over the fields the kernel filter knows, plus some it

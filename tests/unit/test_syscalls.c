@@ -210,6 +210,12 @@ static void test_conf_fill_all(void **state)
 
 			switch (t) {
 			case VG_AT_PATH:
+				/* an open's name needs no base: its fd is walked */
+				want = d->post == VG_POST_FD_RET ? VG_KARG_USTR : VG_KARG_UPATH;
+				break;
+			case VG_AT_DIRFD:
+				want = d->post == VG_POST_FD_RET ? VG_KARG_RAW : VG_KARG_DIRFD;
+				break;
 			case VG_AT_STR:
 				want = VG_KARG_USTR;
 				break;
@@ -252,7 +258,7 @@ static void test_conf_fill_rows(void **state)
 					     VG_KARG_RAW, VG_KARG_RAW, VG_KARG_RAW };
 	static const uint8_t connect_k[6] = { VG_KARG_RAW, VG_KARG_SOCKADDR, VG_KARG_RAW,
 					      VG_KARG_RAW, VG_KARG_RAW, VG_KARG_RAW };
-	static const uint8_t mount_k[6] = { VG_KARG_USTR, VG_KARG_USTR, VG_KARG_USTR,
+	static const uint8_t mount_k[6] = { VG_KARG_USTR, VG_KARG_UPATH, VG_KARG_USTR,
 					    VG_KARG_RAW, VG_KARG_RAW, VG_KARG_RAW };
 	struct vg_sc_conf c;
 
@@ -281,8 +287,8 @@ static void test_conf_fill_rows(void **state)
 	assert_int_equal(c.karg[1], VG_KARG_CAPDATA);
 	conf_of("symlinkat", &c);
 	assert_int_equal(c.karg[0], VG_KARG_USTR);
-	assert_int_equal(c.karg[1], VG_KARG_RAW);
-	assert_int_equal(c.karg[2], VG_KARG_USTR);
+	assert_int_equal(c.karg[1], VG_KARG_DIRFD);
+	assert_int_equal(c.karg[2], VG_KARG_UPATH);
 }
 
 static void test_conf_fill_flags(void **state)
