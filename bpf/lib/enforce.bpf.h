@@ -120,17 +120,11 @@ static __always_inline __u32 enf_cap(void)
 static __always_inline int enf_spared(struct task_struct *task)
 {
 	struct vg_exe_key k = {};
-	struct file *exe;
-	struct inode *ino;
 
 	if (task->tgid == 1 || (task->flags & VG_PF_KTHREAD))
 		return 1;
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (!exe)
+	if (!exe_id(task, &k.ino, &k.dev))
 		return 1; /* no executable: nothing a rule about a process means */
-	ino = BPF_CORE_READ(exe, f_inode);
-	k.ino = BPF_CORE_READ(ino, i_ino);
-	k.dev = BPF_CORE_READ(ino, i_sb, s_dev);
 	return bpf_map_lookup_elem(&never_kill, &k) != NULL;
 }
 
