@@ -75,6 +75,11 @@ int uring_run(struct uring *r, const struct io_uring_sqe *sqe);
  * EV_FAIL(n). */
 int uring_open_read(const char *path, unsigned sqe_flags);
 
+/* The suite's program run with this argument, a file and a path is the
+ * spared tool of the rails tests: rails_tool_main(). */
+#define EVASION_RAILS_TOOL_ARG "--rails-tool"
+int rails_tool_main(const char *what, const char *secret);
+
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);
 

@@ -195,6 +195,9 @@ int main(int argc, char **argv)
 	/* a copy of this program run as a module loader (cases_identity.c) */
 	if (argc == 2 && !strcmp(argv[1], EVASION_INIT_MODULE_ARG))
 		return identity_init_module();
+	/* a copy of this program as a spared tool (cases_rails.c) */
+	if (argc == 4 && !strcmp(argv[1], EVASION_RAILS_TOOL_ARG))
+		return rails_tool_main(argv[2], argv[3]);
 	if (geteuid() != 0) {
 		fprintf(stderr, "the evasion suite loads BPF programs: run it as root\n");
 		return 1;
