@@ -349,6 +349,8 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	__u16 hflags;
 
 	nr = (__u32)regs->orig_ax;
+	/* executable mappings of a spared process (spared.bpf.h) */
+	spared_map(task, regs, nr, ret);
 	conf = sc_lookup(task, regs, nr, args, &hflags, true);
 	if (!conf || !conf->ev)
 		return 0;
@@ -850,6 +852,8 @@ int BPF_PROG(vg_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 
 	if (is_self(p))
 		return 0;
+	/* before the record: it borrows the scratch */
+	spared_exec(p, BPF_CORE_READ(bprm, file));
 	cnt = counters_get(VG_EV_PROC_EXEC);
 	if (cnt)
 		cnt->seen++;
@@ -927,6 +931,7 @@ int BPF_PROG(vg_proc_fork, struct task_struct *parent, struct task_struct *child
 		return 0;
 	if (is_self(parent))
 		return 0;
+	spared_fork(parent, child);
 	cnt = counters_get(VG_EV_PROC_FORK);
 	if (cnt)
 		cnt->seen++;
@@ -958,6 +963,7 @@ int BPF_PROG(vg_proc_exit, struct task_struct *p)
 		return 0;
 	if (is_self(p))
 		return 0;
+	spared_exit(p);
 	cnt = counters_get(VG_EV_PROC_EXIT);
 	if (cnt)
 		cnt->seen++;

@@ -12,7 +12,8 @@
  *
  * Safety rails, checked in the kernel before any signal: PID 1, kernel
  * threads, vigil itself (never recorded at all) and the never-kill set of
- * executables are spared; a kill rate limit per offender (uid and cgroup)
+ * executables, unless they loaded code from outside, are spared
+ * (spared.bpf.h); a kill rate limit per offender (uid and cgroup)
  * turns that offender's excess into reports.
  * Every decision is written into the record (VG_F_KILLED etc. and
  * enf_rule) so the alert says what the kernel did, and shadow mode (cap
@@ -24,9 +25,10 @@
 #define VIGIL_BPF_ENFORCE_H
 
 #include "filter.bpf.h"
+#include "spared.bpf.h"
 
 #define VG_SIGKILL 9
-#define VG_PF_KTHREAD 0x00200000
+
 #define VG_MODE_ENFORCE 2
 #define VG_PTRACE_MODE_ATTACH 0x02
 
@@ -71,12 +73,6 @@ struct {
 	__type(value, struct vg_enf_rate);
 } enf_rate SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, struct vg_exe_key);
-	__type(value, __u8);
-} never_kill SEC(".maps");
 
 /* LSM-BPF hooks are attached (set by user space after the feature probe). */
 const volatile __u8 lsm_active = 0;
@@ -114,24 +110,6 @@ static __always_inline __u32 enf_cap(void)
 	struct vg_enf_conf *conf = bpf_map_lookup_elem(&enf_conf, &zero);
 
 	return conf ? conf->cap : 0;
-}
-
-/* PID 1, kernel threads and the never-kill executables. */
-static __always_inline int enf_spared(struct task_struct *task)
-{
-	struct vg_exe_key k = {};
-	struct file *exe;
-	struct inode *ino;
-
-	if (task->tgid == 1 || (task->flags & VG_PF_KTHREAD))
-		return 1;
-	exe = BPF_CORE_READ(task, mm, exe_file);
-	if (!exe)
-		return 1; /* no executable: nothing a rule about a process means */
-	ino = BPF_CORE_READ(exe, f_inode);
-	k.ino = BPF_CORE_READ(ino, i_ino);
-	k.dev = BPF_CORE_READ(ino, i_sb, s_dev);
-	return bpf_map_lookup_elem(&never_kill, &k) != NULL;
 }
 
 /* 1 when one more kill fits the current task's budget this second. */

@@ -20,6 +20,7 @@
 #include "maps.bpf.h"
 #include "task.bpf.h"
 #include "path.bpf.h"
+#include "exe.bpf.h"
 #include "abi/filter.h"
 
 /* Namespaces of the host, for VG_A_CONTAINER (set by user space at load). */
@@ -265,6 +266,13 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		if (!e->sock.family)
 			return VG_T_UNKNOWN;
 		r = cmp_s64(e->sock.family, a->op, a->val);
+		break;
+	case VG_A_EXE_IN:
+		/* proc.exepath by file (exe.bpf.h): outside the set, only an
+		 * enforcement clause may call it false */
+		r = exe_in_set(a->set);
+		if (r < 0 || (!r && !(a->flags & VG_AF_EXACT)))
+			return VG_T_UNKNOWN;
 		break;
 	case VG_A_SPORT:
 	case VG_A_CPORT:

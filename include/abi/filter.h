@@ -43,6 +43,7 @@ enum vg_atom_kind {
 	VG_A_SPORT,	  /* a socket of no known role (dup): the server's port, the lower
 			   * of the two (user space's rule), compared with `val` */
 	VG_A_CPORT,	  /* ... the client's port, the other one */
+	VG_A_EXE_IN,	  /* the task's executable file is one of exe set `set` (below) */
 };
 
 enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };
@@ -52,6 +53,9 @@ enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_
  * rules it out from the open file's dentry name alone, before the path is
  * walked, when that name is not among them. */
 #define VG_AF_BASE 0x01
+/* VG_A_EXE_IN in an enforcement clause: an executable not in the set is
+ * "false" (the rule acts), not "unknown" (see struct vg_exeset_key). */
+#define VG_AF_EXACT 0x02
 /* Bytes of a last component the base-name sets key on (longer: no early
  * decision). */
 #define VG_FBASE_MAX 64
@@ -158,5 +162,25 @@ struct vg_exe_key {
 	__u32 dev; /* the kernel's encoding: major << 20 | minor */
 	__u32 pad;
 };
+
+/*
+ * proc.exepath in the kernel (bpf/lib/exe.bpf.h): the file the task runs,
+ * by inode and device (task->mm->exe_file), which no rename of the task
+ * (prctl PR_SET_NAME, a copy of a binary under another name or in a
+ * container's own /usr) can claim. User space keys each listed path by the
+ * file it names on the host at load time, and adds the new file of a path
+ * replaced later (src/loader/loader.c, vg_loader_exesets_refresh).
+ *
+ * A task whose file is in the set is "true". One whose file is not is
+ * "unknown" to the filter (user space may still see a listed path: a file
+ * replaced since, a container's own copy at that path), "false" to an
+ * enforcement clause (VG_AF_EXACT): only the host's file is trusted there.
+ */
+struct vg_exeset_key {
+	__u32 set;
+	__u32 dev; /* the kernel's encoding: major << 20 | minor */
+	__u64 ino;
+};
+_Static_assert(sizeof(struct vg_exeset_key) == 16, "vg_exeset_key ABI");
 
 #endif /* VIGIL_ABI_FILTER_H */

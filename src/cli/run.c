@@ -989,6 +989,18 @@ static void never_kill_follow(struct run *rn, struct vg_agent *a)
 	}
 }
 
+/* A file proc.exepath lists in the kernel was replaced: its new file is
+ * the listed executable too. */
+static void exesets_follow(struct vg_agent *a)
+{
+	const char *paths[4];
+	size_t n = vg_loader_exesets_refresh(&a->loader, paths, 4);
+
+	for (size_t i = 0; i < n; i++)
+		vg_info("executable %s (a rule lists it) was replaced: its new file is listed too",
+			paths[i]);
+}
+
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
@@ -1005,6 +1017,7 @@ static void on_tick(struct vg_agent *a)
 	if (vg_modectl_poll(&rn->mc, &why))
 		vg_engine_set_cap(rn->engine, rn->mc.cap, why);
 	never_kill_follow(rn, a);
+	exesets_follow(a);
 	if (reopen_requested) {
 		reopen_requested = 0;
 		vg_outputs_reopen(rn->out);
@@ -1402,6 +1415,7 @@ int cmd_run(int argc, char **argv)
 	o.load.protect_self = rn.cfg.protect_self;
 	o.load.enf_cap = rn.cfg.mode;
 	o.load.max_kills_per_sec = (uint32_t)rn.cfg.max_kills;
+	o.load.host_root = o.host_root;
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
 	rn.nk = &nk;

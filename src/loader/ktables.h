@@ -23,6 +23,13 @@ struct vg_kpath {
 	char path[VG_FPATH_MAX];
 };
 
+/* An entry of an exe set (VG_A_EXE_IN): the path a rule lists, which the
+ * loader keys by the file it names (include/abi/filter.h). */
+struct vg_kexe {
+	__u32 set;
+	char path[256]; /* NUL-terminated; longer paths make no entry */
+};
+
 struct vg_kfilter {
 	struct vg_filter f[VG_EV_MAX];
 	struct vg_comm_key *comms;
@@ -31,6 +38,8 @@ struct vg_kfilter {
 	size_t npaths;
 	struct vg_base_key *bases; /* last components of exact-only path sets */
 	size_t nbases;
+	struct vg_kexe *exes; /* proc.exepath sets */
+	size_t nexes;
 	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
 	size_t nenforce;		  /* rules in there */
 	size_t nentry;			  /* clauses the sys_enter stage runs */

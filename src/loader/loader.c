@@ -115,7 +115,8 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 static void atoms_rebase(struct vg_atom *a, int n, __u32 gen)
 {
 	for (int i = 0; i < n && i < VG_FATOMS; i++)
-		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN)
+		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN ||
+		    a[i].kind == VG_A_EXE_IN)
 			a[i].set += SET_BASE(gen);
 }
 
@@ -420,6 +421,7 @@ static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 	map_delete_if(l->skel->maps.comm_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_bases, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
+	map_delete_if(l->skel->maps.exe_sets, key_of_gen, gen);
 }
 
 int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)
@@ -432,6 +434,9 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 	err = fill_filters(l, kf, next);
 	if (!err)
 		err = fill_enforce_tables(l, kf, next);
+	if (!err)
+		err = vg_exesets_fill(&l->exes, bpf_map__fd(l->skel->maps.exe_sets), kf,
+				      SET_BASE(next));
 	if (err)
 		return err;
 	/* syscalls the new rules need are switched on before the flip, the
@@ -614,6 +619,13 @@ int vg_loader_never_kill_add(struct vg_loader *l, const struct vg_exe_key *k)
 												 : 0;
 }
 
+size_t vg_loader_exesets_refresh(struct vg_loader *l, const char **which, size_t max)
+{
+	if (!l->skel)
+		return 0;
+	return vg_exesets_refresh(&l->exes, bpf_map__fd(l->skel->maps.exe_sets), which, max);
+}
+
 int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
@@ -724,10 +736,15 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.comm_sets);
 		map_clear(l->skel->maps.path_sets);
 		map_clear(l->skel->maps.path_bases);
+		map_clear(l->skel->maps.exe_sets);
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
 	}
 	err = fill_filters(l, o->kfilter, 0);
+	if (err)
+		goto fail;
+	l->exes.host_root = o->host_root;
+	err = vg_exesets_fill(&l->exes, bpf_map__fd(l->skel->maps.exe_sets), o->kfilter, 0);
 	if (err)
 		goto fail;
 	err = fill_enforce(l, o, o->pin ? 0 : o->enf_cap);
@@ -770,6 +787,7 @@ void vg_loader_stop(struct vg_loader *l)
 	l->nentry_fds = 0;
 	vigil_bpf__destroy(l->skel);
 	l->skel = NULL;
+	vg_exesets_release(&l->exes);
 }
 
 int vg_loader_events_fd(const struct vg_loader *l)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "abi/event.h"
+#include "loader/exeset.h"
 
 struct vigil_bpf;
 
@@ -31,6 +32,7 @@ struct vg_loader_opts {
 	bool lsm; /* load and attach the LSM-BPF deny hooks (the kernel offers them) */
 	bool pin; /* pin maps and links under VG_PIN_DIR; take over pins found there */
 	bool protect_self; /* with lsm: refuse signals and ptrace aimed at vigil */
+	const char *host_root; /* the host's / seen from here, for proc.exepath's files; NULL: / */
 };
 
 /* Where --pin keeps vigil's maps and links (bpffs, mounted if needed). */
@@ -47,6 +49,7 @@ struct vg_loader {
 	size_t nentry_fds;
 	size_t nlinks;
 	size_t nsyscalls; /* syscall rows enabled in the kernel table */
+	struct vg_exesets exes; /* proc.exepath's files, followed */
 	int ncpus;
 };
 
@@ -72,6 +75,10 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 int vg_loader_set_cap(struct vg_loader *l, uint32_t cap);
 /* Spare one more executable (a replaced never-kill binary). 0 or -errno. */
 int vg_loader_never_kill_add(struct vg_loader *l, const struct vg_exe_key *k);
+/* proc.exepath's listed files looked at again: a replaced one's new file
+ * joins its set (exeset.h). Paths that changed go to *which (at most max);
+ * returns how many. */
+size_t vg_loader_exesets_refresh(struct vg_loader *l, const char **which, size_t max);
 /* fd of the syscall ring buffer map (`events`). */
 int vg_loader_events_fd(const struct vg_loader *l);
 /* fd of the exec/fork/exit ring buffer map (`lifecycle`). */

@@ -202,6 +202,27 @@ static int add_path(struct vg_kfilter *kf, __u32 set, const char *s, size_t len,
 	return 0;
 }
 
+/* One path of exe set `set` (proc.exepath, see include/abi/filter.h). */
+static int add_exe(struct vg_kfilter *kf, __u32 set, const char *s, size_t len)
+{
+	struct vg_kexe *n;
+
+	/* not a host path the loader could name a file by: in no set, so the
+	 * atom is unknown (filter) or false (enforce) for it, as for any
+	 * executable not listed */
+	if (len >= sizeof(n->path) || !len || s[0] != '/')
+		return 0;
+	n = realloc(kf->exes, (kf->nexes + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	kf->exes = n;
+	memset(&n[kf->nexes], 0, sizeof(*n));
+	n[kf->nexes].set = set;
+	memcpy(n[kf->nexes].path, s, len);
+	kf->nexes++;
+	return 0;
+}
+
 /* The last component of an exact path, as the early stage looks it up: NULL
  * when it cannot be (a directory-like or too long value). */
 static const char *path_base(const char *s, size_t len, size_t *blen)
@@ -566,6 +587,30 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 	dnf_atom(d, a);
 }
 
+/* `=`, `!=` or `in` over strings as a set atom of `kind`, its entries made
+ * once per comparison node by `add`; false when the operator is another. */
+static bool set_leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d,
+		     enum vg_atom_kind kind,
+		     int (*add)(struct vg_kfilter *kf, __u32 set, const char *s, size_t len))
+{
+	struct vg_atom a = atom(kind, VG_AOP_EQ, 0, (e->op == VG_OP_NE) ^ neg);
+	bool fresh = true;
+	__u32 set = 0;
+
+	if (e->op != VG_OP_EQ && e->op != VG_OP_NE && e->op != VG_OP_IN)
+		return false;
+	if (x->kf) {
+		if (memo(x->kf, e, &set, &fresh))
+			x->err = -ENOMEM;
+		for (size_t i = 0; fresh && i < e->nvals; i++)
+			if (add(x->kf, set, e->vals[i].s, e->vals[i].len))
+				x->err = -ENOMEM;
+	}
+	a.set = set;
+	dnf_atom(d, a);
+	return true;
+}
+
 static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
 {
 	const struct vg_sc_desc *sc = x->sc;
@@ -593,26 +638,18 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		vals[i] = e->vals[i].i;
 	switch (id) {
 	case VG_F_PROC_NAME:
-		if (e->op == VG_OP_EQ || e->op == VG_OP_NE || e->op == VG_OP_IN) {
-			bool fresh = true;
-			__u32 set = 0;
-			struct vg_atom a = atom(VG_A_COMM_IN, VG_AOP_EQ, 0, (e->op == VG_OP_NE) ^ neg);
-
-			if (x->kf) {
-				if (memo(x->kf, e, &set, &fresh))
-					x->err = -ENOMEM;
-				for (size_t i = 0; fresh && i < e->nvals; i++)
-					if (add_comm(x->kf, set, e->vals[i].s, e->vals[i].len))
-						x->err = -ENOMEM;
-			}
-			a.set = set;
-			dnf_atom(d, a);
+		if (set_leaf(x, e, neg, d, VG_A_COMM_IN, add_comm))
 			return;
-		}
 		break;
 	case VG_F_FD_NAME:
 		leaf_path(x, e, neg, d);
 		return;
+	case VG_F_PROC_EXEPATH:
+		/* by file, not by name (bpf/lib/exe.bpf.h): =, != and in only; a
+		 * prefix (startswith, pmatch) names no file */
+		if (set_leaf(x, e, neg, d, VG_A_EXE_IN, add_exe))
+			return;
+		break;
 	case VG_F_EVT_RES:
 		if ((e->op == VG_OP_EQ || e->op == VG_OP_NE) && e->nvals == 1) {
 			bool ne = (e->op == VG_OP_NE) ^ neg;
@@ -822,11 +859,17 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 			for (int a = 0; a < f->clauses[c].natoms; a++) {
 				const struct vg_atom *t = &f->clauses[c].atoms[a];
 
-				if ((t->kind == VG_A_COMM_IN || t->kind == VG_A_PATH_IN) &&
+				if ((t->kind == VG_A_COMM_IN || t->kind == VG_A_PATH_IN ||
+				     t->kind == VG_A_EXE_IN) &&
 				    t->set <= kf->nsets)
 					used[t->set] = true;
 			}
 	}
+	for (size_t i = 0; i < kf->nexes; i++)
+		if (used[kf->exes[i].set])
+			kf->exes[n++] = kf->exes[i];
+	kf->nexes = n;
+	n = 0;
 	for (size_t i = 0; i < kf->ncomms; i++)
 		if (used[kf->comms[i].set])
 			kf->comms[n++] = kf->comms[i];
@@ -1003,7 +1046,7 @@ static bool entry_decidable(const struct vg_fclause *c, unsigned ev, const struc
 			return false;
 		if (changes_identity(ev) &&
 		    (a->kind == VG_A_COMM_IN || a->kind == VG_A_EUID || a->kind == VG_A_LOGINUID ||
-		     a->kind == VG_A_CONTAINER))
+		     a->kind == VG_A_CONTAINER || a->kind == VG_A_EXE_IN))
 			return false;
 	}
 	return true;
@@ -1069,6 +1112,10 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 				}
 				cl->rule = (__u16)i;
 				memcpy(cl->atoms, d.c[c].atoms, sizeof(cl->atoms));
+				/* only the host's file is the listed executable */
+				for (int k = 0; k < VG_FATOMS; k++)
+					if (cl->atoms[k].kind == VG_A_EXE_IN)
+						cl->atoms[k].flags |= VG_AF_EXACT;
 			}
 		}
 	}
@@ -1082,6 +1129,7 @@ void vg_kfilter_release(struct vg_kfilter *kf)
 	free(kf->comms);
 	free(kf->bases);
 	free(kf->paths);
+	free(kf->exes);
 	free(kf->memo_node);
 	free(kf->memo_set);
 	memset(kf, 0, sizeof(*kf));
@@ -1100,6 +1148,7 @@ static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, s
 	switch (a->kind) {
 	case VG_A_COMM_IN: strbuf_addstr(sb, "comm in set"); break;
 	case VG_A_PATH_IN: strbuf_addstr(sb, "path in set"); break;
+	case VG_A_EXE_IN: strbuf_addstr(sb, "executable (file) in set"); break;
 	case VG_A_RET: strbuf_addf(sb, "ret %s %lld", op, (long long)a->val); break;
 	case VG_A_ARG: strbuf_addf(sb, "arg%u %s %lld", a->arg, op, (long long)a->val); break;
 	case VG_A_EUID: strbuf_addf(sb, "euid %s %lld", op, (long long)a->val); break;

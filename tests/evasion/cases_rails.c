@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/io_uring.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,12 +234,124 @@ static void test_never_kill_follows_replacement(void **state)
 			    "would-kill");
 }
 
+/*
+ * The spared tool of test_spared_loses_privilege (a copy of this program,
+ * --never-kill): maps `what` executable ("anon": anonymous memory, "-":
+ * nothing), then opens `secret`. Exit 0 when it got through.
+ */
+int rails_tool_main(const char *what, const char *secret)
+{
+	void *m = MAP_FAILED;
+	int fd;
+
+	if (!strcmp(what, "anon")) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	} else if (strcmp(what, "-")) {
+		fd = open(what, O_RDONLY);
+		if (fd < 0)
+			return EV_FAIL(1);
+		m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		close(fd);
+	}
+	if (strcmp(what, "-") && m == MAP_FAILED)
+		return EV_FAIL(2);
+	fd = open(secret, O_RDONLY);
+	if (fd < 0)
+		return EV_FAIL(3);
+	close(fd);
+	return 0;
+}
+
+/* Run the spared tool: map `what`, open the secret, with environment
+ * `envp`; its wait status. */
+static int run_spared(const char *tool, const char *what, const char *secret, char *const *envp,
+		      pid_t *pid)
+{
+	int st;
+
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		execle(tool, "spared-tool", EVASION_RAILS_TOOL_ARG, what, secret, (char *)NULL, envp);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(*pid, &st, 0), *pid);
+	return st;
+}
+
+/*
+ * A --never-kill binary is spared while it runs only its own code and
+ * root's: LD_PRELOAD (or any LD_* variable) at exec, or an executable
+ * mapping of a file a non-root user could have written (owned by another
+ * uid, or world-writable), or of anonymous memory, and it is killed like
+ * anyone. Mapping root's libraries (what every dynamic program does) keeps
+ * the privilege.
+ */
+static void test_spared_loses_privilege(void **state)
+{
+	char secret[96], tool[96], lib[112], wfile[112], ofile[112], preload[160];
+	const char *extra[] = { "--never-kill", tool, NULL };
+	struct alert_want w = { .rule = "evasion secret read" };
+	char *clean[] = { "PATH=/usr/bin:/bin", NULL };
+	char *preloaded[] = { "PATH=/usr/bin:/bin", preload, NULL };
+	const char *libm = "/lib/x86_64-linux-gnu/libm.so.6";
+	const struct {
+		const char *what, *why;
+		char *const *envp;
+	} attacks[] = {
+		{ "-", "LD_PRELOAD in its environment", preloaded },
+		{ wfile, "a world-writable file mapped executable", clean },
+		{ ofile, "a file owned by another user mapped executable", clean },
+		{ "anon", "anonymous memory mapped executable", clean },
+	};
+	pid_t pid;
+	int st;
+
+	(void)state;
+	if (access(libm, R_OK))
+		skip();
+	snprintf(tool, sizeof(tool), "/tmp/vigil-rails-tool-%d", (int)getpid());
+	assert_int_equal(copy_file("/proc/self/exe", tool), 0);
+	start_secret_agent(secret, sizeof(secret), extra);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", libm);
+	snprintf(lib, sizeof(lib), "%s", libm);
+	snprintf(wfile, sizeof(wfile), "%s/writable.so", dir);
+	snprintf(ofile, sizeof(ofile), "%s/users.so", dir);
+	assert_int_equal(copy_file(libm, wfile), 0);
+	assert_int_equal(chmod(wfile, 0666), 0);
+	assert_int_equal(copy_file(libm, ofile), 0);
+	assert_int_equal(chown(ofile, 65534, 65534), 0);
+
+	/* controls: nothing mapped, and root's library mapped: spared */
+	for (int i = 0; i < 2; i++) {
+		st = run_spared(tool, i ? lib : "-", secret, clean, &pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			fail_msg("the spared tool (%s) was not spared (status %#x)",
+				 i ? "root's library mapped" : "nothing loaded", st);
+		w.pid = pid;
+		assert_string_equal(jstr(vigil_wait(&agent, alert_matches, &w, WAIT_MS), "action"),
+				    "would-kill");
+	}
+	for (size_t i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		st = run_spared(tool, attacks[i].what, secret, attacks[i].envp, &pid);
+		if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+			fail_msg("the spared tool with %s read the secret (status %#x)", attacks[i].why,
+				 st);
+		w.pid = pid;
+		assert_string_equal(jstr(vigil_wait(&agent, alert_matches, &w, WAIT_MS), "action"),
+				    "killed");
+	}
+	unlink(tool);
+}
+
 int run_rails_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_flood_does_not_spare_root, rails_teardown),
 		cmocka_unit_test_teardown(test_uring_open_killed, rails_teardown),
 		cmocka_unit_test_teardown(test_never_kill_follows_replacement, rails_teardown),
+		cmocka_unit_test_teardown(test_spared_loses_privilege, rails_teardown),
 	};
 
 	return cmocka_run_group_tests_name("evasion: rails", tests, NULL, NULL);

@@ -26,6 +26,10 @@ extern struct evasion_env env;
 #define EV_MNTNS 0x1  /* runs in a private mount namespace ("a container" to the rules) */
 #define EV_KILLED 0x2 /* the rule enforces: the process must die of SIGKILL */
 #define EV_FAR 0x4    /* needs far_ip (skipped without it) */
+/* killed for a fact only the kernel sees (the executable's file, where
+ * user space sees a listed path): the alert is "vigil: enforcement" naming
+ * the rule */
+#define EV_KERNEL_FACT 0x8
 
 /* A case's exit codes besides 0 (anything else fails the case). */
 #define EV_SKIP 77	       /* not possible here */
@@ -46,6 +50,15 @@ extern const size_t nuring_cases;
 
 extern const struct evasion_case path_cases[];
 extern const size_t npath_cases;
+
+extern const struct evasion_case identity_cases[];
+extern const size_t nidentity_cases;
+
+/* The suite's program run with this argument (a copy of it under another
+ * name) only loads a garbage module and exits 0: identity_init_module(). */
+#define EVASION_INIT_MODULE_ARG "--init-module"
+int identity_init_module(void);
+int run_identity_tests(void);
 
 /* A minimal io_uring (raw syscalls, as an attacker's implant has it). */
 struct io_uring_sqe;
@@ -69,6 +82,11 @@ int uring_open_read(const char *path, unsigned sqe_flags);
  * which holds a bind mount of the host's /etc, read /etc/shadow there,
  * then wait for a byte (or EOF) on `hold`. Exit code as a case's. */
 int chroot_read_shadow(char *root, size_t size, int hold);
+
+/* The suite's program run with this argument, a file and a path is the
+ * spared tool of the rails tests: rails_tool_main(). */
+#define EVASION_RAILS_TOOL_ARG "--rails-tool"
+int rails_tool_main(const char *what, const char *secret);
 
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);

@@ -114,6 +114,8 @@ static void run_case(void **state)
 		print_message("# no address off loopback here\n");
 		skip();
 	}
+	if (c->flags & EV_KERNEL_FACT)
+		w.rule = "vigil: enforcement";
 	w.pid = run_case_process(c, &st, &code);
 	assert_true(w.pid > 0);
 	killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
@@ -128,6 +130,16 @@ static void run_case(void **state)
 	ev = vigil_wait(&agent, alert_matches, &w, WAIT_MS);
 	if (!ev)
 		fail_msg("no alert '%s' for pid %lld within %d ms", c->rule, w.pid, WAIT_MS);
+	if (c->flags & EV_KERNEL_FACT) {
+		const char *out = jstr(ev, "output");
+		char want[160];
+
+		snprintf(want, sizeof(want), "under rule '%s'", c->rule);
+		if (!out || !strstr(out, "killed") || !strstr(out, want))
+			fail_msg("'%s': the enforcement alert does not name the kill and its rule: %s",
+				 c->name, out ? out : "(no output)");
+		return;
+	}
 	action = jstr(ev, "action");
 	assert_non_null(action);
 	if (c->flags & EV_KILLED)
@@ -202,15 +214,35 @@ static void test_chroot_paths(void **state)
 	assert_string_equal(hroot, root);
 }
 
-int main(void)
+/* The case table entry i of all four tables. */
+static const struct evasion_case *case_at(size_t i)
 {
-	size_t n = nsyscall_cases + nuring_cases + npath_cases, i;
+	if (i < nsyscall_cases)
+		return &syscall_cases[i];
+	i -= nsyscall_cases;
+	if (i < nuring_cases)
+		return &uring_cases[i];
+	i -= nuring_cases;
+	if (i < npath_cases)
+		return &path_cases[i];
+	return &identity_cases[i - npath_cases];
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = nsyscall_cases + nuring_cases + npath_cases + nidentity_cases, i;
 	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test(test_sigterm_by_pidfd_alerts_first),
 	};
 	int r;
 
+	/* a copy of this program run as a module loader (cases_identity.c) */
+	if (argc == 2 && !strcmp(argv[1], EVASION_INIT_MODULE_ARG))
+		return identity_init_module();
+	/* a copy of this program as a spared tool (cases_rails.c) */
+	if (argc == 4 && !strcmp(argv[1], EVASION_RAILS_TOOL_ARG))
+		return rails_tool_main(argv[2], argv[3]);
 	if (geteuid() != 0) {
 		fprintf(stderr, "the evasion suite loads BPF programs: run it as root\n");
 		return 1;
@@ -218,10 +250,7 @@ int main(void)
 	if (!tests)
 		return 1;
 	for (i = 0; i < n; i++) {
-		const struct evasion_case *c =
-			i < nsyscall_cases		  ? &syscall_cases[i]
-			: i < nsyscall_cases + nuring_cases ? &uring_cases[i - nsyscall_cases]
-							    : &path_cases[i - nsyscall_cases - nuring_cases];
+		const struct evasion_case *c = case_at(i);
 
 		tests[i].name = c->name;
 		tests[i].test_func = run_case;
@@ -233,5 +262,6 @@ int main(void)
 	free(tests);
 	r |= cmocka_run_group_tests_name("evasion (own agents)", own, NULL, NULL);
 	r |= run_rails_tests();
+	r |= run_identity_tests();
 	return r;
 }

@@ -43,6 +43,9 @@
 #include "harness.h"
 
 static char tmpdir[64];
+/* this program's file, and a copy of it that runs part of the workload
+ * (proc.exepath: two files, one name) */
+static char self_exe[256], copy_exe[96];
 static unsigned short port;
 static int listen_fd = -1, unix_fd = -1;
 
@@ -229,6 +232,13 @@ static void child_run(int which)
 
 static void workload(void)
 {
+	pid_t copy = fork();
+
+	if (copy == 0) {
+		execl(copy_exe, "it-work", "--it-copy", tmpdir, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(copy, NULL, 0);
 	for (int w = 0; w < 4; w++) {
 		pid_t pid = fork();
 		int st;
@@ -257,7 +267,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 30) {
+	switch (rand_r(seed) % 34) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -287,6 +297,10 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 26: fprintf(f, "fd.lport = %u", port); break;
 	case 27: fprintf(f, "not fd.cport in (9, %u)", port); break;
 	case 28: fprintf(f, "evt.arg.sig in (SIGCONT, SIGTERM)"); break;
+	case 29: fprintf(f, "proc.exepath = %s", self_exe); break;
+	case 30: fprintf(f, "not proc.exepath in (%s, /usr/bin/true)", copy_exe); break;
+	case 31: fprintf(f, "proc.exepath != %s", self_exe); break;
+	case 32: fprintf(f, "proc.exepath in (%s, %s)", copy_exe, self_exe); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
@@ -340,7 +354,7 @@ static void write_random_rules(const char *path, int only, void *arg)
 	fclose(f);
 }
 
-#define NFIXED 22
+#define NFIXED 24
 
 /* The hand-written rules; `only` >= 0 keeps just that one, so that no other
  * rule on the same event type can let an event through and hide a filter
@@ -397,9 +411,13 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"- rule: vm read\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type\"\n"
 		"  condition: evt.type = process_vm_readv and evt.rawres = 8 and scoped\n"
 		"- rule: ia32 open\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
-		"  condition: evt.type = open and evt.is_open_read = true and fd.name = %s/d/f1 and scoped\n",
+		"  condition: evt.type = open and evt.is_open_read = true and fd.name = %s/d/f1 and scoped\n"
+		"- rule: open not by this program\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%proc.exepath\"\n"
+		"  condition: evt.type = openat and fd.name = %s/d/f1 and not proc.exepath in (%s) and scoped\n"
+		"- rule: open by the copy\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%proc.exepath\"\n"
+		"  condition: evt.type = openat and proc.exepath = %s and scoped\n",
 		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir, port, port,
-		tmpdir, tmpdir);
+		tmpdir, tmpdir, tmpdir, self_exe, copy_exe);
 	fclose(f);
 	f = fopen(path, "w");
 	/* items start with "- "; keep the macro and list, and rule `only` */
@@ -713,6 +731,11 @@ static int setup(void **state)
 	    getsockname(listen_fd, (struct sockaddr *)&sin, &len))
 		return -1;
 	port = ntohs(sin.sin_port);
+	if (!realpath("/proc/self/exe", self_exe))
+		return -1;
+	snprintf(copy_exe, sizeof(copy_exe), "%s/it-work", tmpdir);
+	if (copy_file(self_exe, copy_exe))
+		return -1;
 	{
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
@@ -735,7 +758,7 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_rules),
@@ -744,6 +767,12 @@ int main(void)
 		cmocka_unit_test(test_stats_interval),
 	};
 
+	/* the workload's copy of this program (workload()) */
+	if (argc == 3 && !strcmp(argv[1], "--it-copy")) {
+		snprintf(tmpdir, sizeof(tmpdir), "%s", argv[2]);
+		child_run(3);
+		return 0;
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "integration tests load BPF programs: run them as root\n");
 		return 1;

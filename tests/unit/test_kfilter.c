@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "rules/bundled.h"
 #include "rules/kfilter.h"
 #include "rules/ruleset.h"
@@ -236,6 +237,48 @@ static void test_bundled_rules_stay_narrow(void **state)
 	assert_in_range(KF.nbases, 0, 2048);
 }
 
+/* proc.exepath: `in`/`=`/`!=` become a file-identity atom over a set of the
+ * listed paths (the loader keys them by inode); a prefix test names no file
+ * and is left to user space. In an enforcement clause the atom is exact. */
+static void test_exepath_atom(void **state)
+{
+	const struct vg_filter *f = &KF.f[VG_EV_SYS_init_module];
+	const struct vg_atom *a = NULL;
+	struct strbuf why = STRBUF_INIT;
+	size_t n = 0;
+
+	(void)state;
+	compile_yaml(RULE("m", "evt.type = init_module and not proc.exepath in (/usr/bin/a, /b)")
+		     "  mode: enforce\n"
+		     RULE("p", "evt.type = finit_module and proc.exepath startswith /usr/"));
+	assert_false(f->pass_all);
+	assert_int_equal(f->nclauses, 1);
+	for (int i = 0; i < f->clauses[0].natoms; i++)
+		if (f->clauses[0].atoms[i].kind == VG_A_EXE_IN)
+			a = &f->clauses[0].atoms[i];
+	assert_non_null(a);
+	assert_true(a->neg);
+	assert_false(a->flags & VG_AF_EXACT); /* the filter: not listed is unknown */
+	for (size_t i = 0; i < KF.nexes; i++)
+		if (KF.exes[i].set == a->set)
+			n += !strcmp(KF.exes[i].path, "/usr/bin/a") || !strcmp(KF.exes[i].path, "/b");
+	assert_int_equal(n, 2);
+	assert_true(KF.f[VG_EV_SYS_finit_module].pass_all);
+
+	assert_int_equal(vg_kfilter_enforce_check(RS->rules[0], &why), 0);
+	assert_int_not_equal(vg_kfilter_enforce_check(RS->rules[1], &why), 0);
+	strbuf_release(&why);
+	assert_int_equal(vg_kfilter_build_enforce(&KF, RS, false, &why), 0);
+	assert_int_equal(KF.enf[VG_EV_SYS_init_module].nclauses, 1);
+	a = NULL;
+	for (int i = 0; i < KF.enf[VG_EV_SYS_init_module].clauses[0].natoms; i++)
+		if (KF.enf[VG_EV_SYS_init_module].clauses[0].atoms[i].kind == VG_A_EXE_IN)
+			a = &KF.enf[VG_EV_SYS_init_module].clauses[0].atoms[i];
+	assert_non_null(a);
+	assert_true(a->flags & VG_AF_EXACT);
+	strbuf_release(&why);
+}
+
 /* A rule the kernel cannot narrow makes its event id pass whole. */
 static void test_true_rule_passes_all(void **state)
 {
@@ -251,6 +294,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_many_rules_merge, teardown),
 		cmocka_unit_test_teardown(test_negated_sets_dropped, teardown),
 		cmocka_unit_test_teardown(test_true_rule_passes_all, teardown),
+		cmocka_unit_test_teardown(test_exepath_atom, teardown),
 		cmocka_unit_test_teardown(test_bundled_rules_stay_narrow, teardown),
 	};
 
