@@ -95,41 +95,21 @@ static void do_connect(long n)
 }
 
 /* Run workload w in a pinned child; ns per operation. */
+static void workload_fn(void *arg)
+{
+	enum wl w = *(enum wl *)arg;
+
+	if (w == WL_OPEN)
+		do_open(wl_iters[w]);
+	else if (w == WL_EXEC)
+		bench_fork_exec_true(wl_iters[w]);
+	else
+		do_connect(wl_iters[w]);
+}
+
 static double run_workload(enum wl w)
 {
-	int fds[2];
-	double ns = -1;
-	pid_t p;
-
-	if (pipe(fds))
-		bench_die("pipe");
-	p = fork();
-	if (p == 0) {
-		double t0;
-
-		bench_pin(last_cpu);
-		t0 = bench_now_ns();
-		if (w == WL_OPEN)
-			do_open(wl_iters[w]);
-		else if (w == WL_EXEC)
-			bench_fork_exec_true(wl_iters[w]);
-		else
-			do_connect(wl_iters[w]);
-		ns = (bench_now_ns() - t0) / wl_iters[w];
-		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
-		ns = -1;
-	close(fds[0]);
-	waitpid(p, NULL, 0);
-	if (ns < 0) {
-		fprintf(stderr, "agentbench: workload %s failed\n", wl_name[w]);
-		exit(1);
-	}
-	return ns;
+	return bench_run_pinned(last_cpu, workload_fn, &w, wl_iters[w], wl_name[w]);
 }
 
 /* ---- agent accounting ---- */

@@ -100,6 +100,49 @@ static inline pid_t bench_tcp_listener(int cpu, int *port)
 	return p;
 }
 
+/*
+ * Run fn(arg) n_ops times' worth in a child, pinned to `cpu` (-1: left free
+ * to use the machine, as a real job would), and return its ns per
+ * operation: the wall time of fn over n_ops. The child reports through a
+ * pipe, so the parent's state (agents, counters) stays untouched. Exits
+ * with a message naming `what` when the child fails.
+ */
+static inline double bench_run_pinned(int cpu, void (*fn)(void *), void *arg, long n_ops,
+				      const char *what)
+{
+	int fds[2];
+	double ns = -1;
+	pid_t p;
+
+	if (pipe(fds))
+		bench_die("pipe");
+	p = fork();
+	if (p < 0)
+		bench_die("fork");
+	if (p == 0) {
+		double t0;
+
+		if (cpu >= 0)
+			bench_pin(cpu);
+		t0 = bench_now_ns();
+		fn(arg);
+		ns = (bench_now_ns() - t0) / n_ops;
+		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
+		ns = -1;
+	close(fds[0]);
+	waitpid(p, NULL, 0);
+	if (ns < 0) {
+		fprintf(stderr, "workload %s failed\n", what);
+		exit(1);
+	}
+	return ns;
+}
+
 static inline int bench_cmp_double(const void *x, const void *y)
 {
 	double a = *(const double *)x, b = *(const double *)y;

@@ -210,39 +210,17 @@ static void workload(enum wl w)
 	}
 }
 
+static void workload_fn(void *w)
+{
+	workload(*(enum wl *)w);
+}
+
 /* Run workload w in a child pinned to the last CPU (the mixed one is left
  * free to use the machine, as a real job would); ns per operation. */
 static double run_workload(enum wl w)
 {
-	int fds[2];
-	double ns = -1;
-	pid_t p;
-
-	if (pipe(fds))
-		bench_die("pipe");
-	p = fork();
-	if (p == 0) {
-		double t0;
-
-		if (w != WL_MIXED)
-			bench_pin(last_cpu);
-		t0 = bench_now_ns();
-		workload(w);
-		ns = (bench_now_ns() - t0) / wl_iters[w];
-		if (write(fds[1], &ns, sizeof(ns)) != sizeof(ns))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (read(fds[0], &ns, sizeof(ns)) != sizeof(ns))
-		ns = -1;
-	close(fds[0]);
-	waitpid(p, NULL, 0);
-	if (ns < 0) {
-		fprintf(stderr, "hostbench: workload %s failed\n", wl_name[w]);
-		exit(1);
-	}
-	return ns;
+	return bench_run_pinned(w == WL_MIXED ? -1 : last_cpu, workload_fn, &w, wl_iters[w],
+				wl_name[w]);
 }
 
 /* ---- configurations ---- */
