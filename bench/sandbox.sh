@@ -18,9 +18,8 @@ deb=$(realpath "${1:-$(ls build/vigil_*_amd64.deb | head -1)}")
 cache=${CHROOT_CACHE:-/var/cache/vigil/bookworm-apt.tar}
 [[ -s $deb ]] || { echo "sandbox: no package; make deb" >&2; exit 1; }
 [[ -s $cache ]] || { echo "sandbox: no $cache; scripts/chroot-test makes it" >&2; exit 1; }
-command -v systemd-nspawn >/dev/null || {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd-container >/dev/null
-}
+# systemd-nspawn on the host (a no-op when it is there)
+scripts/install-deps --chroot
 root=$(realpath -m build/nspawn/root)
 log=$(realpath -m build/nspawn/boot.log)
 nspawn_pid=
