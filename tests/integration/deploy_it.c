@@ -439,6 +439,79 @@ static void test_agent_dies_with_test(void **state)
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+/*
+ * The DaemonSet manifest as Kubernetes would read it (no cluster here, no
+ * kubectl or helm in Debian 12 to render it): tests/integration/manifest.py
+ * parses it and checks what the agent relies on across its documents. It
+ * must pass on deploy/vigil-daemonset.yaml and reject each broken copy
+ * below with the problem named, so that the check itself can fail.
+ */
+#define MANIFEST "deploy/vigil-daemonset.yaml"
+#define MANIFEST_CHECK "python3 tests/integration/manifest.py %s deploy/README.md src/cli/main.c"
+
+static int manifest_check(const char *manifest, const char *out)
+{
+	char cmd[512];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), MANIFEST_CHECK " >%s 2>&1", manifest, out);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void test_manifest(void **state)
+{
+	static const struct {
+		const char *sed;  /* what breaks the copy */
+		const char *want; /* what the check must then say */
+	} broken[] = {
+		{ "/hostPID: true/d", "hostPID is not true" },
+		{ "s/fieldPath: spec.nodeName/fieldPath: metadata.name/", "VIGIL_HOSTNAME is not taken" },
+		{ "s/, \"SYS_PTRACE\"\\]/]/", "capabilities add" },
+		{ "s/seccompProfile: {type: Unconfined}/seccompProfile: {type: RuntimeDefault}/",
+		  "seccompProfile must be Unconfined" },
+		{ "0,/path: \\/healthz/s//path: \\/health/", "startupProbe path /health" },
+		{ "s/listen_port: 8765/listen_port: 8766/", "livenessProbe port http" },
+		{ "/mountPath: \\/sys\\/kernel\\/btf/d", "no mount at /sys/kernel/btf" },
+		{ "s/mountPath: \\/host, readOnly: true/mountPath: \\/host/", "/host is not read-only" },
+		{ "/- {key: local.yaml/s/key: local.yaml/key: locals.yaml/",
+		  "key locals.yaml not in the ConfigMap" },
+		{ "s/image: vigil:.*/image: vigil:0.0.9/", "is not tagged" },
+	};
+	char copy[160], out[160], text[4096];
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	path_in(copy, sizeof(copy), "manifest.yaml");
+	path_in(out, sizeof(out), "manifest.out");
+	if (manifest_check(MANIFEST, out) != 0) {
+		f = fopen(out, "r");
+		text[f ? fread(text, 1, sizeof(text) - 1, f) : 0] = '\0';
+		if (f)
+			fclose(f);
+		fail_msg("%s", text);
+	}
+	for (i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "sed -e '%s' " MANIFEST " >%s && ! cmp -s %s " MANIFEST,
+			 broken[i].sed, copy, copy);
+		assert_int_equal(system(cmd), 0); /* the copy differs */
+		assert_int_equal(manifest_check(copy, out), 1);
+		f = fopen(out, "r");
+		assert_non_null(f);
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+		if (!strstr(text, broken[i].want))
+			fail_msg("sed '%s': want \"%s\", got: %s", broken[i].sed, broken[i].want, text);
+	}
+	/* not YAML at all: a clear error, exit 2 */
+	snprintf(text, sizeof(text), "sed -e '1i a: [' " MANIFEST " >%s", copy);
+	assert_int_equal(system(text), 0);
+	assert_int_equal(manifest_check(copy, out), 2);
+}
+
 static int helper_main(const char *file)
 {
 	char c;
@@ -457,6 +530,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_host_root_env),
 		cmocka_unit_test(test_bad_host_root),
 		cmocka_unit_test(test_agent_dies_with_test),
+		cmocka_unit_test(test_manifest),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--helper"))
