@@ -80,20 +80,6 @@ static void do_open(long n)
 	}
 }
 
-static void do_connect(long n)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(listen_port) };
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (long i = 0; i < n; i++) {
-		int s = socket(AF_INET, SOCK_STREAM, 0);
-
-		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)))
-			bench_die("connect");
-		close(s);
-	}
-}
-
 /* Run workload w in a pinned child; ns per operation. */
 static void workload_fn(void *arg)
 {
@@ -104,7 +90,7 @@ static void workload_fn(void *arg)
 	else if (w == WL_EXEC)
 		bench_fork_exec_true(wl_iters[w]);
 	else
-		do_connect(wl_iters[w]);
+		bench_connect_loop(listen_port, wl_iters[w]);
 }
 
 static double run_workload(enum wl w)

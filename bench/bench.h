@@ -100,6 +100,22 @@ static inline pid_t bench_tcp_listener(int cpu, int *port)
 	return p;
 }
 
+/* n TCP connections to the loopback port, each closed at once (the
+ * listener above accepts them). */
+static inline void bench_connect_loop(int port, long n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (long i = 0; i < n; i++) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)))
+			bench_die("connect");
+		close(s);
+	}
+}
+
 /*
  * Run fn(arg) n_ops times' worth in a child, pinned to `cpu` (-1: left free
  * to use the machine, as a real job would), and return its ns per

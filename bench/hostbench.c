@@ -116,20 +116,6 @@ static void do_udp(long n)
 	close(s);
 }
 
-static void do_connect(long n)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(tcp_port) };
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (long i = 0; i < n; i++) {
-		int s = socket(AF_INET, SOCK_STREAM, 0);
-
-		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)))
-			bench_die("connect");
-		close(s);
-	}
-}
-
 /* The mixed workload: what a developer's or CI host does all day. */
 static const char mixed_script[] =
 	"set -e\n"
@@ -197,7 +183,7 @@ static void workload(enum wl w)
 		do_udp(wl_iters[w]);
 		break;
 	case WL_CONNECT:
-		do_connect(wl_iters[w]);
+		bench_connect_loop(tcp_port, wl_iters[w]);
 		break;
 	case WL_EXEC:
 		bench_fork_exec_true(wl_iters[w]);
