@@ -112,11 +112,7 @@ static char dir[32];
 static int identity_teardown(void **state)
 {
 	(void)state;
-	if (!dir[0])
-		return 0;
-	group_agent_end(&agent, dir);
-	dir[0] = '\0';
-	return 0;
+	return own_agent_end(&agent, dir);
 }
 
 static int in_ns_exec(void *arg)

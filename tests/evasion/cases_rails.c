@@ -32,14 +32,19 @@
 static struct vigil_proc agent;
 static char dir[32];
 
+int own_agent_end(struct vigil_proc *a, char *d)
+{
+	if (!d[0])
+		return 0;
+	group_agent_end(a, d);
+	d[0] = '\0';
+	return 0;
+}
+
 static int rails_teardown(void **state)
 {
 	(void)state;
-	if (!dir[0])
-		return 0;
-	group_agent_end(&agent, dir);
-	dir[0] = '\0';
-	return 0;
+	return own_agent_end(&agent, dir);
 }
 
 /* A kill rule on opening `secret`, written to dir/rules.yaml. */

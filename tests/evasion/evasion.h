@@ -91,6 +91,12 @@ int rails_tool_main(const char *what, const char *secret);
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);
 
+/* A test's own agent, started with files in dir: stop it and remove dir;
+ * nothing when dir is "" (not started, or ended already), and dir is ""
+ * afterwards. 0, for a cmocka teardown to return. */
+struct vigil_proc;
+int own_agent_end(struct vigil_proc *agent, char *dir);
+
 /* ia32 system call through int 0x80 from this 64-bit process: the i386
  * number and up to five arguments (pointers must lie below 4 GiB). */
 long int80(long nr, long a, long b, long c, long d, long e);
