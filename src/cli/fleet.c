@@ -543,38 +543,11 @@ static int fleet_status(struct fleet_cli *c)
 		char age[32], rs[64];
 
 		if (c->json) {
+			const struct vg_hb_seen seen = { .seen_ns = a.v[i].seen_ns, .now_ns = now,
+							 .stale = stale, .current = current };
 			struct strbuf o = STRBUF_INIT;
-			struct json_w w;
-			char ts[40];
 
-			vg_clock_rfc3339((uint64_t)a.v[i].seen_ns, ts, sizeof(ts));
-			jw_init(&w, &o);
-			jw_obj_begin(&w, NULL);
-			jw_str(&w, "hostname", hb->hostname);
-			jw_str(&w, "last_seen", ts);
-			jw_int(&w, "age_s", (now - a.v[i].seen_ns) / 1000000000);
-			jw_bool(&w, "stale", stale);
-			jw_str(&w, "version", hb->version ? hb->version : "");
-			jw_obj_begin(&w, "ruleset");
-			jw_uint(&w, "revision", hb->ruleset_revision);
-			jw_str(&w, "hash", hb->ruleset_hash ? hb->ruleset_hash : "");
-			jw_uint(&w, "generation", hb->ruleset_generation);
-			jw_bool(&w, "current", current);
-			jw_obj_end(&w);
-			jw_str(&w, "mode_cap", hb->mode_cap ? hb->mode_cap : "");
-			jw_uint(&w, "rules", hb->nrules);
-			jw_obj_begin(&w, "reload");
-			jw_uint(&w, "failures", hb->reload_failures);
-			if (hb->reload_error)
-				jw_str(&w, "error", hb->reload_error);
-			else
-				jw_null(&w, "error");
-			jw_obj_end(&w);
-			jw_obj_begin(&w, "losses");
-			jw_uint(&w, "events", hb->events_lost);
-			jw_uint(&w, "alerts_dropped", hb->alerts_dropped);
-			jw_obj_end(&w);
-			jw_obj_end(&w);
+			vg_heartbeat_status_json(hb, &seen, &o);
 			printf("%s\n", o.buf);
 			strbuf_release(&o);
 			continue;

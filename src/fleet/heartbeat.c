@@ -11,39 +11,58 @@
 #include "fleet/heartbeat.h"
 #include "output/json.h"
 
-void vg_heartbeat_json(const struct vg_heartbeat *hb, struct strbuf *sb)
+/*
+ * One writer for both forms, so that an agent's heartbeat and the status
+ * line made of it cannot drift apart: with seen NULL the heartbeat as the
+ * agent publishes it, with seen the status line.
+ */
+static void heartbeat_write(const struct vg_heartbeat *hb, const struct vg_hb_seen *seen,
+			    struct strbuf *sb)
 {
 	struct json_w w;
 	char ts[40];
 
-	vg_clock_rfc3339((uint64_t)hb->time_ns, ts, sizeof(ts));
 	jw_init(&w, sb);
 	jw_obj_begin(&w, NULL);
 	jw_str(&w, "hostname", hb->hostname);
 	jw_str(&w, "version", hb->version ? hb->version : "");
-	jw_str(&w, "time", ts);
-	jw_uint(&w, "interval_s", hb->interval_s);
+	if (seen) {
+		vg_clock_rfc3339((uint64_t)seen->seen_ns, ts, sizeof(ts));
+		jw_str(&w, "last_seen", ts);
+		jw_int(&w, "age_s", (seen->now_ns - seen->seen_ns) / 1000000000);
+		jw_bool(&w, "stale", seen->stale);
+	} else {
+		vg_clock_rfc3339((uint64_t)hb->time_ns, ts, sizeof(ts));
+		jw_str(&w, "time", ts);
+		jw_uint(&w, "interval_s", hb->interval_s);
+	}
 	jw_obj_begin(&w, "ruleset");
 	jw_str(&w, "hash", hb->ruleset_hash ? hb->ruleset_hash : "");
 	jw_uint(&w, "generation", hb->ruleset_generation);
 	jw_uint(&w, "revision", hb->ruleset_revision);
+	if (seen)
+		jw_bool(&w, "current", seen->current);
 	jw_obj_end(&w);
-	jw_str(&w, "mode_cap", hb->mode_cap ? hb->mode_cap : "enforce");
-	jw_arr_begin(&w, "rules");
-	for (size_t i = 0; i < hb->nrules; i++) {
-		const struct vg_hb_rule *r = &hb->rules[i];
+	jw_str(&w, "mode_cap", hb->mode_cap ? hb->mode_cap : seen ? "" : "enforce");
+	if (seen) {
+		jw_uint(&w, "rules", hb->nrules);
+	} else {
+		jw_arr_begin(&w, "rules");
+		for (size_t i = 0; i < hb->nrules; i++) {
+			const struct vg_hb_rule *r = &hb->rules[i];
 
-		jw_obj_begin(&w, NULL);
-		jw_str(&w, "rule", r->rule);
-		jw_str(&w, "mode", r->mode ? r->mode : "alert");
-		jw_uint(&w, "matches", r->matches);
-		jw_uint(&w, "killed", r->killed);
-		jw_uint(&w, "would_kill", r->would_kill);
-		jw_uint(&w, "denied", r->denied);
-		jw_uint(&w, "would_deny", r->would_deny);
-		jw_obj_end(&w);
+			jw_obj_begin(&w, NULL);
+			jw_str(&w, "rule", r->rule);
+			jw_str(&w, "mode", r->mode ? r->mode : "alert");
+			jw_uint(&w, "matches", r->matches);
+			jw_uint(&w, "killed", r->killed);
+			jw_uint(&w, "would_kill", r->would_kill);
+			jw_uint(&w, "denied", r->denied);
+			jw_uint(&w, "would_deny", r->would_deny);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
 	}
-	jw_arr_end(&w);
 	jw_obj_begin(&w, "losses");
 	jw_uint(&w, "events", hb->events_lost);
 	jw_uint(&w, "alerts_dropped", hb->alerts_dropped);
@@ -56,6 +75,17 @@ void vg_heartbeat_json(const struct vg_heartbeat *hb, struct strbuf *sb)
 		jw_null(&w, "error");
 	jw_obj_end(&w);
 	jw_obj_end(&w);
+}
+
+void vg_heartbeat_json(const struct vg_heartbeat *hb, struct strbuf *sb)
+{
+	heartbeat_write(hb, NULL, sb);
+}
+
+void vg_heartbeat_status_json(const struct vg_heartbeat *hb, const struct vg_hb_seen *seen,
+			      struct strbuf *sb)
+{
+	heartbeat_write(hb, seen, sb);
 }
 
 /* Optional members: absent is 0 / NULL; present with the wrong type fails. */

@@ -29,6 +29,7 @@
 #ifndef VIGIL_FLEET_HEARTBEAT_H
 #define VIGIL_FLEET_HEARTBEAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,22 @@ struct vg_heartbeat {
 
 /* Append hb as one JSON object (no newline). */
 void vg_heartbeat_json(const struct vg_heartbeat *hb, struct strbuf *sb);
+
+/* What `vigil fleet status` knows of a stored heartbeat besides its text. */
+struct vg_hb_seen {
+	int64_t seen_ns; /* when the stream stored it */
+	int64_t now_ns;
+	bool stale;   /* silent for three heartbeat intervals */
+	bool current; /* its ruleset is the fleet's latest revision */
+};
+
+/* Append hb as `vigil fleet status --json` prints it, one JSON object (no
+ * newline): the heartbeat's members as vg_heartbeat_json() writes them,
+ * except the publisher's time and interval, which become last_seen, age_s
+ * and stale, and the per-rule list, which becomes its length; ruleset gets
+ * current; an absent mode_cap stays "". */
+void vg_heartbeat_status_json(const struct vg_heartbeat *hb, const struct vg_hb_seen *seen,
+			      struct strbuf *sb);
 
 /* Parse a heartbeat; -EINVAL when it is not one (hostname missing, a
  * field of the wrong type), -ENOMEM. */

@@ -118,6 +118,34 @@ static void test_heartbeat_roundtrip(void **state)
 	strbuf_release(&sb);
 }
 
+/* The status line of `vigil fleet status --json`, written by the same
+ * writer as the heartbeat it shows. */
+static void test_heartbeat_status(void **state)
+{
+	struct vg_hb_rule rules[] = { { .rule = "A" }, { .rule = "B" } };
+	struct vg_heartbeat hb = {
+		.hostname = "web-1", .version = "0.1.0", .time_ns = 1, .interval_s = 10,
+		.ruleset_hash = "ab12", .ruleset_generation = 3, .ruleset_revision = 12,
+		.rules = rules, .nrules = 2, .events_lost = 4, .alerts_dropped = 9,
+	};
+	const struct vg_hb_seen seen = { .seen_ns = 1764496800000000000ll,
+					 .now_ns = 1764496842500000000ll, .current = true };
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	vg_heartbeat_status_json(&hb, &seen, &sb);
+	assert_non_null(strstr(sb.buf, "{\"hostname\":\"web-1\",\"version\":\"0.1.0\",\"last_seen\":\"20"));
+	assert_non_null(strstr(sb.buf, "\"age_s\":42,\"stale\":false,\"ruleset\":{\"hash\":\"ab12\","
+				       "\"generation\":3,\"revision\":12,\"current\":true},"
+				       "\"mode_cap\":\"\",\"rules\":2,"
+				       "\"losses\":{\"events\":4,\"alerts_dropped\":9},"
+				       "\"reload\":{\"failures\":0,\"error\":null}}"));
+	/* the publisher's own time and interval are not the status's */
+	assert_null(strstr(sb.buf, "\"time\""));
+	assert_null(strstr(sb.buf, "interval_s"));
+	strbuf_release(&sb);
+}
+
 static const char rules_a[] = "- rule: Shadow read\n"
 			      "  desc: d\n"
 			      "  condition: evt.type = openat and fd.name = /etc/shadow\n"
@@ -232,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_heartbeat_roundtrip),
+		cmocka_unit_test(test_heartbeat_status),
 		cmocka_unit_test(test_bundle_roundtrip_and_override),
 		cmocka_unit_test(test_alert_scan),
 	};
