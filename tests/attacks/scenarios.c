@@ -795,10 +795,22 @@ static int below_copied_dpkg_drops_program(const struct scenario *s)
 	return run_named_shell("dpkg", script);
 }
 
-/* A copy of bash saved as dpkg writes a cron job. */
+/* A copy of bash saved as dpkg writes a cron job. A system without cron
+ * (a minimal Debian root) has no /etc/cron.d: made for the time of the
+ * write, as create_and_remove() does. */
 static int copied_dpkg_writes_cron(const struct scenario *s)
 {
-	return run_named_shell("dpkg", "f=/etc/cron.d/vigil-attack-$$; : > $f && rm -f $f");
+	bool made_dir = false;
+	int rc;
+
+	if (mkdir("/etc/cron.d", 0755) == 0)
+		made_dir = true;
+	else if (errno != EEXIST)
+		return SC_FAIL(1);
+	rc = run_named_shell("dpkg", "f=/etc/cron.d/vigil-attack-$$; : > $f && rm -f $f");
+	if (made_dir)
+		rmdir("/etc/cron.d");
+	return rc;
 }
 
 /* A file made in our own directory, then moved to s->arg/NAME with

@@ -470,13 +470,54 @@ void cgroup2_mount(char *out, size_t size)
 		fclose(f);
 }
 
+/* The id of the mount that `mountinfo` (a /proc/PID/mountinfo, whose
+ * paths are relative to PID's root) shows at "/" (the last: the one on
+ * top), or -1; with want >= 0, the mount point of mount `want` instead, in
+ * at (returns want, or -1 when absent). */
+static int mountinfo_find(const char *mountinfo, int want, char *at, size_t size)
+{
+	char line[4096], mp[4096];
+	int id, found = -1;
+	FILE *f = fopen(mountinfo, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%d %*d %*s %*s %4095s", &id, mp) != 2)
+			continue;
+		if (want < 0 && !strcmp(mp, "/"))
+			found = id;
+		else if (want >= 0 && id == want) {
+			snprintf(at, size, "%s", mp);
+			found = id;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 bool in_chroot(void)
 {
 	struct stat self, init;
+	char at[4096];
+	int root_id;
 
-	if (stat("/", &self) || stat("/proc/1/root/", &init))
-		return false;
-	return self.st_dev != init.st_dev || self.st_ino != init.st_ino;
+	if (stat("/", &self) == 0 && stat("/proc/1/root/", &init) == 0)
+		return self.st_dev != init.st_dev || self.st_ino != init.st_ino;
+	/*
+	 * PID 1's root may be closed to us (a sandbox's init in another user
+	 * namespace: EACCES even for root), but its mountinfo is readable and
+	 * relative to its root. Chrooted: no mount at our "/" (the root is a
+	 * plain directory), or PID 1 sees the mount that is our "/" somewhere
+	 * below its own. A mount PID 1 does not see at all is another mount
+	 * namespace's (a container's pivot_root): not a chroot.
+	 */
+	root_id = mountinfo_find("/proc/self/mountinfo", -1, NULL, 0);
+	if (root_id < 0)
+		return true;
+	return mountinfo_find("/proc/1/mountinfo", root_id, at, sizeof(at)) == root_id &&
+	       strcmp(at, "/") != 0;
 }
 
 /* The container's first process: join, unshare, run fn (under a new pid
