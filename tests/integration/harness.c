@@ -497,6 +497,17 @@ static int mountinfo_find(const char *mountinfo, int want, char *at, size_t size
 	return found;
 }
 
+int chroot_host_location(char *out, size_t size)
+{
+	int root_id = mountinfo_find("/proc/self/mountinfo", -1, NULL, 0);
+
+	if (root_id < 0 || mountinfo_find("/proc/1/mountinfo", root_id, out, size) != root_id)
+		return -ENOENT;
+	if (!strcmp(out, "/"))
+		out[0] = '\0';
+	return 0;
+}
+
 bool in_chroot(void)
 {
 	struct stat self, init;

@@ -118,6 +118,10 @@ void cgroup2_mount(char *out, size_t size);
  * package build's chroot): the kernel refuses it user namespaces
  * (unshare(2): EPERM), so tests that make one skip there. */
 bool in_chroot(void);
+/* Where this process's root lies as PID 1 sees it: "" when it is PID 1's
+ * root, "/srv/root" in a chroot whose root is the mount /srv/root (as
+ * scripts/chroot-test makes it); -ENOENT when PID 1 does not see it. */
+int chroot_host_location(char *out, size_t size);
 
 /*
  * A test "container" (BRIEF §5): fork a child that joins `cgroup` (a
