@@ -90,6 +90,7 @@ int rails_tool_main(const char *what, const char *secret);
 
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);
+int run_tamper_tests(void);
 
 /* ia32 system call through int 0x80 from this 64-bit process: the i386
  * number and up to five arguments (pointers must lie below 4 GiB). */
