@@ -18,6 +18,7 @@
 #include "lib/filter.bpf.h"
 #include "lib/enforce.bpf.h"
 #include "lib/uring.bpf.h"
+#include "lib/tamper.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -349,6 +350,9 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	__u16 hflags;
 
 	nr = (__u32)regs->orig_ax;
+	/* a process sharing the file table of one enforcement killed */
+	if (doomed_n)
+		sharers_check();
 	/* executable mappings of a spared process (spared.bpf.h) */
 	spared_map(task, regs, nr, ret);
 	conf = sc_lookup(task, regs, nr, args, &hflags, true);
@@ -459,6 +463,8 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	__u64 args[6];
 	__u16 v, hflags;
 
+	if (doomed_n)
+		sharers_check(); /* before its syscall runs (lib/sharers.bpf.h) */
 	conf = sc_lookup(task, regs, nr, args, &hflags, false);
 	if (!conf || !conf->ev)
 		return 0;
@@ -838,6 +844,20 @@ int BPF_PROG(vg_uring_submit, struct io_kiocb *req)
 	return 0;
 }
 
+/*
+ * Every signal queued on the machine passes here, in its sender: those
+ * aimed at vigil that it cannot answer are recorded before they land
+ * (lib/tamper.bpf.h). A separate program: nothing of it in the syscall
+ * path's verification.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(vg_tamper_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	tamper_signal(sig, info, task, result);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vg_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -932,6 +952,8 @@ int BPF_PROG(vg_proc_fork, struct task_struct *parent, struct task_struct *child
 	if (is_self(parent))
 		return 0;
 	spared_fork(parent, child);
+	if (doomed_n)
+		sharers_fork(parent, child);
 	cnt = counters_get(VG_EV_PROC_FORK);
 	if (cnt)
 		cnt->seen++;

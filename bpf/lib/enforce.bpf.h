@@ -26,6 +26,7 @@
 
 #include "filter.bpf.h"
 #include "spared.bpf.h"
+#include "sharers.bpf.h"
 
 #define VG_SIGKILL 9
 
@@ -167,6 +168,9 @@ static __always_inline __u16 enf_act(struct task_struct *task, struct vg_eclause
 		misc_inc(VG_MISC_KILL_ERR);
 		return VG_F_ENF_SHADOW;
 	}
+	/* its file table's other users would keep what it opened */
+	if (sharers_exist(task))
+		sharers_doom();
 	misc_inc(VG_MISC_KILLS);
 	return VG_F_KILLED;
 }

@@ -41,6 +41,9 @@ enum vg_ev {
 	VG_EV_PROC_EXEC = 1, /* sched_process_exec: new image, argv, exe */
 	VG_EV_PROC_FORK = 2, /* sched_process_fork: a new process (not thread) */
 	VG_EV_PROC_EXIT = 3, /* sched_process_exit of the last thread */
+	/* a signal vigil cannot answer, sent to vigil: not on `events`, on
+	 * the pinned `tamper` ring (bpf/lib/tamper.bpf.h) */
+	VG_EV_TAMPER_SIGNAL = 4,
 	VG_EV_SYS_BASE = 8,
 #define VG_EV_ENUM_ROW(name, post, ...) VG_EV_SYS_##name,
 #define VG_EV_ENUM_ARG(t, n)
@@ -218,6 +221,39 @@ struct vg_exit_event {
 };
 _Static_assert(sizeof(struct vg_exit_event) == 16 + 104 + 8, "vg_exit_event ABI");
 
+/*
+ * A signal that stops or kills vigil (SIGKILL, SIGSTOP, or one whose
+ * disposition in vigil is the default), recorded in the sender as the
+ * signal is queued (bpf/lib/tamper.bpf.h). The sender's executable path is
+ * string slot exe_slot (0xffff: none, a kernel thread).
+ */
+struct vg_tamper_event {
+	struct vg_hdr hdr; /* flags: VG_F_COMPAT (an ia32 syscall), VG_F_TRUNC(0) */
+	struct vg_task task; /* the sender */
+	__u32 target_pid;    /* vigil's tgid */
+	__u32 target_tid;
+	__s32 sig;
+	__s32 code;   /* si_code: SI_USER 0, SI_QUEUE -1, SI_TKILL -6, SI_KERNEL 0x80 */
+	__s32 result; /* the tracepoint's: 0 delivered, 2 already pending, ... */
+	__u32 nr;     /* the sender's syscall (i386's with VG_F_COMPAT); -1: none */
+	struct vg_str str[VG_NSTR];
+	__u16 exe_slot;
+	__u16 pad[3];
+	/* string data follows */
+};
+_Static_assert(sizeof(struct vg_tamper_event) == 16 + 104 + 24 + 16 + 8, "vg_tamper_event ABI");
+
+/* A process that shares the file table of one enforcement killed
+ * (bpf/lib/sharers.bpf.h `doomed`, keyed by its tgid): killed at its next
+ * syscall; user space names it in an alert once (`reported`). */
+struct vg_doomed {
+	__u64 start_ns; /* its start: (tgid, start_ns) names it */
+	__u32 killed;	/* tgid of the process enforcement killed */
+	__u8 reported;	/* set by user space once alerted */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct vg_doomed) == 16, "vg_doomed ABI");
+
 /* Per-CPU counters, one row per event id. */
 struct vg_counters {
 	__u64 seen;	 /* the probe fired for a traced event */
@@ -236,7 +272,9 @@ enum vg_misc {
 	VG_MISC_DENIALS = 5,  /* operations refused by an LSM hook */
 	VG_MISC_LSM_NOMEM = 6, /* no per-task scratch for an LSM hook: let through */
 	VG_MISC_ENTRY_NOMEM = 7, /* no per-task entry copy: strings read at the exit */
-	VG_MISC_MAX = 8,
+	VG_MISC_TAMPER_LOST = 8, /* a signal to vigil not recorded: `tamper` ring full */
+	VG_MISC_SHARERS = 9, /* processes doomed for sharing a killed one's file table */
+	VG_MISC_MAX = 10,
 };
 
 #endif /* VIGIL_ABI_EVENT_H */

@@ -33,6 +33,7 @@
 #include "output/outputs.h"
 #include "output/web.h"
 #include "pipeline/agent.h"
+#include "cli/sentinel.h"
 #include "pipeline/syscalls.h"
 #include "rules/bundled.h"
 
@@ -329,7 +330,11 @@ static void sinks_key(const struct vg_config *c, const char *hostname, struct st
 	strbuf_release(&joined);
 }
 
-static struct vg_outputs *start_outputs(const struct vg_config *c, const char *hostname)
+/* `sentinel`: the sentinel's outputs (src/cli/sentinel.c): the sinks a
+ * second writer can share, not the program (a second child) nor NATS (its
+ * spool is the agent's alone). */
+static struct vg_outputs *start_outputs(const struct vg_config *c, const char *hostname,
+					bool sentinel)
 {
 	struct vg_sink_conf s[MAX_SINKS];
 	struct vg_outputs_conf oc = { .sinks = s };
@@ -337,6 +342,14 @@ static struct vg_outputs *start_outputs(const struct vg_config *c, const char *h
 	struct vg_outputs *o;
 
 	oc.nsinks = sink_confs(c, hostname, s, &joined);
+	if (sentinel) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < oc.nsinks; i++)
+			if (s[i].kind != VG_SINK_PROGRAM && s[i].kind != VG_SINK_NATS)
+				s[n++] = s[i];
+		oc.nsinks = n;
+	}
 	oc.queue_capacity = (size_t)c->outputs_queue_capacity;
 	for (size_t i = 0; i < oc.nsinks; i++) {
 		/* a file that cannot be opened is an error now, not in the
@@ -356,6 +369,14 @@ static struct vg_outputs *start_outputs(const struct vg_config *c, const char *h
 	o = vg_outputs_new(&oc);
 	strbuf_release(&joined);
 	return o;
+}
+
+/* The sentinel's outputs, built in the sentinel after the fork. */
+static struct vg_outputs *sentinel_outputs(void *ctx)
+{
+	struct run *rn = ctx;
+
+	return start_outputs(&rn->cfg, rn->hostname, true);
 }
 
 /* log_level names Falco's levels; -v (already counted) raises it further. */
@@ -478,7 +499,7 @@ static void reload(struct run *rn)
 	sinks_key(&rn->cfg, rn->hostname, &a);
 	sinks_key(&nc, rn->hostname, &b);
 	new_sinks = strcmp(a.buf, b.buf) != 0;
-	if (new_sinks && !(out = start_outputs(&nc, rn->hostname))) {
+	if (new_sinks && !(out = start_outputs(&nc, rn->hostname, false))) {
 		vg_err("reload: the new outputs cannot start (%s); configuration and rules stay as "
 		       "they were",
 		       strerror(errno));
@@ -612,6 +633,15 @@ static void metrics_text(void *ctx, struct strbuf *sb)
 			  "Reads of user or kernel memory that failed in the probes.");
 		strbuf_addf(sb, "vigil_read_errors_total %llu\n",
 			    (unsigned long long)ks->misc[VG_MISC_READ_ERR]);
+		prom_head(sb, "vigil_tamper_records_lost_total", "counter",
+			  "Signals aimed at vigil not recorded for the sentinel (its ring full).");
+		strbuf_addf(sb, "vigil_tamper_records_lost_total %llu\n",
+			    (unsigned long long)ks->misc[VG_MISC_TAMPER_LOST]);
+		prom_head(sb, "vigil_file_table_sharers_doomed_total", "counter",
+			  "Processes killed at their next syscall for sharing the file table of "
+			  "a process enforcement killed.");
+		strbuf_addf(sb, "vigil_file_table_sharers_doomed_total %llu\n",
+			    (unsigned long long)ks->misc[VG_MISC_SHARERS]);
 		prom_head(sb, "vigil_program_reentries_skipped_total", "counter",
 			  "Probe runs the kernel skipped (re-entry on a CPU).");
 		strbuf_addf(sb, "vigil_program_reentries_skipped_total %llu\n",
@@ -1001,6 +1031,28 @@ static void exesets_follow(struct vg_agent *a)
 			paths[i]);
 }
 
+/* Processes the kernel killed for sharing the file table of a process
+ * enforcement killed (bpf/lib/sharers.bpf.h): one alert each, naming it
+ * and the process it shared with (whose own alert names the rule). */
+static void sharers_alert(struct run *rn, struct vg_agent *a)
+{
+	static const char *const keys[] = { "proc.pid", "vigil.killed_pid" };
+	uint32_t tgid[16], killed[16];
+	size_t n = vg_loader_sharers_poll(&a->loader, tgid, killed, 16);
+
+	for (size_t i = 0; i < n; i++) {
+		long long vals[2] = { tgid[i], killed[i] };
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "process %u shared the file table of process %u, which enforcement "
+			 "killed: killed too, at its next syscall",
+			 tgid[i], killed[i]);
+		vg_engine_internal_alert(rn->engine, "vigil: file table sharer killed",
+					 VG_PRIO_CRITICAL, msg, keys, vals, 2);
+	}
+}
+
 static void on_tick(struct vg_agent *a)
 {
 	struct run *rn = a->ctx;
@@ -1018,6 +1070,7 @@ static void on_tick(struct vg_agent *a)
 		vg_engine_set_cap(rn->engine, rn->mc.cap, why);
 	never_kill_follow(rn, a);
 	exesets_follow(a);
+	sharers_alert(rn, a);
 	if (reopen_requested) {
 		reopen_requested = 0;
 		vg_outputs_reopen(rn->out);
@@ -1296,6 +1349,8 @@ int cmd_run(int argc, char **argv)
 {
 	static struct run rn;
 	static struct vg_never_kill nk;
+	static struct vg_tamper_conf tc;
+	struct vg_sentinel sent = { .sock = -1 };
 	struct vg_agent_opts o = { .on_loss = on_loss, .on_tick = on_tick };
 	struct vg_diag diag = { .out = stderr };
 	struct strbuf why = STRBUF_INIT;
@@ -1373,12 +1428,23 @@ int cmd_run(int argc, char **argv)
 	if (audit)
 		setvbuf(audit, NULL, _IOLBF, 0);
 	vg_engine_set_audit(rn.engine, audit);
-	rn.out = start_outputs(&rn.cfg, rn.hostname);
+	/* the sentinel now, while this process has no thread but this one
+	 * (the outputs', web's and fleet's start below) */
+	tc.style = &rn.eo.style;
+	tc.hostname = rn.hostname;
+	tc.host_root = o.host_root;
+	tc.outputs = sentinel_outputs;
+	tc.ctx = &rn;
+	vg_sentinel_start(&sent, &tc);
+	rn.out = start_outputs(&rn.cfg, rn.hostname, false);
 	if (!rn.out) {
 		vg_err("starting the outputs: %s", strerror(errno));
 		rc = VG_EXIT_RUNTIME;
 		goto out_audit;
 	}
+	/* what earlier agents could not report (they and their sentinels
+	 * killed) */
+	vg_tamper_leftovers(&tc, rn.out);
 	vg_engine_set_outputs(rn.engine, rn.out);
 	if (rn.cfg.web_enabled) {
 		struct vg_web_conf wc = { .address = rn.cfg.web_address,
@@ -1422,12 +1488,14 @@ int cmd_run(int argc, char **argv)
 	o.load.lsm = lsm.ok;
 	o.load.sys_enabled = rs->sys_enabled;
 	o.load.kfilter = &kf;
+	o.load.tamper_pin = true;
 	vg_agent_handle_signals();
 	handle_signals();
 	watch_scan(&rn);
 	err = vg_agent_start(&agent, &o, on_event, &rn);
 	if (!err) {
 		rn.agent = &agent;
+		vg_sentinel_arm(&sent, vg_loader_tamper_fd(&agent.loader));
 		vg_engine_attach(rn.engine, &agent);
 		if (agent.loader.took_over)
 			vg_info("took over the programs and maps a previous vigil pinned in %s",
@@ -1475,6 +1543,7 @@ out_kf:
 	strbuf_release(&why);
 	vg_engine_free(rn.engine);
 out_args:
+	vg_sentinel_release(&sent);
 	vg_never_kill_release(&nk);
 	vg_config_release(&rn.cfg);
 	free(rn.overrides);

@@ -232,10 +232,32 @@ static int bpffs_ensure(void)
 	return 0;
 }
 
-/* Internal maps (.rodata, .bss, .kconfig) belong to one load: never pinned. */
+/* Internal maps (.rodata, .bss, .kconfig) belong to one load: never pinned.
+ * Nor are the tamper ring and its scratch: each agent has its own, pinned
+ * apart (tamper_pin), so that a later agent reports what an earlier one
+ * could not. */
 static bool map_pinnable(const struct bpf_map *m)
 {
-	return !strchr(bpf_map__name(m), '.');
+	return !strchr(bpf_map__name(m), '.') && strncmp(bpf_map__name(m), "tamper", 6);
+}
+
+/* The tamper ring pinned where it outlives us (VG_TAMPER_PIN_PREFIX<pid>).
+ * Without bpffs the sentinel still reads it (through our fd), but a kill
+ * of both loses what neither reported: said once, not fatal. */
+static void tamper_pin(struct vg_loader *l)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), VG_TAMPER_PIN_PREFIX "%d", (int)getpid());
+	unlink(path); /* a stale one of a dead process with our pid: ours now */
+	err = bpffs_ensure();
+	if (!err)
+		err = bpf_map__pin(l->skel->maps.tamper, path);
+	if (err)
+		vg_warn("pinning %s: %s: signals that stop or kill vigil are reported only while "
+			"its sentinel lives",
+			path, strerror(-err));
 }
 
 static bool pins_exist(void)
@@ -740,6 +762,8 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
 	}
+	if (o->tamper_pin)
+		tamper_pin(l);
 	err = fill_filters(l, o->kfilter, 0);
 	if (err)
 		goto fail;
@@ -793,6 +817,40 @@ void vg_loader_stop(struct vg_loader *l)
 int vg_loader_events_fd(const struct vg_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);
+}
+
+size_t vg_loader_sharers_poll(struct vg_loader *l, uint32_t *tgid, uint32_t *killed, size_t max)
+{
+	uint32_t now, key, next, *prev = NULL;
+	struct vg_doomed d;
+	size_t n = 0;
+	int fd;
+
+	if (!l->skel)
+		return 0;
+	now = __atomic_load_n(&l->skel->bss->doomed_n, __ATOMIC_RELAXED);
+	if (now == l->doomed_seen)
+		return 0;
+	fd = bpf_map__fd(l->skel->maps.doomed);
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &d) || d.reported)
+			continue;
+		d.reported = 1;
+		bpf_map_update_elem(fd, &key, &d, BPF_EXIST);
+		tgid[n] = key;
+		killed[n] = d.killed;
+		n++;
+	}
+	if (n < max)
+		l->doomed_seen = now; /* all seen; else the rest next time */
+	return n;
+}
+
+int vg_loader_tamper_fd(const struct vg_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.tamper);
 }
 
 int vg_loader_lifecycle_fd(const struct vg_loader *l)

@@ -33,7 +33,16 @@ struct vg_loader_opts {
 	bool pin; /* pin maps and links under VG_PIN_DIR; take over pins found there */
 	bool protect_self; /* with lsm: refuse signals and ptrace aimed at vigil */
 	const char *host_root; /* the host's / seen from here, for proc.exepath's files; NULL: / */
+	/* pin the `tamper` ring at VG_TAMPER_PIN_PREFIX<pid> (vigil run: its
+	 * records outlive the agent, src/cli/sentinel.c reads them) */
+	bool tamper_pin;
 };
+
+/* Where each agent's ring of signals aimed at it (bpf/lib/tamper.bpf.h) is
+ * pinned: this prefix and the agent's pid; a reader that claims it renames
+ * it to <prefix><pid>-<reader's pid> (no dot: bpffs refuses such names).
+ * Apart from VG_PIN_DIR: it is not --pin's, and `vigil unpin` leaves it. */
+#define VG_TAMPER_PIN_PREFIX "/sys/fs/bpf/vigil-tamper-"
 
 /* Where --pin keeps vigil's maps and links (bpffs, mounted if needed). */
 #define VG_PIN_DIR "/sys/fs/bpf/vigil"
@@ -49,6 +58,7 @@ struct vg_loader {
 	size_t nentry_fds;
 	size_t nlinks;
 	size_t nsyscalls; /* syscall rows enabled in the kernel table */
+	uint32_t doomed_seen; /* the kernel's doomed_n when last polled */
 	struct vg_exesets exes; /* proc.exepath's files, followed */
 	int ncpus;
 };
@@ -81,6 +91,13 @@ int vg_loader_never_kill_add(struct vg_loader *l, const struct vg_exe_key *k);
 size_t vg_loader_exesets_refresh(struct vg_loader *l, const char **which, size_t max);
 /* fd of the syscall ring buffer map (`events`). */
 int vg_loader_events_fd(const struct vg_loader *l);
+/* Processes killed for sharing the file table of one enforcement killed
+ * (bpf/lib/sharers.bpf.h), not reported yet: up to max (tgid in *tgid,
+ * the killed process in *killed), marked reported. Cheap when there are
+ * none (one read of a counter). Returns how many. */
+size_t vg_loader_sharers_poll(struct vg_loader *l, uint32_t *tgid, uint32_t *killed, size_t max);
+/* fd of the ring of signals aimed at vigil (`tamper`). */
+int vg_loader_tamper_fd(const struct vg_loader *l);
 /* fd of the exec/fork/exit ring buffer map (`lifecycle`). */
 int vg_loader_lifecycle_fd(const struct vg_loader *l);
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -79,7 +80,14 @@ static void start_secret_agent(char *secret, size_t size, const char *const *ext
 	assert_non_null(mkdtemp(dir));
 	chmod(dir, 0755);
 	snprintf(secret, size, "%s/secret", dir);
-	close(open(secret, O_WRONLY | O_CREAT, 0644));
+	{
+		/* written before the agent starts: its rule kills any open */
+		FILE *f = fopen(secret, "w");
+
+		assert_non_null(f);
+		fputs("the secret\n", f);
+		fclose(f);
+	}
 	write_kill_rule(dir, secret, rules, sizeof(rules));
 	for (; extra && *extra && n < 7; extra++)
 		argv[n++] = *extra;
@@ -350,6 +358,112 @@ static void test_spared_loses_privilege(void **state)
 	unlink(tool);
 }
 
+static int open_secret_shared(void *arg)
+{
+	/* killed at the return of this open; the fd stays in the table */
+	open(arg, O_RDONLY);
+	return 0;
+}
+
+/* Does this process's fd table hold `want` with bytes to read? */
+static bool table_reads(const struct stat *want)
+{
+	struct stat st;
+	char buf[16];
+
+	for (int fd = 3; fd < 256; fd++)
+		if (!fstat(fd, &st) && st.st_ino == want->st_ino && st.st_dev == want->st_dev &&
+		    pread(fd, buf, sizeof(buf), 0) > 0)
+			return true;
+	return false;
+}
+
+/*
+ * The attacker: a child opens the secret (and is killed) with `flags`
+ * (CLONE_FILES: sharing this process's file table; 0: a plain fork); this
+ * process then looks for the fd it left. Exit 3: it read the secret; 0:
+ * nothing to read.
+ */
+static int files_attack(const char *secret, int flags)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct stat want;
+	int st;
+	pid_t c;
+
+	if (stat(secret, &want))
+		return EV_FAIL(1);
+	c = clone(open_secret_shared, stack + sizeof(stack), flags | SIGCHLD, (void *)secret);
+	if (c < 0)
+		return EV_FAIL(2);
+	if (waitpid(c, &st, 0) != c)
+		return EV_FAIL(3);
+	if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+		return EV_FAIL(4); /* the opener itself was not killed */
+	return table_reads(&want) ? 3 : 0;
+}
+
+static bool is_rule_alert(json_t *ev, void *ctx)
+{
+	const char *rule = jstr(ev, "rule");
+
+	return rule && !strcmp(rule, ctx);
+}
+
+/* The wait status of a forked files_attack(secret, flags); its pid in *pid. */
+static int run_files_attack(const char *secret, int flags, pid_t *pid)
+{
+	pid_t p = fork();
+	int st;
+
+	assert_true(p >= 0);
+	if (p == 0) {
+		alarm(20);
+		_exit(files_attack(secret, flags));
+	}
+	assert_int_equal(waitpid(p, &st, 0), p);
+	*pid = p;
+	return st;
+}
+
+/*
+ * CLONE_FILES: the process killed for opening the secret shares its file
+ * table with its parent, which would read the fd left there. The parent
+ * is killed too, at its next syscall (here the wait for the child), before
+ * it touches the fd: a process that shares the table of a killed one is
+ * killed whether it reads the fd or not (the kernel cannot tell intent,
+ * and the fd is in its table). The control: a child of a plain fork is
+ * killed as before, and its parent, whose table never held the fd, lives.
+ */
+static void test_clone_files_sharer_killed(void **state)
+{
+	struct alert_want w = { .rule = "vigil: file table sharer killed" };
+	char secret[96];
+	pid_t pid;
+	int st;
+
+	(void)state;
+	start_secret_agent(secret, sizeof(secret), NULL);
+	/* the control first */
+	st = run_files_attack(secret, 0, &pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("the parent of a plain child killed for the secret did not live on "
+			 "(status %#x)",
+			 st);
+	st = run_files_attack(secret, CLONE_FILES, &pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 3)
+		fail_msg("the parent read the secret through the table its killed child shared");
+	if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+		fail_msg("the table-sharing parent was not killed (status %#x)", st);
+	/* both openers' kills (their pids are the attackers' to know: the
+	 * secret and the agent are this test's own) */
+	assert_non_null(vigil_wait(&agent, is_rule_alert, "evasion secret read", WAIT_MS));
+	/* and the alert that names the sharer */
+	w.pid = pid;
+	if (!vigil_wait(&agent, alert_matches, &w, WAIT_MS))
+		fail_msg("no alert names the sharer %d", (int)pid);
+}
+
 int run_rails_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +471,7 @@ int run_rails_tests(void)
 		cmocka_unit_test_teardown(test_uring_open_killed, rails_teardown),
 		cmocka_unit_test_teardown(test_never_kill_follows_replacement, rails_teardown),
 		cmocka_unit_test_teardown(test_spared_loses_privilege, rails_teardown),
+		cmocka_unit_test_teardown(test_clone_files_sharer_killed, rails_teardown),
 	};
 
 	return cmocka_run_group_tests_name("evasion: rails", tests, NULL, NULL);

@@ -90,6 +90,7 @@ int rails_tool_main(const char *what, const char *secret);
 
 /* Groups of tests with agents of their own; cmocka's result. */
 int run_rails_tests(void);
+int run_tamper_tests(void);
 
 /* A test's own agent, started with files in dir: stop it and remove dir;
  * nothing when dir is "" (not started, or ended already), and dir is ""

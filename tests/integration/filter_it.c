@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -78,6 +79,116 @@ static void dup_all(int s)
 	close(100);
 	dup3(s, 101, O_CLOEXEC);
 	close(101);
+}
+
+/* One io_uring request, submitted and waited for with raw syscalls (no
+ * liburing): its result, or -errno. A ring of one entry per request: the
+ * workload makes a handful. */
+static int uring_one(const struct io_uring_sqe *sqe)
+{
+	struct io_uring_params prm = { 0 };
+	unsigned *tail, *mask, *array, *chead, *ctail;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	void *sq, *cq;
+	size_t sq_len, cq_len;
+	int fd, res = -EAGAIN;
+
+	fd = (int)syscall(SYS_io_uring_setup, 1, &prm);
+	if (fd < 0)
+		return -errno;
+	sq_len = prm.sq_off.array + prm.sq_entries * sizeof(unsigned);
+	cq_len = prm.cq_off.cqes + prm.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	tail = (unsigned *)((char *)sq + prm.sq_off.tail);
+	mask = (unsigned *)((char *)sq + prm.sq_off.ring_mask);
+	array = (unsigned *)((char *)sq + prm.sq_off.array);
+	chead = (unsigned *)((char *)cq + prm.cq_off.head);
+	ctail = (unsigned *)((char *)cq + prm.cq_off.tail);
+	cqes = (struct io_uring_cqe *)((char *)cq + prm.cq_off.cqes);
+	sqes[*tail & *mask] = *sqe;
+	array[*tail & *mask] = *tail & *mask;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(SYS_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		res = -errno;
+	else if (*chead != __atomic_load_n(ctail, __ATOMIC_ACQUIRE))
+		res = cqes[*chead & *mask].res;
+	munmap(sqes, prm.sq_entries * sizeof(*sqes));
+	munmap(cq, cq_len);
+	munmap(sq, sq_len);
+	close(fd);
+	return res;
+}
+
+/* The opens, connects, unlinks and renames of the workload as io_uring
+ * requests: to the rules they are openat, connect, unlinkat and renameat
+ * events, filtered by the kernel like the syscalls. */
+static void uring_ops(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct io_uring_sqe sqe;
+	char p[256], q[256];
+	int fd, s;
+
+	snprintf(p, sizeof(p), "%s/d/f1", tmpdir);
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_OPENAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (unsigned long)p;
+	sqe.open_flags = O_RDONLY;
+	fd = uring_one(&sqe);
+	if (fd >= 0)
+		close(fd);
+	sqe.open_flags = O_WRONLY | O_APPEND;
+	fd = uring_one(&sqe);
+	if (fd >= 0)
+		close(fd);
+	snprintf(p, sizeof(p), "%s/d/missing/u", tmpdir);
+	sqe.open_flags = O_RDONLY;
+	uring_one(&sqe); /* ENOENT */
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_CONNECT;
+	sqe.fd = s;
+	sqe.addr = (unsigned long)&sin;
+	sqe.off = sizeof(sin);
+	uring_one(&sqe);
+	close(s);
+	sin.sin_port = htons(1); /* refused */
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	sqe.fd = s;
+	uring_one(&sqe);
+	close(s);
+
+	snprintf(p, sizeof(p), "%s/e/u1", tmpdir);
+	snprintf(q, sizeof(q), "%s/e/u2", tmpdir);
+	close(open(p, O_WRONLY | O_CREAT, 0600));
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_RENAMEAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (unsigned long)p;
+	sqe.len = AT_FDCWD;
+	sqe.addr2 = (unsigned long)q;
+	uring_one(&sqe);
+	uring_one(&sqe); /* ENOENT: u1 is gone */
+	memset(&sqe, 0, sizeof(sqe));
+	sqe.opcode = IORING_OP_UNLINKAT;
+	sqe.fd = AT_FDCWD;
+	sqe.addr = (unsigned long)q;
+	uring_one(&sqe);
+	uring_one(&sqe); /* ENOENT */
 }
 
 static void child_run(int which)
@@ -227,6 +338,9 @@ static void child_run(int which)
 		close(open(p, O_RDONLY));
 		close(open(p, O_WRONLY));
 		break;
+	case 4: /* the same doors through io_uring */
+		uring_ops();
+		break;
 	}
 }
 
@@ -239,7 +353,7 @@ static void workload(void)
 		_exit(127);
 	}
 	waitpid(copy, NULL, 0);
-	for (int w = 0; w < 4; w++) {
+	for (int w = 0; w < 5; w++) {
 		pid_t pid = fork();
 		int st;
 
@@ -260,7 +374,7 @@ static const char *const evtypes[] = {
 	"open, openat", "openat", "connect", "unlink, unlinkat", "kill", "setuid", "ptrace", "openat, connect",
 	"dup, dup2, dup3", "sendto, sendmsg", "open, open_by_handle_at",
 	"pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo", "process_vm_readv, kill",
-	"unlinkat, truncate",
+	"unlinkat, truncate", "rename, renameat, renameat2", "openat, unlinkat, renameat",
 };
 
 /* A random comparison over the fields the kernel filter knows, plus some it
@@ -354,7 +468,7 @@ static void write_random_rules(const char *path, int only, void *arg)
 	fclose(f);
 }
 
-#define NFIXED 24
+#define NFIXED 25
 
 /* The hand-written rules; `only` >= 0 keeps just that one, so that no other
  * rule on the same event type can let an event through and hide a filter
@@ -415,7 +529,9 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"- rule: open not by this program\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%proc.exepath\"\n"
 		"  condition: evt.type = openat and fd.name = %s/d/f1 and not proc.exepath in (%s) and scoped\n"
 		"- rule: open by the copy\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%proc.exepath\"\n"
-		"  condition: evt.type = openat and proc.exepath = %s and scoped\n",
+		"  condition: evt.type = openat and proc.exepath = %s and scoped\n"
+		"- rule: renamed\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.abspath.src %%evt.abspath.dst\"\n"
+		"  condition: evt.type in (rename, renameat, renameat2) and evt.res = SUCCESS and scoped\n",
 		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir, port, port,
 		tmpdir, tmpdir, tmpdir, self_exe, copy_exe);
 	fclose(f);
