@@ -100,6 +100,10 @@ static void child_run(int which)
 			close(open("rel-new", O_WRONLY | O_CREAT, 0644));
 			open("nope/x", O_RDONLY);
 		}
+		snprintf(p, sizeof(p), "%s/d/../d/f1", tmpdir); /* a traversal (fd.nameraw) */
+		close(open(p, O_RDONLY));
+		snprintf(p, sizeof(p), "%s/d/./f1", tmpdir);
+		close(openat(AT_FDCWD, p, O_RDONLY));
 		snprintf(p, sizeof(p), "%s/link", tmpdir); /* through a symlink */
 		close(open(p, O_RDONLY));
 		memset(longp, 'a', sizeof(longp));
@@ -235,7 +239,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 30) {
+	switch (rand_r(seed) % 43) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -265,6 +269,20 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 26: fprintf(f, "fd.lport = %u", port); break;
 	case 27: fprintf(f, "not fd.cport in (9, %u)", port); break;
 	case 28: fprintf(f, "evt.arg.sig in (SIGCONT, SIGTERM)"); break;
+	/* string atoms: the raw path argument, fd.name's pieces, comm */
+	case 29: fprintf(f, "fd.nameraw contains ../"); break;
+	case 30: fprintf(f, "fd.nameraw startswith %s/d/", tmpdir); break;
+	case 31: fprintf(f, "fd.nameraw endswith f1"); break;
+	case 32: fprintf(f, "fd.nameraw glob */d/*f1"); break;
+	case 33: fprintf(f, "fd.name endswith /f1"); break;
+	case 34: fprintf(f, "fd.name glob %s/*/f?", tmpdir); break;
+	case 35: fprintf(f, "fd.name contains /d/"); break;
+	case 36: fprintf(f, "fd.filename = f1"); break;
+	case 37: fprintf(f, "fd.filename in (f1, rel-new, hostname)"); break;
+	case 38: fprintf(f, "fd.filename endswith new"); break;
+	case 39: fprintf(f, "proc.name startswith it-"); break;
+	case 40: fprintf(f, "proc.name glob it-w*k"); break;
+	case 41: fprintf(f, "fd.nameraw contains ./f"); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
@@ -318,7 +336,7 @@ static void write_random_rules(const char *path, int only, void *arg)
 	fclose(f);
 }
 
-#define NFIXED 22
+#define NFIXED 23
 
 /* The hand-written rules; `only` >= 0 keeps just that one, so that no other
  * rule on the same event type can let an event through and hide a filter
@@ -375,9 +393,11 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"- rule: vm read\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type\"\n"
 		"  condition: evt.type = process_vm_readv and evt.rawres = 8 and scoped\n"
 		"- rule: ia32 open\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
-		"  condition: evt.type = open and evt.is_open_read = true and fd.name = %s/d/f1 and scoped\n",
+		"  condition: evt.type = open and evt.is_open_read = true and fd.name = %s/d/f1 and scoped\n"
+		"- rule: traversal\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%fd.nameraw\"\n"
+		"  condition: evt.type in (open, openat) and fd.name startswith %s/ and fd.nameraw contains ../ and fd.filename in (f1, f2) and not fd.name endswith .log and scoped\n",
 		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir, port, port,
-		tmpdir, tmpdir);
+		tmpdir, tmpdir, tmpdir);
 	fclose(f);
 	f = fopen(path, "w");
 	/* items start with "- "; keep the macro and list, and rule `only` */
