@@ -169,27 +169,12 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 
 /*
  * Does the n-byte string at walk[hay] contain (start with, end with: `op`)
- * needle k of `nd` (hay_op: hay | op << 16)? Two global functions, each
- * loop verified once: str_scan1 over the VG_FSCAN_MAX positions, str_at
- * comparing at one. Most positions fail on their first byte, tested
- * before the call: about one compare per byte scanned.
+ * needle k of `nd` (hay_op: hay | op << 16)? A global function, verified
+ * once per program. Not split further: 6.1's verifier allows a call chain
+ * of 512 bytes of stack, 32 at least a frame, and sys_exit -> filter_pass
+ * -> clause_pass -> atom_eval -> str_scan1 is at that bound. Most positions
+ * fail on their first byte: about one compare per byte scanned.
  */
-__noinline int str_at(struct vg_scratch *s, struct vg_needles *nd, __u32 k, __u32 pos)
-{
-	__u32 m, j;
-
-	if (!s || !nd || k >= VG_FNEEDLES)
-		return 0;
-	m = nd->len[k & (VG_FNEEDLES - 1)];
-	for (j = 0; j < VG_FNEEDLE_MAX; j++) {
-		if (j >= m)
-			break;
-		if (s->walk[(pos + j) & (VG_WALK_SIZE - 1)] != nd->s[k & (VG_FNEEDLES - 1)][j])
-			return 0;
-	}
-	return 1;
-}
-
 __noinline int str_scan1(struct vg_scratch *s, struct vg_needles *nd, __u32 k, __u32 n,
 			 __u32 hay_op)
 {
@@ -216,7 +201,20 @@ __noinline int str_scan1(struct vg_scratch *s, struct vg_needles *nd, __u32 k, _
 
 		if (p > last)
 			break;
-		if (s->walk[(hay + p) & (VG_WALK_SIZE - 1)] == first && str_at(s, nd, k, hay + p))
+		int hit = 1;
+
+		if (s->walk[(hay + p) & (VG_WALK_SIZE - 1)] != first)
+			continue;
+		for (__u32 j = 1; j < VG_FNEEDLE_MAX; j++) {
+			if (j >= m)
+				break;
+			if (s->walk[(hay + p + j) & (VG_WALK_SIZE - 1)] !=
+			    nd->s[k & (VG_FNEEDLES - 1)][j]) {
+				hit = 0;
+				break;
+			}
+		}
+		if (hit)
 			return VG_T_TRUE;
 	}
 	return VG_T_FALSE;
