@@ -11,7 +11,7 @@
  * at the early stage, before the path walk and string copies that make up
  * most of a record's cost (docs/ARCHITECTURE.md has the figures).
  *
- * Bounds: VG_FCLAUSES (8) clauses of VG_FATOMS (6) atoms: at most 48 atom
+ * Bounds: VG_FCLAUSES (16) clauses of VG_FATOMS (6) atoms: at most 96 atom
  * evaluations per stage; atom_eval is a global function, verified once.
  */
 #ifndef VIGIL_BPF_FILTER_H
@@ -56,7 +56,26 @@ struct {
 	__type(value, __u8);
 } path_bases SEC(".maps");
 
+/* Needles of the VG_A_STR atoms, by set id (both generations). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct vg_needles);
+} str_needles SEC(".maps");
+
 enum { VG_T_FALSE = 0, VG_T_TRUE = 1, VG_T_UNKNOWN = 2 };
+
+/* Where VG_A_STR atoms scan, in the upper half of scratch->walk, which the
+ * path walk never writes (its results end below VG_PATH_MAX): the raw path
+ * argument as read at sys_exit's early stage (kept for the middle stage),
+ * and a copy of whatever string else an atom tests. */
+#define VG_HAY_RAW VG_PATH_MAX
+#define VG_HAY_TMP (VG_PATH_MAX + VG_FSCAN_MAX)
+_Static_assert(VG_HAY_TMP + VG_FSCAN_MAX <= VG_WALK_SIZE, "haystacks fit the walk area");
+
+/* raw_state of the scratch */
+enum { VG_RAW_UNREAD = 0, VG_RAW_OK = 1, VG_RAW_NONE = 2 };
 
 /* What the record in the scratch holds when atoms are evaluated. */
 enum {
@@ -150,6 +169,135 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 	return a->neg ? VG_T_TRUE : VG_T_FALSE;
 }
 
+/*
+ * Does the n-byte string at walk[hay] contain (start with, end with: `op`)
+ * needle k of `nd` (hay_op: hay | op << 16)? A global function, verified
+ * once per program. Not split further: 6.1's verifier allows a call chain
+ * of 512 bytes of stack, 32 at least a frame, and sys_exit -> filter_pass
+ * -> clause_pass -> atom_eval -> str_scan1 is at that bound. Most positions
+ * fail on their first byte: about one compare per byte scanned.
+ */
+__noinline int str_scan1(struct vg_scratch *s, struct vg_needles *nd, __u32 k, __u32 n,
+			 __u32 hay_op)
+{
+	__u32 hay = hay_op & 0xffff, op = hay_op >> 16; /* five arguments at most */
+	__u32 m, start, last, i;
+	char first;
+
+	if (!s || !nd || k >= VG_FNEEDLES)
+		return VG_T_UNKNOWN;
+	m = nd->len[k & (VG_FNEEDLES - 1)];
+	if (!m)
+		return VG_T_TRUE;
+	if (m > VG_FNEEDLE_MAX || n >= VG_FSCAN_MAX)
+		return VG_T_UNKNOWN;
+	if (m > n)
+		return VG_T_FALSE;
+	first = nd->s[k & (VG_FNEEDLES - 1)][0];
+	last = n - m;
+	start = op == VG_SOP_ENDSWITH ? last : 0;
+	if (op == VG_SOP_STARTSWITH)
+		last = 0;
+	for (i = 0; i < VG_FSCAN_MAX; i++) {
+		__u32 p = start + i;
+
+		if (p > last)
+			break;
+		int hit = 1;
+
+		if (s->walk[(hay + p) & (VG_WALK_SIZE - 1)] != first)
+			continue;
+		for (__u32 j = 1; j < VG_FNEEDLE_MAX; j++) {
+			if (j >= m)
+				break;
+			if (s->walk[(hay + p + j) & (VG_WALK_SIZE - 1)] !=
+			    nd->s[k & (VG_FNEEDLES - 1)][j]) {
+				hit = 0;
+				break;
+			}
+		}
+		if (hit)
+			return VG_T_TRUE;
+	}
+	return VG_T_FALSE;
+}
+
+/* Any needle of set `id` (an OR: unknown if one is, true if one is). */
+static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __u32 id, __u32 op)
+{
+	struct vg_needles *nd = bpf_map_lookup_elem(&str_needles, &id);
+	int r = VG_T_FALSE, t;
+
+	if (!nd)
+		return VG_T_UNKNOWN;
+	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		if (k >= nd->n)
+			break;
+		t = str_scan1(s, nd, k, n, hay | op << 16);
+		if (t == VG_T_TRUE)
+			return t;
+		if (t == VG_T_UNKNOWN)
+			r = t;
+	}
+	return r;
+}
+
+/*
+ * A VG_A_STR atom. The raw path argument (fd.nameraw) is read from user
+ * memory at sys_exit's early and middle stages, once, before the record
+ * holds it; afterwards, and for the resolved path (fd.name, known from the
+ * middle stage on) and comm, the record's copy is scanned. An LSM hook runs
+ * preemptible and so cannot use the per-CPU scratch: unknown there.
+ */
+static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	__u32 off, len, slot;
+	long n;
+
+	if (s->early == VG_STAGE_LSM)
+		return VG_T_UNKNOWN;
+	if (a->arg == VG_ASTR_COMM) {
+		__builtin_memcpy(&s->walk[VG_HAY_TMP], e->task.comm, sizeof(e->task.comm));
+		for (len = 0; len < sizeof(e->task.comm); len++)
+			if (!e->task.comm[len])
+				break;
+		return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
+	}
+	if (a->arg == VG_APATH_FD) {
+		/* the resolved path; a deep one is cut short, so unknown */
+		if (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_ENTRY ||
+		    e->path_slot == 0xffff || (s->cur.flags & VG_F_PATH_DEEP))
+			return VG_T_UNKNOWN;
+		slot = e->path_slot;
+	} else if (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_MID) {
+		if (a->arg >= 6)
+			return VG_T_UNKNOWN;
+		if (s->raw_state == VG_RAW_UNREAD) {
+			n = bpf_probe_read_user_str(&s->walk[VG_HAY_RAW], VG_FSCAN_MAX,
+						    (const void *)e->args[a->arg & 7]);
+			/* a string that fills the buffer may go on: not scanned */
+			s->raw_state = n > 0 && n < VG_FSCAN_MAX ? VG_RAW_OK : VG_RAW_NONE;
+			s->raw_len = n > 0 ? n - 1 : 0;
+		}
+		if (s->raw_state != VG_RAW_OK)
+			return VG_T_UNKNOWN;
+		return str_scan(s, VG_HAY_RAW, s->raw_len, a->set, a->op);
+	} else {
+		slot = a->width;
+	}
+	if (slot >= VG_NSTR)
+		return VG_T_UNKNOWN;
+	off = e->str[slot & (VG_NSTR - 1)].off;
+	len = e->str[slot & (VG_NSTR - 1)].len;
+	if (!off || len >= VG_FSCAN_MAX)
+		return VG_T_UNKNOWN;
+	if (bpf_probe_read_kernel(&s->walk[VG_HAY_TMP], len & (VG_FSCAN_MAX - 1),
+				  &s->rec[off & VG_SCRATCH_MASK]))
+		return VG_T_UNKNOWN;
+	return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
+}
+
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
@@ -220,6 +368,9 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 				    : VG_T_UNKNOWN;
 		} else
 			r = path_in(s, a->set, a->arg);
+		break;
+	case VG_A_STR:
+		r = str_atom(s, a);
 		break;
 	case VG_A_RET:
 		r = cmp_s64(e->ret, a->op, a->val);
@@ -294,35 +445,44 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	return a->neg ? !r : r;
 }
 
+/* 0 when an atom of clause c of `f` is false, else 1. A global function,
+ * like filter_pass: each loop is verified once per program. */
+__noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
+{
+	struct vg_fclause *cl;
+
+	if (!s || !f || c >= VG_FCLAUSES)
+		return 1;
+	cl = &f->clauses[c];
+	for (__u32 i = 0; i < VG_FATOMS; i++) {
+		if (i >= cl->natoms)
+			break;
+		if (atom_eval(s, &cl->atoms[i]) == VG_T_FALSE)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * 1 when some clause of event id `ev`'s filter may hold, 0 when the event
- * cannot match any rule. The clause index lives in the map value (fidx) for
- * the same reason as the record offset: identical verifier states.
+ * cannot match any rule. A global function: its loop is verified once per
+ * program, not at each caller.
  */
-static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
+__noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
-	__u32 key = table_key(ev, s->gen);
-	struct vg_filter *f = bpf_map_lookup_elem(&filters, &key);
-	__u32 c, i;
+	struct vg_filter *f;
+	__u32 key, c;
 
+	if (!s)
+		return 1;
+	key = table_key(ev, s->gen);
+	f = bpf_map_lookup_elem(&filters, &key);
 	if (!f || f->pass_all)
 		return 1;
 	for (c = 0; c < VG_FCLAUSES; c++) {
-		struct vg_fclause *cl;
-		int ok = 1;
-
 		if (c >= f->nclauses)
 			break;
-		cl = &f->clauses[c];
-		for (i = 0; i < VG_FATOMS; i++) {
-			if (i >= cl->natoms)
-				break;
-			if (atom_eval(s, &cl->atoms[i]) == VG_T_FALSE) {
-				ok = 0;
-				break;
-			}
-		}
-		if (ok)
+		if (clause_pass(s, f, c))
 			return 1;
 	}
 	return 0;
@@ -342,6 +502,9 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	const struct cred *cred = task->cred;
 	int r;
 
+	/* the raw path argument is read at most once a run, by the first
+	 * atom that needs it (here or in the middle stage) */
+	s->raw_state = VG_RAW_UNREAD;
 	if (!fl || fl->pass_all)
 		return 1;
 	if (!fl->nclauses)

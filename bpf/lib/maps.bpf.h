@@ -123,8 +123,11 @@ struct vg_scratch {
 	__u8 gen;	/* the table generation this run uses (read once) */
 	__u8 compat;	/* an ia32 syscall: compat struct layouts (msghdr) */
 	__u8 path_norm; /* raw path arguments must be clean to be compared (path_clean) */
-	__u8 pad[2];
+	__u8 raw_state; /* VG_RAW_*: the raw path argument in walk[VG_HAY_RAW] */
+	__u8 pad[1];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
+	__u32 raw_len;	  /* its length (VG_RAW_OK) */
+	__u32 pad2;
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];
 };

@@ -19,7 +19,10 @@
 #include <linux/types.h>
 #endif
 
-#define VG_FCLAUSES 8
+#define VG_FCLAUSES 16
+/* Enforcement keeps 8: its loop is inlined with the action at every hook,
+ * and 16 there doubled the programs' load time. */
+#define VG_ECLAUSES 8
 #define VG_FATOMS 6
 /* Bytes of a path the prefix trie keys on (a power of two: the BPF side masks
  * indexes with it); a longer path is looked up by its first bytes, where
@@ -44,7 +47,37 @@ enum vg_atom_kind {
 			   * of the two (user space's rule), compared with `val` */
 	VG_A_CPORT,	  /* ... the client's port, the other one */
 	VG_A_EXE_IN,	  /* the task's executable file is one of exe set `set` (below) */
+	VG_A_STR,	  /* a string (`arg`: VG_APATH_FD, VG_ASTR_COMM, else the raw path
+			   * argument's register, its record slot in `width`) tested with
+			   * `op` (enum vg_str_op) against needle `set` (str_needles) */
 };
+
+/* `op` of VG_A_STR */
+enum vg_str_op { VG_SOP_CONTAINS, VG_SOP_STARTSWITH, VG_SOP_ENDSWITH };
+
+/* `arg` of VG_A_STR: the task's comm (else VG_APATH_FD or a register) */
+#define VG_ASTR_COMM 0xfc
+/* Bytes of a needle; longer values are cut to a piece that the whole value
+ * implies (contains, startswith: the first bytes; endswith: the last), and
+ * only where an over-approximation is sound. */
+#define VG_FNEEDLE_MAX 32
+/* Bytes of a string the kernel scans (with its NUL); a longer string is
+ * unknown to every VG_A_STR atom. */
+#define VG_FSCAN_MAX 256
+
+/* Needles a set holds: clauses merged to fit the table join their string
+ * atoms of one kind into one set (any needle matches), as they join path
+ * sets; a union beyond this drops the atom (weaker, still sound). */
+#define VG_FNEEDLES 8
+
+/* Value of the needle map, keyed by the atom's set id. */
+struct vg_needles {
+	__u8 n;			 /* needles held */
+	__u8 len[VG_FNEEDLES];	 /* bytes of each */
+	__u8 pad[7];
+	char s[VG_FNEEDLES][VG_FNEEDLE_MAX];
+};
+_Static_assert(sizeof(struct vg_needles) == 16 + VG_FNEEDLES * VG_FNEEDLE_MAX, "vg_needles ABI");
 
 enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };
 
@@ -146,9 +179,9 @@ struct vg_enforce {
 	__u8 nentry; /* clauses the sys_enter stage can decide (kill, report) */
 	__u8 ndeny;  /* clauses an LSM hook decides */
 	__u8 pad[5];
-	struct vg_eclause clauses[VG_FCLAUSES];
+	struct vg_eclause clauses[VG_ECLAUSES];
 };
-_Static_assert(sizeof(struct vg_enforce) == sizeof(struct vg_filter), "vg_enforce ABI");
+_Static_assert(sizeof(struct vg_enforce) == 8 + VG_ECLAUSES * (8 + VG_FATOMS * 24), "vg_enforce ABI");
 
 /* What user space sets at start and changes at run time (one entry). */
 struct vg_enf_conf {

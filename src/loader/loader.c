@@ -116,7 +116,7 @@ static void atoms_rebase(struct vg_atom *a, int n, __u32 gen)
 {
 	for (int i = 0; i < n && i < VG_FATOMS; i++)
 		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN ||
-		    a[i].kind == VG_A_EXE_IN)
+		    a[i].kind == VG_A_EXE_IN || a[i].kind == VG_A_STR)
 			a[i].set += SET_BASE(gen);
 }
 
@@ -128,6 +128,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
 	int pfd = bpf_map__fd(l->skel->maps.path_sets);
 	int bfd = bpf_map__fd(l->skel->maps.path_bases);
+	int nfd = bpf_map__fd(l->skel->maps.str_needles);
 	struct vg_filter pass = { .pass_all = 1 };
 	__u8 one = 1;
 
@@ -152,6 +153,26 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 
 		k.set += SET_BASE(gen);
 		if (bpf_map_update_elem(bfd, &k, &one, BPF_ANY))
+			goto fail;
+	}
+	/* a set's needles into one value (kfilter.c keeps them together) */
+	for (size_t i = 0; kf && i < kf->nneedles;) {
+		struct vg_needles v;
+		__u32 k = kf->needles[i].set;
+
+		memset(&v, 0, sizeof(v));
+		for (; i < kf->nneedles && kf->needles[i].set == k; i++) {
+			/* a needle left out would narrow the set: never */
+			if (v.n == VG_FNEEDLES) {
+				errno = E2BIG;
+				goto fail;
+			}
+			v.len[v.n] = kf->needles[i].len;
+			memcpy(v.s[v.n], kf->needles[i].s, sizeof(v.s[0]));
+			v.n++;
+		}
+		k += SET_BASE(gen);
+		if (bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
 			goto fail;
 	}
 	for (size_t i = 0; kf && i < kf->npaths; i++) {
@@ -184,7 +205,7 @@ static int fill_enforce_tables(struct vg_loader *l, const struct vg_kfilter *kf,
 
 		if (kf)
 			t = kf->enf[ev];
-		for (int c = 0; c < t.nclauses && c < VG_FCLAUSES; c++)
+		for (int c = 0; c < t.nclauses && c < VG_ECLAUSES; c++)
 			atoms_rebase(t.clauses[c].atoms, t.clauses[c].natoms, gen);
 		if (bpf_map_update_elem(efd, &key, &t, BPF_ANY)) {
 			vg_err("filling the enforcement tables: %s", strerror(errno));
@@ -415,13 +436,14 @@ static bool key_of_gen(const struct bpf_map *m, const void *key, __u32 gen)
 	return (set & SET_GEN_BIT) == SET_BASE(gen);
 }
 
-/* Delete the set entries of generation `gen` from the three set maps. */
+/* Delete the set entries of generation `gen` from the set maps. */
 static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 {
 	map_delete_if(l->skel->maps.comm_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_bases, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.exe_sets, key_of_gen, gen);
+	map_delete_if(l->skel->maps.str_needles, key_of_gen, gen);
 }
 
 int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)
@@ -737,6 +759,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.path_sets);
 		map_clear(l->skel->maps.path_bases);
 		map_clear(l->skel->maps.exe_sets);
+		map_clear(l->skel->maps.str_needles);
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
 	}

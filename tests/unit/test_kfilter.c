@@ -68,6 +68,25 @@ static bool in_set(__u32 set, const struct ev *e, enum vg_atom_kind kind)
 	return false;
 }
 
+/* A VG_A_STR atom: the model's path is both the raw argument and fd.name. */
+static bool str_true(const struct vg_atom *a, const struct ev *e)
+{
+	const char *h = a->arg == VG_ASTR_COMM ? e->comm : e->path;
+	size_t n = strlen(h);
+
+	for (size_t i = 0; i < KF.nneedles; i++) {
+		const struct vg_kneedle *k = &KF.needles[i];
+
+		if (k->set != a->set || k->len > n)
+			continue;
+		if (a->op == VG_SOP_STARTSWITH ? !memcmp(h, k->s, k->len)
+		    : a->op == VG_SOP_ENDSWITH ? !memcmp(h + n - k->len, k->s, k->len)
+					       : memmem(h, n, k->s, k->len) != NULL)
+			return true;
+	}
+	return false;
+}
+
 static bool atom_true(const struct vg_atom *a, const struct ev *e)
 {
 	bool r;
@@ -89,6 +108,9 @@ static bool atom_true(const struct vg_atom *a, const struct ev *e)
 		break;
 	case VG_A_CONTAINER:
 		r = false; /* these events are the host's */
+		break;
+	case VG_A_STR:
+		r = str_true(a, e);
 		break;
 	default:
 		fail_msg("atom kind %u not modelled here", a->kind);
@@ -197,12 +219,22 @@ static void test_bundled_rules_stay_narrow(void **state)
 		{ "cp", "/usr/local/bin/tool", O_WRONLY | O_CREAT, 3 },
 		{ "sh", "/dev/hidden", O_WRONLY | O_CREAT, 3 },
 		{ "cat", "/proc/42/environ", O_RDONLY, 3 },
+		{ "cat", "/etc/../etc/../etc/passwd", O_RDONLY, 3 },
+		{ "cat", "/home/ann/.ssh/id_ed25519", O_RDONLY, 3 },
+		{ "cat", "/root/.aws/credentials", O_RDONLY, 3 },
+		{ "cat", "/home/ann/.config/gcloud/credentials.db", O_RDONLY, 3 },
 	};
 	static const struct ev other[] = {
 		{ "cat", "/usr/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY, 3 },
 		{ "gcc", "/usr/include/stdio.h", O_RDONLY, 3 },
 		{ "sh", "/tmp/out", O_WRONLY | O_CREAT | O_TRUNC, 3 },
 		{ "sh", "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 3 },
+		/* what every process reads all day (issue 12) */
+		{ "cat", "/etc/hostname", O_RDONLY, 3 },
+		{ "cat", "/etc/passwd", O_RDONLY, 3 },
+		{ "cat", "/home/ann/notes.txt", O_RDONLY, 3 },
+		{ "cat", "/home/ann/.bashrc", O_RDONLY, 3 },
+		{ "ps", "/proc/42/stat", O_RDONLY, 3 },
 	};
 	struct vg_rule_source src = vg_bundled_rules();
 	struct vg_diag d = { 0 };
