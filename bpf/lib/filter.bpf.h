@@ -170,76 +170,85 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 }
 
 /*
- * Does the n-byte string at walk[hay] contain (start with, end with: `op`)
- * needle k of `nd` (hay_op: hay | op << 16)? A global function, verified
- * once per program. Not split further: 6.1's verifier allows a call chain
- * of 512 bytes of stack, 32 at least a frame, and sys_exit -> filter_pass
- * -> clause_pass -> atom_eval -> str_scan1 is at that bound. Most positions
- * fail on their first byte: about one compare per byte scanned.
+ * The string scan of a VG_A_STR atom runs as a bpf_loop, one position (or,
+ * for endswith, one needle) a step: the callback is verified once, where an
+ * unrolled 256-position loop around the needle compare cost the verifier
+ * more than the rest of sys_exit together. It also takes the place of a
+ * frame on the call chain (sys_exit -> filter_pass -> clause_pass ->
+ * atom_eval -> callback), which 6.1's 512-byte stack bound over the chain
+ * needs.
  */
-__noinline int str_scan1(struct vg_scratch *s, struct vg_needles *nd, __u32 k, __u32 n,
-			 __u32 hay_op)
+struct str_scan_ctx {
+	struct vg_scratch *s;
+	struct vg_needles *nd;
+	__u32 hay, n, op;
+	int hit;
+};
+
+/* Does needle k of c->nd sit at position p of the haystack? */
+static __always_inline int needle_at(struct str_scan_ctx *c, __u32 k, __u32 p)
 {
-	__u32 hay = hay_op & 0xffff, op = hay_op >> 16; /* five arguments at most */
-	__u32 m, start, last, i;
-	char first;
+	__u32 m = c->nd->len[k & (VG_FNEEDLES - 1)];
 
-	if (!s || !nd || k >= VG_FNEEDLES)
-		return VG_T_UNKNOWN;
-	m = nd->len[k & (VG_FNEEDLES - 1)];
 	if (!m)
-		return VG_T_TRUE;
-	if (m > VG_FNEEDLE_MAX || n >= VG_FSCAN_MAX)
-		return VG_T_UNKNOWN;
-	if (m > n)
-		return VG_T_FALSE;
-	first = nd->s[k & (VG_FNEEDLES - 1)][0];
-	last = n - m;
-	start = op == VG_SOP_ENDSWITH ? last : 0;
-	if (op == VG_SOP_STARTSWITH)
-		last = 0;
-	for (i = 0; i < VG_FSCAN_MAX; i++) {
-		__u32 p = start + i;
-
-		if (p > last)
+		return 1;
+	if (m > c->n || p > c->n - m)
+		return 0;
+	for (__u32 j = 0; j < VG_FNEEDLE_MAX; j++) {
+		if (j >= m)
 			break;
-		int hit = 1;
-
-		if (s->walk[(hay + p) & (VG_WALK_SIZE - 1)] != first)
-			continue;
-		for (__u32 j = 1; j < VG_FNEEDLE_MAX; j++) {
-			if (j >= m)
-				break;
-			if (s->walk[(hay + p + j) & (VG_WALK_SIZE - 1)] !=
-			    nd->s[k & (VG_FNEEDLES - 1)][j]) {
-				hit = 0;
-				break;
-			}
-		}
-		if (hit)
-			return VG_T_TRUE;
+		if (c->s->walk[(c->hay + p + j) & (VG_WALK_SIZE - 1)] !=
+		    c->nd->s[k & (VG_FNEEDLES - 1)][j])
+			return 0;
 	}
-	return VG_T_FALSE;
+	return 1;
 }
 
-/* Any needle of set `id` (an OR: unknown if one is, true if one is). */
+/* bpf_loop step i: endswith tries needle i at the end; contains and
+ * startswith try every needle at position i. Stops at the first hit. */
+static long str_scan_step(__u32 i, void *ctx)
+{
+	struct str_scan_ctx *c = ctx;
+
+	if (!c->s || !c->nd)
+		return 1;
+	if (c->op == VG_SOP_ENDSWITH) {
+		__u32 m = c->nd->len[i & (VG_FNEEDLES - 1)];
+
+		if (i < VG_FNEEDLES && m <= c->n && needle_at(c, i, c->n - m))
+			c->hit = 1;
+		return c->hit ? 1 : 0;
+	}
+	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		if (k >= c->nd->n)
+			break;
+		if (needle_at(c, k, i)) {
+			c->hit = 1;
+			break;
+		}
+	}
+	return c->hit ? 1 : 0;
+}
+
+/* Any needle of set `id` (an OR) in (at the start of, at the end of: `op`)
+ * the n-byte string at walk[hay]? */
 static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __u32 id, __u32 op)
 {
-	struct vg_needles *nd = bpf_map_lookup_elem(&str_needles, &id);
-	int r = VG_T_FALSE, t;
+	struct str_scan_ctx c = { .s = s, .hay = hay, .n = n, .op = op };
+	__u32 steps;
 
-	if (!nd)
+	c.nd = bpf_map_lookup_elem(&str_needles, &id);
+	if (!c.nd || c.nd->n > VG_FNEEDLES || n >= VG_FSCAN_MAX)
 		return VG_T_UNKNOWN;
 	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
-		if (k >= nd->n)
+		if (k >= c.nd->n)
 			break;
-		t = str_scan1(s, nd, k, n, hay | op << 16);
-		if (t == VG_T_TRUE)
-			return t;
-		if (t == VG_T_UNKNOWN)
-			r = t;
+		if (c.nd->len[k] > VG_FNEEDLE_MAX)
+			return VG_T_UNKNOWN;
 	}
-	return r;
+	steps = op == VG_SOP_ENDSWITH ? c.nd->n : op == VG_SOP_STARTSWITH ? 1 : n + 1;
+	bpf_loop(steps, str_scan_step, &c, 0);
+	return c.hit ? VG_T_TRUE : VG_T_FALSE;
 }
 
 /*
