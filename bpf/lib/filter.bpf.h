@@ -56,6 +56,14 @@ struct {
 	__type(value, __u8);
 } path_bases SEC(".maps");
 
+/* Numbers of the VG_AOP_IN atoms (both generations). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vg_num_key);
+	__type(value, __u8);
+} num_sets SEC(".maps");
+
 /* Needles of the VG_A_STR atoms, by set id (both generations). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -96,6 +104,17 @@ static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 	case VG_AOP_GT: return x > v;
 	default: return x >= v;
 	}
+}
+
+/* A numeric atom's test of x: a comparison, or a set lookup (VG_AOP_IN). */
+static __always_inline int num_test(__s64 x, struct vg_atom *a)
+{
+	if (a->op == VG_AOP_IN) {
+		struct vg_num_key k = { .set = a->set, .val = x };
+
+		return bpf_map_lookup_elem(&num_sets, &k) ? 1 : 0;
+	}
+	return cmp_s64(x, a->op, a->val);
 }
 
 /* Look the string in slot `slot` of the record up in path set `set`. */
@@ -382,7 +401,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		r = str_atom(s, a);
 		break;
 	case VG_A_RET:
-		r = cmp_s64(e->ret, a->op, a->val);
+		r = num_test(e->ret, a);
 		break;
 	case VG_A_ARG:
 		if (a->arg >= 6)
@@ -390,13 +409,13 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		x = (__s64)e->args[a->arg];
 		if (a->width == 4)
 			x = (__s32)x;
-		r = cmp_s64(x, a->op, a->val);
+		r = num_test(x, a);
 		break;
 	case VG_A_EUID:
-		r = cmp_s64(e->task.euid, a->op, a->val);
+		r = num_test(e->task.euid, a);
 		break;
 	case VG_A_LOGINUID:
-		r = cmp_s64((__s32)e->task.loginuid, a->op, a->val);
+		r = num_test((__s32)e->task.loginuid, a);
 		break;
 	case VG_A_ACC_READ:
 	case VG_A_ACC_WRITE:
@@ -415,17 +434,17 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	case VG_A_LPORT:
 		if (!e->sock.family)
 			return VG_T_UNKNOWN;
-		r = cmp_s64(e->sock.lport, a->op, a->val);
+		r = num_test(e->sock.lport, a);
 		break;
 	case VG_A_RPORT:
 		if (!e->sock.family || !e->sock.rport)
 			return VG_T_UNKNOWN;
-		r = cmp_s64(e->sock.rport, a->op, a->val);
+		r = num_test(e->sock.rport, a);
 		break;
 	case VG_A_SOCKFAM:
 		if (!e->sock.family)
 			return VG_T_UNKNOWN;
-		r = cmp_s64(e->sock.family, a->op, a->val);
+		r = num_test(e->sock.family, a);
 		break;
 	case VG_A_EXE_IN:
 		/* proc.exepath by file (exe.bpf.h): outside the set, only an
@@ -444,7 +463,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		x = (!e->sock.rport || e->sock.lport <= e->sock.rport) == (a->kind == VG_A_SPORT)
 			    ? e->sock.lport
 			    : e->sock.rport;
-		r = cmp_s64(x, a->op, a->val);
+		r = num_test(x, a);
 		break;
 	default:
 		return VG_T_UNKNOWN;

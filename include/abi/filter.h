@@ -79,7 +79,17 @@ struct vg_needles {
 };
 _Static_assert(sizeof(struct vg_needles) == 16 + VG_FNEEDLES * VG_FNEEDLE_MAX, "vg_needles ABI");
 
-enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };
+/* VG_AOP_IN: the number is one of set `set` (num_sets), for the numeric
+ * atoms (ret, arg, euid, loginuid, ports): `fd.sport in (20 ports)` is one
+ * atom and one hash lookup, not 20 clauses over the clause bound. */
+enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE, VG_AOP_IN };
+
+/* Key of num_sets: a number of a set (VG_AOP_IN). */
+struct vg_num_key {
+	__u32 set;
+	__u32 pad;
+	__s64 val;
+};
 
 /* VG_A_PATH_IN whose set holds only exact paths, whose last components are
  * also in the base-name set of the same id (path_bases): the early stage
@@ -110,6 +120,14 @@ struct vg_atom {
 	__s64 val;
 };
 _Static_assert(sizeof(struct vg_atom) == 24, "vg_atom ABI");
+
+/* Does the atom name a set (whose id a reload moves to the other
+ * generation, and whose entries the tables keep)? */
+static inline int vg_atom_has_set(const struct vg_atom *a)
+{
+	return a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN || a->kind == VG_A_EXE_IN ||
+	       a->kind == VG_A_STR || a->op == VG_AOP_IN;
+}
 
 struct vg_fclause {
 	__u8 natoms;

@@ -49,6 +49,8 @@ struct vg_kfilter {
 	size_t nexes;
 	struct vg_kneedle *needles; /* of VG_A_STR atoms */
 	size_t nneedles;
+	struct vg_num_key *nums; /* of VG_AOP_IN atoms */
+	size_t nnums;
 	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
 	size_t nenforce;		  /* rules in there */
 	size_t nentry;			  /* clauses the sys_enter stage runs */

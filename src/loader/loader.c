@@ -115,8 +115,7 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 static void atoms_rebase(struct vg_atom *a, int n, __u32 gen)
 {
 	for (int i = 0; i < n && i < VG_FATOMS; i++)
-		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN ||
-		    a[i].kind == VG_A_EXE_IN || a[i].kind == VG_A_STR)
+		if (vg_atom_has_set(&a[i]))
 			a[i].set += SET_BASE(gen);
 }
 
@@ -129,6 +128,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 	int pfd = bpf_map__fd(l->skel->maps.path_sets);
 	int bfd = bpf_map__fd(l->skel->maps.path_bases);
 	int nfd = bpf_map__fd(l->skel->maps.str_needles);
+	int numfd = bpf_map__fd(l->skel->maps.num_sets);
 	struct vg_filter pass = { .pass_all = 1 };
 	__u8 one = 1;
 
@@ -153,6 +153,13 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 
 		k.set += SET_BASE(gen);
 		if (bpf_map_update_elem(bfd, &k, &one, BPF_ANY))
+			goto fail;
+	}
+	for (size_t i = 0; kf && i < kf->nnums; i++) {
+		struct vg_num_key k = kf->nums[i];
+
+		k.set += SET_BASE(gen);
+		if (bpf_map_update_elem(numfd, &k, &one, BPF_ANY))
 			goto fail;
 	}
 	/* a set's needles into one value (kfilter.c keeps them together) */
@@ -444,6 +451,7 @@ static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.exe_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.str_needles, key_of_gen, gen);
+	map_delete_if(l->skel->maps.num_sets, key_of_gen, gen);
 }
 
 int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)
@@ -760,6 +768,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.path_bases);
 		map_clear(l->skel->maps.exe_sets);
 		map_clear(l->skel->maps.str_needles);
+		map_clear(l->skel->maps.num_sets);
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
 	}

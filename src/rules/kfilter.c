@@ -229,6 +229,17 @@ static int add_path(struct vg_kfilter *kf, __u32 set, const char *s, size_t len,
 	return 0;
 }
 
+static int add_num(struct vg_kfilter *kf, __u32 set, __s64 val)
+{
+	struct vg_num_key *n = realloc(kf->nums, (kf->nnums + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	kf->nums = n;
+	n[kf->nnums++] = (struct vg_num_key){ .set = set, .val = val };
+	return 0;
+}
+
 /* One path of exe set `set` (proc.exepath, see include/abi/filter.h). */
 static int add_exe(struct vg_kfilter *kf, __u32 set, const char *s, size_t len)
 {
@@ -513,40 +524,50 @@ static bool atom_op(enum vg_op op, enum vg_atom_op *out)
 }
 
 /* One numeric comparison, or an `in` list as a disjunction of equalities. */
-static void numeric(struct dnf *d, const struct vg_cexpr *e, enum vg_atom_kind k, int width,
-		    const __s64 *vals, bool neg, __u8 arg)
+static void numeric(struct ctx *x, struct dnf *d, const struct vg_cexpr *e,
+		    enum vg_atom_kind k, int width, const __s64 *vals, bool neg, __u8 arg)
 {
 	enum vg_atom_op op;
 	struct vg_atom a;
 
+	if ((e->op == VG_OP_IN || e->op == VG_OP_INTERSECTS) && e->nvals == 1) {
+		a = atom(k, VG_AOP_EQ, vals[0], neg);
+		a.width = (__u8)width;
+		a.arg = arg;
+		dnf_atom(d, a);
+		return;
+	}
 	if (e->op == VG_OP_IN || e->op == VG_OP_INTERSECTS) {
-		struct dnf one;
+		/* one set atom, exact either way (a negation of a known
+		 * answer): `not fd.sport in (20 ports)` stays one test */
+		__u32 set = 0;
+		bool fresh = false;
 
-		if (neg) { /* not in (a, b): ne a and ne b */
-			dnf_true(d);
-			for (size_t i = 0; i < e->nvals && i < VG_FATOMS; i++) {
-				a = atom(k, VG_AOP_NE, vals[i], false);
-				a.width = (__u8)width;
-				a.arg = arg;
-				dnf_atom(&one, a);
-				dnf_and(d, &one);
-			}
-			if (e->nvals > VG_FATOMS) {
-				d->wide = true;
-				d->why = e;
-			}
+		if (!e->nvals) { /* in (): never */
+			if (neg)
+				dnf_true(d);
+			else
+				dnf_false(d);
 			return;
 		}
-		dnf_false(d);
-		for (size_t i = 0; i < e->nvals; i++) {
-			a = atom(k, VG_AOP_EQ, vals[i], false);
-			a.width = (__u8)width;
-			a.arg = arg;
-			dnf_atom(&one, a);
-			dnf_or(d, &one);
+		if (x->kf) {
+			if (memo(x->kf, e, &set, &fresh)) {
+				x->err = -ENOMEM;
+				dnf_widen(d, e);
+				return;
+			}
+			for (size_t i = 0; fresh && i < e->nvals; i++)
+				if (add_num(x->kf, set, vals[i])) {
+					x->err = -ENOMEM;
+					dnf_widen(d, e);
+					return;
+				}
 		}
-		if (d->wide && !d->why)
-			d->why = e;
+		a = atom(k, VG_AOP_IN, 0, neg);
+		a.set = set;
+		a.width = (__u8)width;
+		a.arg = arg;
+		dnf_atom(d, a);
 		return;
 	}
 	if (!atom_op(e->op, &op) || !e->nvals) {
@@ -936,7 +957,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		}
 		break;
 	case VG_F_EVT_RAWRES:
-		numeric(d, e, VG_A_RET, 8, vals, neg, 0);
+		numeric(x, d, e, VG_A_RET, 8, vals, neg, 0);
 		return;
 	case VG_F_EVT_FAILED:
 		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
@@ -995,10 +1016,10 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		}
 		break;
 	case VG_F_USER_UID:
-		numeric(d, e, VG_A_EUID, 8, vals, neg, 0);
+		numeric(x, d, e, VG_A_EUID, 8, vals, neg, 0);
 		return;
 	case VG_F_USER_LOGINUID:
-		numeric(d, e, VG_A_LOGINUID, 8, vals, neg, 0);
+		numeric(x, d, e, VG_A_LOGINUID, 8, vals, neg, 0);
 		return;
 	case VG_F_PROC_IS_CONTAINER:
 		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
@@ -1022,11 +1043,11 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 
 			/* a dup's server end is chosen by port, as in user space */
 			if (dup && (id == VG_F_FD_SPORT || id == VG_F_FD_CPORT)) {
-				numeric(d, e, id == VG_F_FD_SPORT ? VG_A_SPORT : VG_A_CPORT, 8, vals,
+				numeric(x, d, e, id == VG_F_FD_SPORT ? VG_A_SPORT : VG_A_CPORT, 8, vals,
 					neg, 0);
 				return;
 			}
-			numeric(d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
+			numeric(x, d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
 			return;
 		}
 		break;
@@ -1065,7 +1086,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 					}
 					vals[k] = (__s32)v;
 				}
-				numeric(d, e, VG_A_ARG, 4, vals, neg, (__u8)i);
+				numeric(x, d, e, VG_A_ARG, 4, vals, neg, (__u8)i);
 				return;
 			}
 		}
@@ -1126,9 +1147,7 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 			for (int a = 0; a < f->clauses[c].natoms; a++) {
 				const struct vg_atom *t = &f->clauses[c].atoms[a];
 
-				if ((t->kind == VG_A_COMM_IN || t->kind == VG_A_PATH_IN ||
-				     t->kind == VG_A_EXE_IN || t->kind == VG_A_STR) &&
-				    t->set <= kf->nsets)
+				if (vg_atom_has_set(t) && t->set <= kf->nsets)
 					used[t->set] = true;
 			}
 	}
@@ -1156,6 +1175,11 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 		if (used[kf->needles[i].set])
 			kf->needles[n++] = kf->needles[i];
 	kf->nneedles = n;
+	n = 0;
+	for (size_t i = 0; i < kf->nnums; i++)
+		if (used[kf->nums[i].set])
+			kf->nums[n++] = kf->nums[i];
+	kf->nnums = n;
 	n = 0;
 	for (size_t i = 0; i < kf->nmemo; i++)
 		if (used[kf->memo_set[i]]) {
@@ -1452,6 +1476,7 @@ void vg_kfilter_release(struct vg_kfilter *kf)
 	free(kf->exes);
 	free(kf->memo_node);
 	free(kf->memo_set);
+	free(kf->nums);
 	memset(kf, 0, sizeof(*kf));
 }
 
@@ -1460,7 +1485,13 @@ void vg_kfilter_release(struct vg_kfilter *kf)
 static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, struct strbuf *sb)
 {
 	static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
-	const char *op = a->op < 6 ? ops[a->op] : "?";
+	char cmp[48]; /* "= 5", or "in set" (its numbers follow in a table) */
+
+	if (a->op == VG_AOP_IN)
+		snprintf(cmp, sizeof(cmp), "in set");
+	else
+		snprintf(cmp, sizeof(cmp), "%s %lld", a->op < 6 ? ops[a->op] : "?",
+			 (long long)a->val);
 
 	(void)root;
 	if (a->neg)
@@ -1469,18 +1500,18 @@ static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, s
 	case VG_A_COMM_IN: strbuf_addstr(sb, "comm in set"); break;
 	case VG_A_PATH_IN: strbuf_addstr(sb, "path in set"); break;
 	case VG_A_EXE_IN: strbuf_addstr(sb, "executable (file) in set"); break;
-	case VG_A_RET: strbuf_addf(sb, "ret %s %lld", op, (long long)a->val); break;
-	case VG_A_ARG: strbuf_addf(sb, "arg%u %s %lld", a->arg, op, (long long)a->val); break;
-	case VG_A_EUID: strbuf_addf(sb, "euid %s %lld", op, (long long)a->val); break;
-	case VG_A_LOGINUID: strbuf_addf(sb, "loginuid %s %lld", op, (long long)a->val); break;
+	case VG_A_RET: strbuf_addf(sb, "ret %s", cmp); break;
+	case VG_A_ARG: strbuf_addf(sb, "arg%u %s", a->arg, cmp); break;
+	case VG_A_EUID: strbuf_addf(sb, "euid %s", cmp); break;
+	case VG_A_LOGINUID: strbuf_addf(sb, "loginuid %s", cmp); break;
 	case VG_A_ACC_READ: strbuf_addstr(sb, "opened for reading"); break;
 	case VG_A_ACC_WRITE: strbuf_addstr(sb, "opened for writing"); break;
 	case VG_A_CONTAINER: strbuf_addstr(sb, "in a container"); break;
-	case VG_A_LPORT: strbuf_addf(sb, "local port %s %lld", op, (long long)a->val); break;
-	case VG_A_RPORT: strbuf_addf(sb, "remote port %s %lld", op, (long long)a->val); break;
-	case VG_A_SPORT: strbuf_addf(sb, "server port %s %lld", op, (long long)a->val); break;
-	case VG_A_CPORT: strbuf_addf(sb, "client port %s %lld", op, (long long)a->val); break;
-	case VG_A_SOCKFAM: strbuf_addf(sb, "socket family %s %lld", op, (long long)a->val); break;
+	case VG_A_LPORT: strbuf_addf(sb, "local port %s", cmp); break;
+	case VG_A_RPORT: strbuf_addf(sb, "remote port %s", cmp); break;
+	case VG_A_SPORT: strbuf_addf(sb, "server port %s", cmp); break;
+	case VG_A_CPORT: strbuf_addf(sb, "client port %s", cmp); break;
+	case VG_A_SOCKFAM: strbuf_addf(sb, "socket family %s", cmp); break;
 	case VG_A_STR: {
 		static const char *const sops[] = { "contains", "startswith", "endswith" };
 
@@ -1515,6 +1546,17 @@ static void explain_set(const struct vg_kfilter *kf, const struct vg_atom *a, st
 	strbuf_addch(sb, '}');
 }
 
+static void explain_nums(const struct vg_kfilter *kf, const struct vg_atom *a, struct strbuf *sb)
+{
+	size_t n = 0;
+
+	strbuf_addstr(sb, " {");
+	for (size_t i = 0; i < kf->nnums; i++)
+		if (kf->nums[i].set == a->set)
+			strbuf_addf(sb, "%s%lld", n++ ? ", " : "", (long long)kf->nums[i].val);
+	strbuf_addch(sb, '}');
+}
+
 void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct strbuf *sb)
 {
 	const struct vg_filter *f = &kf->f[ev];
@@ -1537,6 +1579,8 @@ void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct s
 			explain_atom(a, NULL, sb);
 			if (a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN)
 				explain_set(kf, a, sb);
+			else if (a->op == VG_AOP_IN && a->kind != VG_A_STR)
+				explain_nums(kf, a, sb);
 			for (size_t n = 0; a->kind == VG_A_STR && n < kf->nneedles; n++)
 				if (kf->needles[n].set == a->set)
 					strbuf_addf(sb, " '%.*s'", kf->needles[n].len,

@@ -422,6 +422,8 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"  condition: evt.type = sendto and fd.sport = %u and scoped\n"
 		"- rule: datagram to discard\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.name\"\n"
 		"  condition: evt.type in (sendto, sendmsg) and fd.sport = 9 and fd.l4proto = udp and scoped\n"
+		"- rule: datagram to a listed port\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.sport\"\n"
+		"  condition: evt.type in (sendto, sendmsg) and fd.sport in (3333, 4444, 9, 5555) and not fd.sport in (3334, 7777, 14444) and scoped\n"
 		"- rule: queued or pidfd signal\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%evt.arg.sig\"\n"
 		"  condition: evt.type in (pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo) and evt.arg.sig in (SIGTERM, SIGCONT) and scoped\n"
 		"- rule: open by handle\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"

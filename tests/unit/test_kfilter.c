@@ -103,6 +103,12 @@ static bool atom_true(const struct vg_atom *a, const struct ev *e)
 		r = (e->flags & O_ACCMODE) != O_RDONLY;
 		break;
 	case VG_A_RET:
+		if (a->op == VG_AOP_IN) {
+			r = false;
+			for (size_t i = 0; i < KF.nnums; i++)
+				r |= KF.nums[i].set == a->set && KF.nums[i].val == e->ret;
+			break;
+		}
 		r = a->op == VG_AOP_GE ? e->ret >= a->val : a->op == VG_AOP_LT ? e->ret < a->val
 									  : e->ret == a->val;
 		break;
@@ -312,6 +318,46 @@ static void test_exepath_atom(void **state)
 }
 
 /* A rule the kernel cannot narrow makes its event id pass whole. */
+/* A list of numbers is one set atom (one hash lookup in the kernel), not
+ * an OR of equalities: 20 ports used to exceed the clause bound and pass
+ * every send. Negated, it stays one exact test. */
+static void test_number_list_is_one_atom(void **state)
+{
+	static const struct ev match[] = {
+		{ "cat", "/etc/a", O_RDONLY, 3 }, { "cat", "/etc/a", O_RDONLY, 7 },
+		{ "cat", "/etc/b", O_RDONLY, 40 },
+	};
+	static const struct ev other[] = {
+		{ "cat", "/etc/a", O_RDONLY, 4 }, { "cat", "/etc/b", O_RDONLY, 3 },
+		{ "cat", "/etc/b", O_RDONLY, 41 },
+	};
+	const struct vg_fclause *c;
+	int set_atoms = 0;
+
+	(void)state;
+	compile_yaml(RULE("in", "evt.type = openat and fd.name = /etc/a and "
+				"evt.rawres in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, "
+				"61, 67, 71, 73)")
+		     RULE("notin", "evt.type = openat and fd.name = /etc/b and "
+				   "not evt.rawres in (3, 41, 5)"));
+	assert_false(KF.f[VG_EV_SYS_openat].pass_all);
+	assert_int_equal(KF.f[VG_EV_SYS_openat].nclauses, 2);
+	for (int i = 0; i < 2; i++) {
+		c = &KF.f[VG_EV_SYS_openat].clauses[i];
+		for (int k = 0; k < c->natoms; k++)
+			if (c->atoms[k].kind == VG_A_RET && c->atoms[k].op == VG_AOP_IN)
+				set_atoms++;
+	}
+	assert_int_equal(set_atoms, 2);
+	assert_int_equal(KF.nnums, 23);
+	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
+		if (!passes(&match[i]))
+			fail_msg("dropped %s ret %ld: unsound", match[i].path, match[i].ret);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (passes(&other[i]))
+			fail_msg("passed %s ret %ld", other[i].path, other[i].ret);
+}
+
 static void test_true_rule_passes_all(void **state)
 {
 	(void)state;
@@ -326,6 +372,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_many_rules_merge, teardown),
 		cmocka_unit_test_teardown(test_negated_sets_dropped, teardown),
 		cmocka_unit_test_teardown(test_true_rule_passes_all, teardown),
+		cmocka_unit_test_teardown(test_number_list_is_one_atom, teardown),
 		cmocka_unit_test_teardown(test_exepath_atom, teardown),
 		cmocka_unit_test_teardown(test_bundled_rules_stay_narrow, teardown),
 	};
