@@ -117,39 +117,81 @@ static __always_inline int num_test(__s64 x, struct vg_atom *a)
 	return cmp_s64(x, a->op, a->val);
 }
 
-/* Look the string in slot `slot` of the record up in path set `set`. */
-static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
+/* Fill k with the string of slot `slot` (a lookup key of the path trie of
+ * generation base `gbase`); 0, or -1 when there is none. */
+static __always_inline int path_key(struct vg_scratch *s, struct vg_path_key *k, __u32 gbase,
+				    __u32 slot)
 {
 	struct vg_sys_event *e = (void *)s->rec;
-	struct vg_path_key key, *k = &key;
-	struct vg_path_val *v;
 	__u32 off, len;
 	int trunc = 0;
 
-	/* The lookup key must be a map value or on the stack: 6.1's verifier
-	 * (Debian 12) refuses a global function's pointer argument (mem) as a
-	 * map key, where newer kernels take it. On the stack, not in a per-CPU
-	 * buffer, because the LSM hooks run preemptible. */
-	if (slot >= VG_NSTR)
-		return VG_T_UNKNOWN;
-	__builtin_memset(k, 0, sizeof(*k));
 	off = e->str[slot & (VG_NSTR - 1)].off;
 	len = e->str[slot & (VG_NSTR - 1)].len;
 	if (!off)
-		return VG_T_UNKNOWN;
+		return -1;
+	__builtin_memset(k, 0, sizeof(*k));
 	/* Room for the path and the NUL that marks exact entries; a longer
 	 * path is looked up by its first bytes, where only prefixes match. */
 	if (len > VG_FPATH_MAX - 1) {
 		len = VG_FPATH_MAX - 1;
 		trunc = 1;
 	}
-	k->set = __builtin_bswap32(set);
+	k->set = __builtin_bswap32(gbase);
 	if (bpf_probe_read_kernel(k->path, len, &s->rec[off & VG_SCRATCH_MASK]))
-		return VG_T_UNKNOWN;
+		return -1;
 	k->path[len & (VG_FPATH_MAX - 1)] = 0;
 	k->prefixlen = 32 + 8 * (len + !trunc);
-	v = bpf_map_lookup_elem(&path_sets, k);
-	return v ? VG_T_TRUE : VG_T_FALSE;
+	return 0;
+}
+
+static __always_inline int pbit(struct vg_path_val *v, __u32 idx)
+{
+	return (v->bits[(idx / 64) & (VG_FPSETS / 64 - 1)] >> (idx % 64)) & 1;
+}
+
+/*
+ * Is the string in slot `slot` of the record in the path set of atom `a`
+ * (dense path-set index in a->val, generation base in a->set's high bits)?
+ * The trie is looked up once per slot and record: its answer for every set
+ * is kept in the scratch (cur.pc_slot says for which slot; a new record's
+ * cursor_reset forgets it). The LSM hooks run preemptible and may not use
+ * the per-CPU scratch for that: they look up with a key on the stack each
+ * time. A key must be a map value or on the stack: 6.1's verifier refuses
+ * a global function's pointer argument as a map key.
+ */
+static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u32 slot)
+{
+	__u32 gbase = a->set & VG_SET_GEN_BIT, idx = (__u32)a->val;
+	struct vg_path_val *v;
+
+	if (slot >= VG_NSTR)
+		return VG_T_UNKNOWN;
+	if (idx >= VG_FPSETS) /* a set with no entry */
+		return VG_T_FALSE;
+	if (s->early == VG_STAGE_LSM) {
+		struct vg_path_key key;
+
+		if (path_key(s, &key, gbase, slot))
+			return VG_T_UNKNOWN;
+		v = bpf_map_lookup_elem(&path_sets, &key);
+		return v && pbit(v, idx) ? VG_T_TRUE : VG_T_FALSE;
+	}
+	struct vg_scratch *ks = scratch_get();
+
+	if (!ks)
+		return VG_T_UNKNOWN;
+	if (ks->cur.pc_slot != slot + 1) {
+		if (path_key(ks, &ks->pkey, gbase, slot))
+			return VG_T_UNKNOWN;
+		v = bpf_map_lookup_elem(&path_sets, &ks->pkey);
+		if (v)
+			ks->pbits = *v;
+		else
+			__builtin_memset(&ks->pbits, 0, sizeof(ks->pbits));
+		ks->cur.pc_slot = slot + 1;
+	}
+	return pbit(&ks->pbits, idx) ? VG_T_TRUE : VG_T_FALSE;
 }
 
 /* The early stage's test of a path atom: false when the open file's last
@@ -384,7 +426,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 			/* the resolved path, unless the walk lost its leading part */
 			if (s->cur.flags & VG_F_PATH_DEEP)
 				return VG_T_UNKNOWN;
-			r = path_in(s, a->set, e->path_slot);
+			r = path_in(s, a, e->path_slot);
 		} else if (a->arg == VG_APATH_FD) {
 			/* else the raw path (width) if absolute; beyond the opens,
 			 * only as the kernel would spell it (path_clean): "//x",
@@ -392,10 +434,10 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 			r = a->width < VG_NSTR && e->str[a->width & 3].off &&
 					    s->rec[e->str[a->width & 3].off & VG_SCRATCH_MASK] == '/' &&
 					    (!s->path_norm || path_clean(s, a->width))
-				    ? path_in(s, a->set, a->width)
+				    ? path_in(s, a, a->width)
 				    : VG_T_UNKNOWN;
 		} else
-			r = path_in(s, a->set, a->arg);
+			r = path_in(s, a, a->arg);
 		break;
 	case VG_A_STR:
 		r = str_atom(s, a);

@@ -162,11 +162,21 @@ struct vg_path_key {
 	__u8 path[VG_FPATH_MAX];
 };
 
-/* Value of a path-set entry. */
+/*
+ * Value of a path trie entry: which path sets hold the path (an exact
+ * entry) or a prefix of it, by dense path-set index (a PATH_IN atom's
+ * `val`, given by the loader). One trie per generation (`set` of the key
+ * is the generation's set base) holds the entries of every path set: an
+ * entry's bits are its own sets' and those of every shorter prefix entry
+ * of it, so that the longest match answers for all sets at once and a
+ * path is looked up once per event, not once per atom.
+ */
+#define VG_FPSETS 1024
+/* Set ids of the second generation of the double-buffered tables carry
+ * this bit (src/loader/loader.c). */
+#define VG_SET_GEN_BIT 0x40000000u
 struct vg_path_val {
-	__u16 len;   /* bytes of the path entry */
-	__u8 exact;  /* matches only the whole path, not what lies below */
-	__u8 pad;
+	__u64 bits[VG_FPSETS / 64];
 };
 
 /*
