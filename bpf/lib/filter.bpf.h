@@ -368,6 +368,27 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 	return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
 }
 
+/* The port of the IPv4 or IPv6 address the call passed, in record slot
+ * `slot` (a sendto on an unconnected socket: the socket holds none), as
+ * user space reads it; 0 when there is none. */
+static __always_inline __u16 dest_port(struct vg_scratch *s, struct vg_sys_event *e, __u32 slot)
+{
+	__u8 sa[4];
+	__u32 off;
+
+	if (slot >= VG_NSTR || (e->sock.family != 2 && e->sock.family != 10))
+		return 0;
+	off = e->str[slot & (VG_NSTR - 1)].off;
+	if (!off || e->str[slot & (VG_NSTR - 1)].len < 4)
+		return 0;
+	if (bpf_probe_read_kernel(sa, sizeof(sa), &s->rec[off & VG_SCRATCH_MASK]))
+		return 0;
+	/* sa_family (host order), then the port (network order) */
+	if ((sa[0] | sa[1] << 8) != e->sock.family)
+		return 0;
+	return sa[2] << 8 | sa[3];
+}
+
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
@@ -479,9 +500,14 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		r = num_test(e->sock.lport, a);
 		break;
 	case VG_A_RPORT:
-		if (!e->sock.family || !e->sock.rport)
+		if (!e->sock.family)
 			return VG_T_UNKNOWN;
-		r = num_test(e->sock.rport, a);
+		x = e->sock.rport;
+		if (!x)
+			x = dest_port(s, e, a->arg);
+		if (!x)
+			return VG_T_UNKNOWN;
+		r = num_test(x, a);
 		break;
 	case VG_A_SOCKFAM:
 		if (!e->sock.family)

@@ -41,7 +41,8 @@ enum vg_atom_kind {
 	VG_A_ACC_WRITE,	  /* ... allow writing */
 	VG_A_CONTAINER,	  /* pid or mount namespace differs from the host's */
 	VG_A_LPORT,	  /* kernel socket's local port compared with `val` */
-	VG_A_RPORT,	  /* remote port: kernel socket, else the sockaddr argument */
+	VG_A_RPORT,	  /* remote port: kernel socket, else the destination address in
+			   * record slot `arg` (0xff: none) */
 	VG_A_SOCKFAM,	  /* the kernel socket's address family compared with `val` */
 	VG_A_SPORT,	  /* a socket of no known role (dup): the server's port, the lower
 			   * of the two (user space's rule), compared with `val` */

@@ -596,6 +596,25 @@ static __u8 first_path_slot(const struct vg_sc_desc *sc)
 	return 0xff;
 }
 
+/* Record slot of the destination address a call passes (connect, sendto:
+ * the sockaddr; sendmsg: its msghdr's msg_name), or 0xff. The kernel
+ * claims a slot for each string-like argument in order (vigil.bpf.c
+ * sys_record). */
+static __u8 dest_slot(const struct vg_sc_desc *sc)
+{
+	__u8 slot = 0;
+
+	for (int i = 0; i < 6; i++) {
+		__u8 k = vg_sc_karg(sc, i);
+
+		if (k == VG_KARG_SOCKADDR || k == VG_KARG_MSGHDR)
+			return slot;
+		if (k == VG_KARG_USTR || k == VG_KARG_UPATH)
+			slot++;
+	}
+	return 0xff;
+}
+
 static bool is_sock_sc(const struct vg_sc_desc *sc)
 {
 	return sc->post == VG_POST_SOCK_ARG0 || sc->post == VG_POST_SOCK_RET;
@@ -1047,7 +1066,10 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 					neg, 0);
 				return;
 			}
-			numeric(x, d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
+			/* a remote port the socket does not hold (an unconnected
+			 * datagram socket) is the destination argument's */
+			numeric(x, d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg,
+				remote ? dest_slot(sc) : 0);
 			return;
 		}
 		break;
