@@ -138,7 +138,8 @@ static __always_inline int path_key(struct vg_scratch *s, struct vg_path_key *k,
 		trunc = 1;
 	}
 	k->set = __builtin_bswap32(gbase);
-	if (bpf_probe_read_kernel(k->path, len, &s->rec[off & VG_SCRATCH_MASK]))
+	/* masked again: 6.1's verifier loses the clamp's bound */
+	if (bpf_probe_read_kernel(k->path, len & (VG_FPATH_MAX - 1), &s->rec[off & VG_SCRATCH_MASK]))
 		return -1;
 	k->path[len & (VG_FPATH_MAX - 1)] = 0;
 	k->prefixlen = 32 + 8 * (len + !trunc);
