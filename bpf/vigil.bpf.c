@@ -673,7 +673,7 @@ static __always_inline int lsm_decide(struct file *f)
 	 * is the raw path argument (as at the syscall's entry) */
 	s->early = VG_STAGE_LSM;
 	s->raw_path = conf->post != VG_POST_FD_RET && conf->post != VG_POST_FD_ARG0;
-	for (c = 0; c < VG_FCLAUSES; c++) {
+	for (c = 0; c < VG_ECLAUSES; c++) {
 		struct vg_eclause *cl;
 
 		if (c >= t->nclauses)

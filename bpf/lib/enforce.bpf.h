@@ -19,7 +19,7 @@
  * enf_rule) so the alert says what the kernel did, and shadow mode (cap
  * below enforce) takes the same path up to the signal.
  *
- * Bounds: VG_FCLAUSES (8) clauses of VG_FATOMS (6) atoms per event id.
+ * Bounds: VG_ECLAUSES (8) clauses of VG_FATOMS (6) atoms per event id.
  */
 #ifndef VIGIL_BPF_ENFORCE_H
 #define VIGIL_BPF_ENFORCE_H
@@ -193,7 +193,7 @@ static __always_inline __u16 enforce_sys(struct vg_scratch *s, struct task_struc
 		return 0;
 	/* a kill wins over a report: the first clause that acts, else the
 	 * first that would have */
-	for (c = 0; c < VG_FCLAUSES; c++) {
+	for (c = 0; c < VG_ECLAUSES; c++) {
 		struct vg_eclause *cl;
 
 		if (c >= t->nclauses)

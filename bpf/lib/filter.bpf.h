@@ -11,7 +11,7 @@
  * at the early stage, before the path walk and string copies that make up
  * most of a record's cost (docs/ARCHITECTURE.md has the figures).
  *
- * Bounds: VG_FCLAUSES (8) clauses of VG_FATOMS (6) atoms: at most 48 atom
+ * Bounds: VG_FCLAUSES (16) clauses of VG_FATOMS (6) atoms: at most 96 atom
  * evaluations per stage; atom_eval is a global function, verified once.
  */
 #ifndef VIGIL_BPF_FILTER_H
@@ -56,7 +56,34 @@ struct {
 	__type(value, __u8);
 } path_bases SEC(".maps");
 
+/* Numbers of the VG_AOP_IN atoms (both generations). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vg_num_key);
+	__type(value, __u8);
+} num_sets SEC(".maps");
+
+/* Needles of the VG_A_STR atoms, by set id (both generations). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct vg_needles);
+} str_needles SEC(".maps");
+
 enum { VG_T_FALSE = 0, VG_T_TRUE = 1, VG_T_UNKNOWN = 2 };
+
+/* Where VG_A_STR atoms scan, in the upper half of scratch->walk, which the
+ * path walk never writes (its results end below VG_PATH_MAX): the raw path
+ * argument as read at sys_exit's early stage (kept for the middle stage),
+ * and a copy of whatever string else an atom tests. */
+#define VG_HAY_RAW VG_PATH_MAX
+#define VG_HAY_TMP (VG_PATH_MAX + VG_FSCAN_MAX)
+_Static_assert(VG_HAY_TMP + VG_FSCAN_MAX <= VG_WALK_SIZE, "haystacks fit the walk area");
+
+/* raw_state of the scratch */
+enum { VG_RAW_UNREAD = 0, VG_RAW_OK = 1, VG_RAW_NONE = 2 };
 
 /* What the record in the scratch holds when atoms are evaluated. */
 enum {
@@ -79,39 +106,93 @@ static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 	}
 }
 
-/* Look the string in slot `slot` of the record up in path set `set`. */
-static __always_inline int path_in(struct vg_scratch *s, __u32 set, __u32 slot)
+/* A numeric atom's test of x: a comparison, or a set lookup (VG_AOP_IN). */
+static __always_inline int num_test(__s64 x, struct vg_atom *a)
+{
+	if (a->op == VG_AOP_IN) {
+		struct vg_num_key k = { .set = a->set, .val = x };
+
+		return bpf_map_lookup_elem(&num_sets, &k) ? 1 : 0;
+	}
+	return cmp_s64(x, a->op, a->val);
+}
+
+/* Fill k with the string of slot `slot` (a lookup key of the path trie of
+ * generation base `gbase`); 0, or -1 when there is none. */
+static __always_inline int path_key(struct vg_scratch *s, struct vg_path_key *k, __u32 gbase,
+				    __u32 slot)
 {
 	struct vg_sys_event *e = (void *)s->rec;
-	struct vg_path_key key, *k = &key;
-	struct vg_path_val *v;
 	__u32 off, len;
 	int trunc = 0;
 
-	/* The lookup key must be a map value or on the stack: 6.1's verifier
-	 * (Debian 12) refuses a global function's pointer argument (mem) as a
-	 * map key, where newer kernels take it. On the stack, not in a per-CPU
-	 * buffer, because the LSM hooks run preemptible. */
-	if (slot >= VG_NSTR)
-		return VG_T_UNKNOWN;
-	__builtin_memset(k, 0, sizeof(*k));
 	off = e->str[slot & (VG_NSTR - 1)].off;
 	len = e->str[slot & (VG_NSTR - 1)].len;
 	if (!off)
-		return VG_T_UNKNOWN;
+		return -1;
+	__builtin_memset(k, 0, sizeof(*k));
 	/* Room for the path and the NUL that marks exact entries; a longer
 	 * path is looked up by its first bytes, where only prefixes match. */
 	if (len > VG_FPATH_MAX - 1) {
 		len = VG_FPATH_MAX - 1;
 		trunc = 1;
 	}
-	k->set = __builtin_bswap32(set);
-	if (bpf_probe_read_kernel(k->path, len, &s->rec[off & VG_SCRATCH_MASK]))
-		return VG_T_UNKNOWN;
+	k->set = __builtin_bswap32(gbase);
+	/* masked again: 6.1's verifier loses the clamp's bound */
+	if (bpf_probe_read_kernel(k->path, len & (VG_FPATH_MAX - 1), &s->rec[off & VG_SCRATCH_MASK]))
+		return -1;
 	k->path[len & (VG_FPATH_MAX - 1)] = 0;
 	k->prefixlen = 32 + 8 * (len + !trunc);
-	v = bpf_map_lookup_elem(&path_sets, k);
-	return v ? VG_T_TRUE : VG_T_FALSE;
+	return 0;
+}
+
+static __always_inline int pbit(struct vg_path_val *v, __u32 idx)
+{
+	return (v->bits[(idx / 64) & (VG_FPSETS / 64 - 1)] >> (idx % 64)) & 1;
+}
+
+/*
+ * Is the string in slot `slot` of the record in the path set of atom `a`
+ * (dense path-set index in a->val, generation base in a->set's high bits)?
+ * The trie is looked up once per slot and record: its answer for every set
+ * is kept in the scratch (cur.pc_slot says for which slot; a new record's
+ * cursor_reset forgets it). The LSM hooks run preemptible and may not use
+ * the per-CPU scratch for that: they look up with a key on the stack each
+ * time. A key must be a map value or on the stack: 6.1's verifier refuses
+ * a global function's pointer argument as a map key.
+ */
+static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u32 slot)
+{
+	__u32 gbase = a->set & VG_SET_GEN_BIT, idx = (__u32)a->val;
+	struct vg_path_val *v;
+
+	if (slot >= VG_NSTR)
+		return VG_T_UNKNOWN;
+	if (idx >= VG_FPSETS) /* a set with no entry */
+		return VG_T_FALSE;
+	if (s->early == VG_STAGE_LSM) {
+		struct vg_path_key key;
+
+		if (path_key(s, &key, gbase, slot))
+			return VG_T_UNKNOWN;
+		v = bpf_map_lookup_elem(&path_sets, &key);
+		return v && pbit(v, idx) ? VG_T_TRUE : VG_T_FALSE;
+	}
+	struct vg_scratch *ks = scratch_get();
+
+	if (!ks)
+		return VG_T_UNKNOWN;
+	if (ks->cur.pc_slot != slot + 1) {
+		if (path_key(ks, &ks->pkey, gbase, slot))
+			return VG_T_UNKNOWN;
+		v = bpf_map_lookup_elem(&path_sets, &ks->pkey);
+		if (v)
+			ks->pbits = *v;
+		else
+			__builtin_memset(&ks->pbits, 0, sizeof(ks->pbits));
+		ks->cur.pc_slot = slot + 1;
+	}
+	return pbit(&ks->pbits, idx) ? VG_T_TRUE : VG_T_FALSE;
 }
 
 /* The early stage's test of a path atom: false when the open file's last
@@ -148,6 +229,165 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 	if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
 		return VG_T_UNKNOWN; /* the whole path decides */
 	return a->neg ? VG_T_TRUE : VG_T_FALSE;
+}
+
+/*
+ * The string scan of a VG_A_STR atom runs as a bpf_loop, one position (or,
+ * for endswith, one needle) a step: the callback is verified once, where an
+ * unrolled 256-position loop around the needle compare cost the verifier
+ * more than the rest of sys_exit together. It also takes the place of a
+ * frame on the call chain (sys_exit -> filter_pass -> clause_pass ->
+ * atom_eval -> callback), which 6.1's 512-byte stack bound over the chain
+ * needs.
+ */
+struct str_scan_ctx {
+	struct vg_scratch *s;
+	struct vg_needles *nd;
+	__u32 hay, n, op;
+	int hit;
+};
+
+/* Does needle k of c->nd sit at position p of the haystack? */
+static __always_inline int needle_at(struct str_scan_ctx *c, __u32 k, __u32 p)
+{
+	__u32 m = c->nd->len[k & (VG_FNEEDLES - 1)];
+
+	if (!m)
+		return 1;
+	if (m > c->n || p > c->n - m)
+		return 0;
+	for (__u32 j = 0; j < VG_FNEEDLE_MAX; j++) {
+		if (j >= m)
+			break;
+		if (c->s->walk[(c->hay + p + j) & (VG_WALK_SIZE - 1)] !=
+		    c->nd->s[k & (VG_FNEEDLES - 1)][j])
+			return 0;
+	}
+	return 1;
+}
+
+/* bpf_loop step i: endswith tries needle i at the end; contains and
+ * startswith try every needle at position i. Stops at the first hit. */
+static long str_scan_step(__u32 i, void *ctx)
+{
+	struct str_scan_ctx *c = ctx;
+
+	if (!c->s || !c->nd)
+		return 1;
+	if (c->op == VG_SOP_ENDSWITH) {
+		__u32 m = c->nd->len[i & (VG_FNEEDLES - 1)];
+
+		if (i < VG_FNEEDLES && m <= c->n && needle_at(c, i, c->n - m))
+			c->hit = 1;
+		return c->hit ? 1 : 0;
+	}
+	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		if (k >= c->nd->n)
+			break;
+		if (needle_at(c, k, i)) {
+			c->hit = 1;
+			break;
+		}
+	}
+	return c->hit ? 1 : 0;
+}
+
+/* Any needle of set `id` (an OR) in (at the start of, at the end of: `op`)
+ * the n-byte string at walk[hay]? */
+static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __u32 id, __u32 op)
+{
+	struct str_scan_ctx c = { .s = s, .hay = hay, .n = n, .op = op };
+	__u32 steps;
+
+	c.nd = bpf_map_lookup_elem(&str_needles, &id);
+	if (!c.nd || c.nd->n > VG_FNEEDLES || n >= VG_FSCAN_MAX)
+		return VG_T_UNKNOWN;
+	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		if (k >= c.nd->n)
+			break;
+		if (c.nd->len[k] > VG_FNEEDLE_MAX)
+			return VG_T_UNKNOWN;
+	}
+	steps = op == VG_SOP_ENDSWITH ? c.nd->n : op == VG_SOP_STARTSWITH ? 1 : n + 1;
+	bpf_loop(steps, str_scan_step, &c, 0);
+	return c.hit ? VG_T_TRUE : VG_T_FALSE;
+}
+
+/*
+ * A VG_A_STR atom. The raw path argument (fd.nameraw) is read from user
+ * memory at sys_exit's early and middle stages, once, before the record
+ * holds it; afterwards, and for the resolved path (fd.name, known from the
+ * middle stage on) and comm, the record's copy is scanned. An LSM hook runs
+ * preemptible and so cannot use the per-CPU scratch: unknown there.
+ */
+static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	__u32 off, len, slot;
+	long n;
+
+	if (s->early == VG_STAGE_LSM)
+		return VG_T_UNKNOWN;
+	if (a->arg == VG_ASTR_COMM) {
+		__builtin_memcpy(&s->walk[VG_HAY_TMP], e->task.comm, sizeof(e->task.comm));
+		for (len = 0; len < sizeof(e->task.comm); len++)
+			if (!e->task.comm[len])
+				break;
+		return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
+	}
+	if (a->arg == VG_APATH_FD) {
+		/* the resolved path; a deep one is cut short, so unknown */
+		if (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_ENTRY ||
+		    e->path_slot == 0xffff || (s->cur.flags & VG_F_PATH_DEEP))
+			return VG_T_UNKNOWN;
+		slot = e->path_slot;
+	} else if (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_MID) {
+		if (a->arg >= 6)
+			return VG_T_UNKNOWN;
+		if (s->raw_state == VG_RAW_UNREAD) {
+			n = bpf_probe_read_user_str(&s->walk[VG_HAY_RAW], VG_FSCAN_MAX,
+						    (const void *)e->args[a->arg & 7]);
+			/* a string that fills the buffer may go on: not scanned */
+			s->raw_state = n > 0 && n < VG_FSCAN_MAX ? VG_RAW_OK : VG_RAW_NONE;
+			s->raw_len = n > 0 ? n - 1 : 0;
+		}
+		if (s->raw_state != VG_RAW_OK)
+			return VG_T_UNKNOWN;
+		return str_scan(s, VG_HAY_RAW, s->raw_len, a->set, a->op);
+	} else {
+		slot = a->width;
+	}
+	if (slot >= VG_NSTR)
+		return VG_T_UNKNOWN;
+	off = e->str[slot & (VG_NSTR - 1)].off;
+	len = e->str[slot & (VG_NSTR - 1)].len;
+	if (!off || len >= VG_FSCAN_MAX)
+		return VG_T_UNKNOWN;
+	if (bpf_probe_read_kernel(&s->walk[VG_HAY_TMP], len & (VG_FSCAN_MAX - 1),
+				  &s->rec[off & VG_SCRATCH_MASK]))
+		return VG_T_UNKNOWN;
+	return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
+}
+
+/* The port of the IPv4 or IPv6 address the call passed, in record slot
+ * `slot` (a sendto on an unconnected socket: the socket holds none), as
+ * user space reads it; 0 when there is none. */
+static __always_inline __u16 dest_port(struct vg_scratch *s, struct vg_sys_event *e, __u32 slot)
+{
+	__u8 sa[4];
+	__u32 off;
+
+	if (slot >= VG_NSTR || (e->sock.family != 2 && e->sock.family != 10))
+		return 0;
+	off = e->str[slot & (VG_NSTR - 1)].off;
+	if (!off || e->str[slot & (VG_NSTR - 1)].len < 4)
+		return 0;
+	if (bpf_probe_read_kernel(sa, sizeof(sa), &s->rec[off & VG_SCRATCH_MASK]))
+		return 0;
+	/* sa_family (host order), then the port (network order) */
+	if ((sa[0] | sa[1] << 8) != e->sock.family)
+		return 0;
+	return sa[2] << 8 | sa[3];
 }
 
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
@@ -208,7 +448,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 			/* the resolved path, unless the walk lost its leading part */
 			if (s->cur.flags & VG_F_PATH_DEEP)
 				return VG_T_UNKNOWN;
-			r = path_in(s, a->set, e->path_slot);
+			r = path_in(s, a, e->path_slot);
 		} else if (a->arg == VG_APATH_FD) {
 			/* else the raw path (width) if absolute; beyond the opens,
 			 * only as the kernel would spell it (path_clean): "//x",
@@ -216,13 +456,16 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 			r = a->width < VG_NSTR && e->str[a->width & 3].off &&
 					    s->rec[e->str[a->width & 3].off & VG_SCRATCH_MASK] == '/' &&
 					    (!s->path_norm || path_clean(s, a->width))
-				    ? path_in(s, a->set, a->width)
+				    ? path_in(s, a, a->width)
 				    : VG_T_UNKNOWN;
 		} else
-			r = path_in(s, a->set, a->arg);
+			r = path_in(s, a, a->arg);
+		break;
+	case VG_A_STR:
+		r = str_atom(s, a);
 		break;
 	case VG_A_RET:
-		r = cmp_s64(e->ret, a->op, a->val);
+		r = num_test(e->ret, a);
 		break;
 	case VG_A_ARG:
 		if (a->arg >= 6)
@@ -230,13 +473,13 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		x = (__s64)e->args[a->arg];
 		if (a->width == 4)
 			x = (__s32)x;
-		r = cmp_s64(x, a->op, a->val);
+		r = num_test(x, a);
 		break;
 	case VG_A_EUID:
-		r = cmp_s64(e->task.euid, a->op, a->val);
+		r = num_test(e->task.euid, a);
 		break;
 	case VG_A_LOGINUID:
-		r = cmp_s64((__s32)e->task.loginuid, a->op, a->val);
+		r = num_test((__s32)e->task.loginuid, a);
 		break;
 	case VG_A_ACC_READ:
 	case VG_A_ACC_WRITE:
@@ -255,17 +498,22 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	case VG_A_LPORT:
 		if (!e->sock.family)
 			return VG_T_UNKNOWN;
-		r = cmp_s64(e->sock.lport, a->op, a->val);
+		r = num_test(e->sock.lport, a);
 		break;
 	case VG_A_RPORT:
-		if (!e->sock.family || !e->sock.rport)
+		if (!e->sock.family)
 			return VG_T_UNKNOWN;
-		r = cmp_s64(e->sock.rport, a->op, a->val);
+		x = e->sock.rport;
+		if (!x)
+			x = dest_port(s, e, a->arg);
+		if (!x)
+			return VG_T_UNKNOWN;
+		r = num_test(x, a);
 		break;
 	case VG_A_SOCKFAM:
 		if (!e->sock.family)
 			return VG_T_UNKNOWN;
-		r = cmp_s64(e->sock.family, a->op, a->val);
+		r = num_test(e->sock.family, a);
 		break;
 	case VG_A_EXE_IN:
 		/* proc.exepath by file (exe.bpf.h): outside the set, only an
@@ -284,7 +532,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		x = (!e->sock.rport || e->sock.lport <= e->sock.rport) == (a->kind == VG_A_SPORT)
 			    ? e->sock.lport
 			    : e->sock.rport;
-		r = cmp_s64(x, a->op, a->val);
+		r = num_test(x, a);
 		break;
 	default:
 		return VG_T_UNKNOWN;
@@ -294,35 +542,44 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	return a->neg ? !r : r;
 }
 
+/* 0 when an atom of clause c of `f` is false, else 1. A global function,
+ * like filter_pass: each loop is verified once per program. */
+__noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
+{
+	struct vg_fclause *cl;
+
+	if (!s || !f || c >= VG_FCLAUSES)
+		return 1;
+	cl = &f->clauses[c];
+	for (__u32 i = 0; i < VG_FATOMS; i++) {
+		if (i >= cl->natoms)
+			break;
+		if (atom_eval(s, &cl->atoms[i]) == VG_T_FALSE)
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * 1 when some clause of event id `ev`'s filter may hold, 0 when the event
- * cannot match any rule. The clause index lives in the map value (fidx) for
- * the same reason as the record offset: identical verifier states.
+ * cannot match any rule. A global function: its loop is verified once per
+ * program, not at each caller.
  */
-static __always_inline int filter_pass(struct vg_scratch *s, __u32 ev)
+__noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
-	__u32 key = table_key(ev, s->gen);
-	struct vg_filter *f = bpf_map_lookup_elem(&filters, &key);
-	__u32 c, i;
+	struct vg_filter *f;
+	__u32 key, c;
 
+	if (!s)
+		return 1;
+	key = table_key(ev, s->gen);
+	f = bpf_map_lookup_elem(&filters, &key);
 	if (!f || f->pass_all)
 		return 1;
 	for (c = 0; c < VG_FCLAUSES; c++) {
-		struct vg_fclause *cl;
-		int ok = 1;
-
 		if (c >= f->nclauses)
 			break;
-		cl = &f->clauses[c];
-		for (i = 0; i < VG_FATOMS; i++) {
-			if (i >= cl->natoms)
-				break;
-			if (atom_eval(s, &cl->atoms[i]) == VG_T_FALSE) {
-				ok = 0;
-				break;
-			}
-		}
-		if (ok)
+		if (clause_pass(s, f, c))
 			return 1;
 	}
 	return 0;
@@ -342,6 +599,9 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	const struct cred *cred = task->cred;
 	int r;
 
+	/* the raw path argument is read at most once a run, by the first
+	 * atom that needs it (here or in the middle stage) */
+	s->raw_state = VG_RAW_UNREAD;
 	if (!fl || fl->pass_all)
 		return 1;
 	if (!fl->nclauses)

@@ -109,6 +109,8 @@ struct vg_cursor {
 	__u8 rel;   /* bit i: path argument i is relative (base slots, record.bpf.h) */
 	__u8 ncopy; /* strings taken from the entry copy so far */
 	__u32 wpos; /* path walk's write position in walk[] (path.bpf.h) */
+	__u8 pc_slot; /* slot + 1 whose path-set bits scratch->pbits hold (0: none) */
+	__u8 pad[3];
 	struct vg_str str[VG_NSTR];
 };
 
@@ -123,8 +125,13 @@ struct vg_scratch {
 	__u8 gen;	/* the table generation this run uses (read once) */
 	__u8 compat;	/* an ia32 syscall: compat struct layouts (msghdr) */
 	__u8 path_norm; /* raw path arguments must be clean to be compared (path_clean) */
-	__u8 pad[2];
+	__u8 raw_state; /* VG_RAW_*: the raw path argument in walk[VG_HAY_RAW] */
+	__u8 pad[1];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
+	__u32 raw_len;	  /* its length (VG_RAW_OK) */
+	__u32 pad2;
+	struct vg_path_key pkey; /* path_in's lookup key */
+	struct vg_path_val pbits; /* the path sets of cur.pc_slot's path */
 	__u8 rec[VG_SCRATCH_SIZE];
 	__u8 walk[VG_WALK_SIZE];
 };

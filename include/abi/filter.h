@@ -19,7 +19,10 @@
 #include <linux/types.h>
 #endif
 
-#define VG_FCLAUSES 8
+#define VG_FCLAUSES 16
+/* Enforcement keeps 8: its loop is inlined with the action at every hook,
+ * and 16 there doubled the programs' load time. */
+#define VG_ECLAUSES 8
 #define VG_FATOMS 6
 /* Bytes of a path the prefix trie keys on (a power of two: the BPF side masks
  * indexes with it); a longer path is looked up by its first bytes, where
@@ -38,15 +41,56 @@ enum vg_atom_kind {
 	VG_A_ACC_WRITE,	  /* ... allow writing */
 	VG_A_CONTAINER,	  /* pid or mount namespace differs from the host's */
 	VG_A_LPORT,	  /* kernel socket's local port compared with `val` */
-	VG_A_RPORT,	  /* remote port: kernel socket, else the sockaddr argument */
+	VG_A_RPORT,	  /* remote port: kernel socket, else the destination address in
+			   * record slot `arg` (0xff: none) */
 	VG_A_SOCKFAM,	  /* the kernel socket's address family compared with `val` */
 	VG_A_SPORT,	  /* a socket of no known role (dup): the server's port, the lower
 			   * of the two (user space's rule), compared with `val` */
 	VG_A_CPORT,	  /* ... the client's port, the other one */
 	VG_A_EXE_IN,	  /* the task's executable file is one of exe set `set` (below) */
+	VG_A_STR,	  /* a string (`arg`: VG_APATH_FD, VG_ASTR_COMM, else the raw path
+			   * argument's register, its record slot in `width`) tested with
+			   * `op` (enum vg_str_op) against needle `set` (str_needles) */
 };
 
-enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE };
+/* `op` of VG_A_STR */
+enum vg_str_op { VG_SOP_CONTAINS, VG_SOP_STARTSWITH, VG_SOP_ENDSWITH };
+
+/* `arg` of VG_A_STR: the task's comm (else VG_APATH_FD or a register) */
+#define VG_ASTR_COMM 0xfc
+/* Bytes of a needle; longer values are cut to a piece that the whole value
+ * implies (contains, startswith: the first bytes; endswith: the last), and
+ * only where an over-approximation is sound. */
+#define VG_FNEEDLE_MAX 32
+/* Bytes of a string the kernel scans (with its NUL); a longer string is
+ * unknown to every VG_A_STR atom. */
+#define VG_FSCAN_MAX 256
+
+/* Needles a set holds: clauses merged to fit the table join their string
+ * atoms of one kind into one set (any needle matches), as they join path
+ * sets; a union beyond this drops the atom (weaker, still sound). */
+#define VG_FNEEDLES 8
+
+/* Value of the needle map, keyed by the atom's set id. */
+struct vg_needles {
+	__u8 n;			 /* needles held */
+	__u8 len[VG_FNEEDLES];	 /* bytes of each */
+	__u8 pad[7];
+	char s[VG_FNEEDLES][VG_FNEEDLE_MAX];
+};
+_Static_assert(sizeof(struct vg_needles) == 16 + VG_FNEEDLES * VG_FNEEDLE_MAX, "vg_needles ABI");
+
+/* VG_AOP_IN: the number is one of set `set` (num_sets), for the numeric
+ * atoms (ret, arg, euid, loginuid, ports): `fd.sport in (20 ports)` is one
+ * atom and one hash lookup, not 20 clauses over the clause bound. */
+enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE, VG_AOP_IN };
+
+/* Key of num_sets: a number of a set (VG_AOP_IN). */
+struct vg_num_key {
+	__u32 set;
+	__u32 pad;
+	__s64 val;
+};
 
 /* VG_A_PATH_IN whose set holds only exact paths, whose last components are
  * also in the base-name set of the same id (path_bases): the early stage
@@ -77,6 +121,14 @@ struct vg_atom {
 	__s64 val;
 };
 _Static_assert(sizeof(struct vg_atom) == 24, "vg_atom ABI");
+
+/* Does the atom name a set (whose id a reload moves to the other
+ * generation, and whose entries the tables keep)? */
+static inline int vg_atom_has_set(const struct vg_atom *a)
+{
+	return a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN || a->kind == VG_A_EXE_IN ||
+	       a->kind == VG_A_STR || a->op == VG_AOP_IN;
+}
 
 struct vg_fclause {
 	__u8 natoms;
@@ -111,11 +163,21 @@ struct vg_path_key {
 	__u8 path[VG_FPATH_MAX];
 };
 
-/* Value of a path-set entry. */
+/*
+ * Value of a path trie entry: which path sets hold the path (an exact
+ * entry) or a prefix of it, by dense path-set index (a PATH_IN atom's
+ * `val`, given by the loader). One trie per generation (`set` of the key
+ * is the generation's set base) holds the entries of every path set: an
+ * entry's bits are its own sets' and those of every shorter prefix entry
+ * of it, so that the longest match answers for all sets at once and a
+ * path is looked up once per event, not once per atom.
+ */
+#define VG_FPSETS 1024
+/* Set ids of the second generation of the double-buffered tables carry
+ * this bit (src/loader/loader.c). */
+#define VG_SET_GEN_BIT 0x40000000u
 struct vg_path_val {
-	__u16 len;   /* bytes of the path entry */
-	__u8 exact;  /* matches only the whole path, not what lies below */
-	__u8 pad;
+	__u64 bits[VG_FPSETS / 64];
 };
 
 /*
@@ -146,9 +208,9 @@ struct vg_enforce {
 	__u8 nentry; /* clauses the sys_enter stage can decide (kill, report) */
 	__u8 ndeny;  /* clauses an LSM hook decides */
 	__u8 pad[5];
-	struct vg_eclause clauses[VG_FCLAUSES];
+	struct vg_eclause clauses[VG_ECLAUSES];
 };
-_Static_assert(sizeof(struct vg_enforce) == sizeof(struct vg_filter), "vg_enforce ABI");
+_Static_assert(sizeof(struct vg_enforce) == 8 + VG_ECLAUSES * (8 + VG_FATOMS * 24), "vg_enforce ABI");
 
 /* What user space sets at start and changes at run time (one entry). */
 struct vg_enf_conf {

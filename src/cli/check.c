@@ -178,6 +178,22 @@ int cmd_check(int argc, char **argv)
 				strbuf_release(&prev);
 			}
 		}
+		/* what the kernel runs: every rule of an event type merged */
+		{
+			struct vg_kfilter kf;
+
+			if (vg_kfilter_build(&kf, rs, false) == 0) {
+				printf("kernel filter tables (all rules merged, as loaded):\n");
+				for (unsigned e = VG_EV_SYS_BASE; e < VG_EV_MAX; e++) {
+					if (!rs->n_by_ev[e])
+						continue;
+					strbuf_reset(&sb);
+					vg_kfilter_explain_table(&kf, e, &sb);
+					printf("  %s: %s\n", vg_ev_name(e), sb.buf);
+				}
+			}
+			vg_kfilter_release(&kf);
+		}
 		strbuf_release(&sb);
 	}
 	printf("%zu rules loaded (%zu disabled), %zu macros, %zu lists, %u warning%s\n", rs->nrules,

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -42,14 +43,16 @@ void vg_log(enum vg_log_level lvl, const char *fmt, ...)
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	static char line[1 << 16];
+	char *line;
 	size_t n;
 
 	if (level == LIBBPF_DEBUG && vg_log_level < VG_LOG_DEBUG)
 		return 0;
 	if (level == LIBBPF_INFO && vg_log_level < VG_LOG_DEBUG)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	/* whole, however long: a verifier log says why at its very end */
+	if (vasprintf(&line, fmt, ap) < 0)
+		return 0;
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
@@ -60,6 +63,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	}
 	if (n)
 		vg_log(level == LIBBPF_WARN ? VG_LOG_WARN : VG_LOG_DEBUG, "%s", line);
+	free(line);
 	return 0;
 }
 

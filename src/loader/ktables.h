@@ -30,6 +30,13 @@ struct vg_kexe {
 	char path[256]; /* NUL-terminated; longer paths make no entry */
 };
 
+/* A needle of a VG_A_STR atom's set (a set holds up to VG_FNEEDLES). */
+struct vg_kneedle {
+	__u32 set;
+	__u8 len;
+	char s[VG_FNEEDLE_MAX];
+};
+
 struct vg_kfilter {
 	struct vg_filter f[VG_EV_MAX];
 	struct vg_comm_key *comms;
@@ -40,6 +47,10 @@ struct vg_kfilter {
 	size_t nbases;
 	struct vg_kexe *exes; /* proc.exepath sets */
 	size_t nexes;
+	struct vg_kneedle *needles; /* of VG_A_STR atoms */
+	size_t nneedles;
+	struct vg_num_key *nums; /* of VG_AOP_IN atoms */
+	size_t nnums;
 	struct vg_enforce enf[VG_EV_MAX]; /* enforce-mode rules, exact */
 	size_t nenforce;		  /* rules in there */
 	size_t nentry;			  /* clauses the sys_enter stage runs */

@@ -108,16 +108,106 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
  * and its set ids are offset by SET_BASE(gen), so that a reload fills one
  * generation while the other runs, then flips.
  */
-#define SET_GEN_BIT 0x40000000u
+#define SET_GEN_BIT VG_SET_GEN_BIT
 #define SET_BASE(gen) ((gen) ? SET_GEN_BIT : 0)
 
-/* Atoms name sets by id: move them into generation `gen`'s range. */
-static void atoms_rebase(struct vg_atom *a, int n, __u32 gen)
+/* The path sets of a kfilter, sorted: a set's place is its dense index,
+ * its bit in the path trie's values (struct vg_path_val). */
+struct psets {
+	__u32 *ids;
+	size_t n;
+};
+
+static int cmp_u32(const void *a, const void *b)
 {
-	for (int i = 0; i < n && i < VG_FATOMS; i++)
-		if (a[i].kind == VG_A_COMM_IN || a[i].kind == VG_A_PATH_IN ||
-		    a[i].kind == VG_A_EXE_IN)
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int psets_init(struct psets *ps, const struct vg_kfilter *kf)
+{
+	size_t n = 0;
+
+	ps->n = 0;
+	ps->ids = NULL;
+	if (!kf || !kf->npaths)
+		return 0;
+	ps->ids = malloc(kf->npaths * sizeof(*ps->ids));
+	if (!ps->ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < kf->npaths; i++)
+		ps->ids[i] = kf->paths[i].set;
+	qsort(ps->ids, kf->npaths, sizeof(*ps->ids), cmp_u32);
+	for (size_t i = 0; i < kf->npaths; i++)
+		if (!n || ps->ids[n - 1] != ps->ids[i])
+			ps->ids[n++] = ps->ids[i];
+	ps->n = n;
+	if (n > VG_FPSETS) {
+		vg_err("the rules make %zu path sets; the kernel filter holds %d", n, VG_FPSETS);
+		free(ps->ids);
+		ps->ids = NULL;
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Dense index of path set `set`, or VG_FPSETS when it has no entry. */
+static __u32 psets_index(const struct psets *ps, __u32 set)
+{
+	__u32 *p = ps->n ? bsearch(&set, ps->ids, ps->n, sizeof(set), cmp_u32) : NULL;
+
+	return p ? (__u32)(p - ps->ids) : VG_FPSETS;
+}
+
+/* Atoms name sets by id: move them into generation `gen`'s range; a path
+ * atom also gets its set's index in the trie's bits (`val`). */
+static void atoms_rebase(struct vg_atom *a, int n, __u32 gen, const struct psets *ps)
+{
+	for (int i = 0; i < n && i < VG_FATOMS; i++) {
+		if (a[i].kind == VG_A_PATH_IN)
+			a[i].val = psets_index(ps, a[i].set);
+		if (vg_atom_has_set(&a[i]))
 			a[i].set += SET_BASE(gen);
+	}
+}
+
+/* The path trie's entries of generation `gen`: each distinct entry with
+ * the bits of every set holding it or a shorter prefix of it. */
+static int fill_paths(int pfd, const struct vg_kfilter *kf, const struct psets *ps, __u32 gen)
+{
+	for (size_t i = 0; kf && i < kf->npaths; i++) {
+		const struct vg_kpath *p = &kf->paths[i];
+		struct vg_path_val v;
+		struct vg_path_key k;
+		bool first = true;
+
+		/* once per distinct entry: the first of its kind makes it */
+		for (size_t j = 0; j < i && first; j++)
+			first = !(kf->paths[j].exact == p->exact && kf->paths[j].len == p->len &&
+				  !memcmp(kf->paths[j].path, p->path, p->len));
+		if (!first)
+			continue;
+		memset(&v, 0, sizeof(v));
+		for (size_t j = 0; j < kf->npaths; j++) {
+			const struct vg_kpath *q = &kf->paths[j];
+			bool holds = q->exact ? q->exact == p->exact && q->len == p->len &&
+							!memcmp(q->path, p->path, p->len)
+					      : q->len <= p->len && !memcmp(q->path, p->path, q->len);
+			__u32 idx = psets_index(ps, q->set);
+
+			if (holds && idx < VG_FPSETS)
+				v.bits[idx / 64] |= 1ull << (idx % 64);
+		}
+		memset(&k, 0, sizeof(k));
+		k.set = htonl(SET_BASE(gen));
+		memcpy(k.path, p->path, p->len);
+		/* exact entries include the NUL, so they match only whole paths */
+		k.prefixlen = 32 + 8 * (p->len + (p->exact ? 1 : 0));
+		if (bpf_map_update_elem(pfd, &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
 }
 
 /* The kernel filter tables of generation `gen`; without a kfilter every
@@ -128,15 +218,21 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
 	int pfd = bpf_map__fd(l->skel->maps.path_sets);
 	int bfd = bpf_map__fd(l->skel->maps.path_bases);
+	int nfd = bpf_map__fd(l->skel->maps.str_needles);
+	int numfd = bpf_map__fd(l->skel->maps.num_sets);
 	struct vg_filter pass = { .pass_all = 1 };
+	struct psets ps;
 	__u8 one = 1;
+	int err = psets_init(&ps, kf);
 
+	if (err)
+		return err;
 	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
 		struct vg_filter f = kf ? kf->f[ev] : pass;
 		__u32 key = ev + gen * VG_EV_MAX;
 
 		for (int c = 0; c < f.nclauses && c < VG_FCLAUSES; c++)
-			atoms_rebase(f.clauses[c].atoms, f.clauses[c].natoms, gen);
+			atoms_rebase(f.clauses[c].atoms, f.clauses[c].natoms, gen, &ps);
 		if (bpf_map_update_elem(ffd, &key, &f, BPF_ANY))
 			goto fail;
 	}
@@ -154,44 +250,69 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 		if (bpf_map_update_elem(bfd, &k, &one, BPF_ANY))
 			goto fail;
 	}
-	for (size_t i = 0; kf && i < kf->npaths; i++) {
-		const struct vg_kpath *p = &kf->paths[i];
-		struct vg_path_key k;
-		struct vg_path_val v = { .len = p->len, .exact = p->exact };
+	for (size_t i = 0; kf && i < kf->nnums; i++) {
+		struct vg_num_key k = kf->nums[i];
 
-		memset(&k, 0, sizeof(k));
-		k.set = htonl(p->set + SET_BASE(gen));
-		memcpy(k.path, p->path, p->len);
-		/* exact entries include the NUL, so they match only whole paths */
-		k.prefixlen = 32 + 8 * (p->len + (p->exact ? 1 : 0));
-		if (bpf_map_update_elem(pfd, &k, &v, BPF_ANY))
+		k.set += SET_BASE(gen);
+		if (bpf_map_update_elem(numfd, &k, &one, BPF_ANY))
 			goto fail;
 	}
+	/* a set's needles into one value (kfilter.c keeps them together) */
+	for (size_t i = 0; kf && i < kf->nneedles;) {
+		struct vg_needles v;
+		__u32 k = kf->needles[i].set;
+
+		memset(&v, 0, sizeof(v));
+		for (; i < kf->nneedles && kf->needles[i].set == k; i++) {
+			/* a needle left out would narrow the set: never */
+			if (v.n == VG_FNEEDLES) {
+				errno = E2BIG;
+				goto fail;
+			}
+			v.len[v.n] = kf->needles[i].len;
+			memcpy(v.s[v.n], kf->needles[i].s, sizeof(v.s[0]));
+			v.n++;
+		}
+		k += SET_BASE(gen);
+		if (bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
+			goto fail;
+	}
+	if (fill_paths(pfd, kf, &ps, gen))
+		goto fail;
+	free(ps.ids);
 	return 0;
 fail:
+	err = -errno;
 	vg_err("filling the kernel filter tables: %s", strerror(errno));
-	return -errno;
+	free(ps.ids);
+	return err;
 }
 
 /* Enforcement tables of generation `gen`. */
 static int fill_enforce_tables(struct vg_loader *l, const struct vg_kfilter *kf, __u32 gen)
 {
 	int efd = bpf_map__fd(l->skel->maps.enforce);
+	struct psets ps;
+	int err = psets_init(&ps, kf);
 
+	if (err)
+		return err;
 	for (__u32 ev = 0; ev < VG_EV_MAX; ev++) {
 		struct vg_enforce t = { 0 };
 		__u32 key = ev + gen * VG_EV_MAX;
 
 		if (kf)
 			t = kf->enf[ev];
-		for (int c = 0; c < t.nclauses && c < VG_FCLAUSES; c++)
-			atoms_rebase(t.clauses[c].atoms, t.clauses[c].natoms, gen);
+		for (int c = 0; c < t.nclauses && c < VG_ECLAUSES; c++)
+			atoms_rebase(t.clauses[c].atoms, t.clauses[c].natoms, gen, &ps);
 		if (bpf_map_update_elem(efd, &key, &t, BPF_ANY)) {
+			err = -errno;
 			vg_err("filling the enforcement tables: %s", strerror(errno));
-			return -errno;
+			break;
 		}
 	}
-	return 0;
+	free(ps.ids);
+	return err;
 }
 
 /* Enforcement tables, the never-kill set and the global mode. */
@@ -437,13 +558,15 @@ static bool key_of_gen(const struct bpf_map *m, const void *key, __u32 gen)
 	return (set & SET_GEN_BIT) == SET_BASE(gen);
 }
 
-/* Delete the set entries of generation `gen` from the three set maps. */
+/* Delete the set entries of generation `gen` from the set maps. */
 static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 {
 	map_delete_if(l->skel->maps.comm_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_bases, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.exe_sets, key_of_gen, gen);
+	map_delete_if(l->skel->maps.str_needles, key_of_gen, gen);
+	map_delete_if(l->skel->maps.num_sets, key_of_gen, gen);
 }
 
 int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled)
@@ -759,6 +882,8 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.path_sets);
 		map_clear(l->skel->maps.path_bases);
 		map_clear(l->skel->maps.exe_sets);
+		map_clear(l->skel->maps.str_needles);
+		map_clear(l->skel->maps.num_sets);
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
 	}

@@ -99,6 +99,26 @@ static void dnf_or(struct dnf *d, const struct dnf *x)
 	wide_of(d, x, false, NULL);
 }
 
+/*
+ * A full clause meets one more atom: one of the two is dropped (the clause
+ * gets weaker, still sound). An executable atom goes first: the rules use
+ * proc.exepath as an allowlist (`not proc.exepath in (...)`), which spares
+ * few of the events a path, name or string atom turns away, so keeping
+ * those keeps everyday traffic in the kernel. Returns true (an atom was
+ * dropped).
+ */
+static bool keep_narrower(struct vg_fclause *cl, const struct vg_atom *a)
+{
+	if (a->kind == VG_A_EXE_IN)
+		return true;
+	for (int m = cl->natoms - 1; m >= 0; m--)
+		if (cl->atoms[m].kind == VG_A_EXE_IN) {
+			cl->atoms[m] = *a;
+			return true;
+		}
+	return true;
+}
+
 static void dnf_and(struct dnf *d, const struct dnf *x)
 {
 	struct dnf r;
@@ -124,10 +144,17 @@ static void dnf_and(struct dnf *d, const struct dnf *x)
 
 			/* atoms beyond the bound are dropped: a weaker clause */
 			for (int k = 0; k < x->c[j].natoms; k++) {
+				bool dup = false;
+
+				/* an atom said twice (a glob's repeated piece) once */
+				for (int m = 0; m < cl.natoms && !dup; m++)
+					dup = !memcmp(&cl.atoms[m], &x->c[j].atoms[k], sizeof(cl.atoms[m]));
+				if (dup)
+					continue;
 				if (cl.natoms < VG_FATOMS)
 					cl.atoms[cl.natoms++] = x->c[j].atoms[k];
 				else
-					dropped = true;
+					dropped = keep_narrower(&cl, &x->c[j].atoms[k]);
 			}
 			r.c[r.n++] = cl;
 		}
@@ -202,6 +229,17 @@ static int add_path(struct vg_kfilter *kf, __u32 set, const char *s, size_t len,
 	return 0;
 }
 
+static int add_num(struct vg_kfilter *kf, __u32 set, __s64 val)
+{
+	struct vg_num_key *n = realloc(kf->nums, (kf->nnums + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	kf->nums = n;
+	n[kf->nnums++] = (struct vg_num_key){ .set = set, .val = val };
+	return 0;
+}
+
 /* One path of exe set `set` (proc.exepath, see include/abi/filter.h). */
 static int add_exe(struct vg_kfilter *kf, __u32 set, const char *s, size_t len)
 {
@@ -248,12 +286,72 @@ static int add_base(struct vg_kfilter *kf, __u32 set, const char *b, size_t len)
 	return 0;
 }
 
+static int add_needle(struct vg_kfilter *kf, __u32 set, const char *b, size_t len)
+{
+	struct vg_kneedle *n = realloc(kf->needles, (kf->nneedles + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	kf->needles = n;
+	n += kf->nneedles++;
+	memset(n, 0, sizeof(*n));
+	n->set = set;
+	n->len = (__u8)len;
+	memcpy(n->s, b, len);
+	return 0;
+}
+
+/* The set id of a one-needle set (equal needles share one, so that equal
+ * atoms of two rules compare equal when clauses are merged), or 0. */
+static __u32 needle_id(struct vg_kfilter *kf, const char *b, size_t len)
+{
+	for (size_t i = 0; i < kf->nneedles; i++) {
+		const struct vg_kneedle *k = &kf->needles[i];
+		bool alone = (i + 1 == kf->nneedles || kf->needles[i + 1].set != k->set) &&
+			     (!i || kf->needles[i - 1].set != k->set);
+
+		if (alone && k->len == len && !memcmp(k->s, b, len))
+			return k->set;
+	}
+	if (add_needle(kf, kf->nsets + 1, b, len))
+		return 0;
+	return ++kf->nsets;
+}
+
+/* A needle set holding the needles of sets a and b, or 0 when they are more
+ * than a set holds. */
+static __u32 union_needles(struct vg_kfilter *kf, __u32 a, __u32 b)
+{
+	__u32 set = kf->nsets + 1;
+	size_t n = kf->nneedles, start = n, got = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vg_kneedle k = kf->needles[i];
+		bool dup = false;
+
+		if (k.set != a && k.set != b)
+			continue;
+		for (size_t j = start; j < kf->nneedles && !dup; j++)
+			dup = kf->needles[j].len == k.len && !memcmp(kf->needles[j].s, k.s, k.len);
+		if (dup)
+			continue;
+		if (++got > VG_FNEEDLES || add_needle(kf, set, k.s, k.len)) {
+			kf->nneedles = start; /* nothing made */
+			return 0;
+		}
+	}
+	kf->nsets = set;
+	return set;
+}
+
 /* A set holding the entries of sets a and b (the same kind), or 0 when the
  * tables would grow too much. */
 #define VG_KF_MAX_ENTRIES 3072 /* of the kernel maps' 4096 */
 
 static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, __u32 b)
 {
+	if (kind == VG_A_STR)
+		return union_needles(kf, a, b);
 	__u32 set = kf->nsets + 1;
 	size_t n = kind == VG_A_COMM_IN ? kf->ncomms : kf->npaths;
 	size_t grow = 0, grow_bases = 0;
@@ -310,8 +408,9 @@ static bool atom_eq(const struct vg_atom *a, const struct vg_atom *b)
  * no set test). */
 static bool atom_joinable(const struct vg_atom *a, const struct vg_atom *b)
 {
-	return (a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN) && a->kind == b->kind &&
-	       !a->neg && !b->neg && a->arg == b->arg && a->width == b->width && a->set != b->set;
+	return (a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN || a->kind == VG_A_STR) &&
+	       a->kind == b->kind && !a->neg && !b->neg && a->arg == b->arg &&
+	       a->width == b->width && a->op == b->op && a->set != b->set;
 }
 
 /*
@@ -425,40 +524,50 @@ static bool atom_op(enum vg_op op, enum vg_atom_op *out)
 }
 
 /* One numeric comparison, or an `in` list as a disjunction of equalities. */
-static void numeric(struct dnf *d, const struct vg_cexpr *e, enum vg_atom_kind k, int width,
-		    const __s64 *vals, bool neg, __u8 arg)
+static void numeric(struct ctx *x, struct dnf *d, const struct vg_cexpr *e,
+		    enum vg_atom_kind k, int width, const __s64 *vals, bool neg, __u8 arg)
 {
 	enum vg_atom_op op;
 	struct vg_atom a;
 
+	if ((e->op == VG_OP_IN || e->op == VG_OP_INTERSECTS) && e->nvals == 1) {
+		a = atom(k, VG_AOP_EQ, vals[0], neg);
+		a.width = (__u8)width;
+		a.arg = arg;
+		dnf_atom(d, a);
+		return;
+	}
 	if (e->op == VG_OP_IN || e->op == VG_OP_INTERSECTS) {
-		struct dnf one;
+		/* one set atom, exact either way (a negation of a known
+		 * answer): `not fd.sport in (20 ports)` stays one test */
+		__u32 set = 0;
+		bool fresh = false;
 
-		if (neg) { /* not in (a, b): ne a and ne b */
-			dnf_true(d);
-			for (size_t i = 0; i < e->nvals && i < VG_FATOMS; i++) {
-				a = atom(k, VG_AOP_NE, vals[i], false);
-				a.width = (__u8)width;
-				a.arg = arg;
-				dnf_atom(&one, a);
-				dnf_and(d, &one);
-			}
-			if (e->nvals > VG_FATOMS) {
-				d->wide = true;
-				d->why = e;
-			}
+		if (!e->nvals) { /* in (): never */
+			if (neg)
+				dnf_true(d);
+			else
+				dnf_false(d);
 			return;
 		}
-		dnf_false(d);
-		for (size_t i = 0; i < e->nvals; i++) {
-			a = atom(k, VG_AOP_EQ, vals[i], false);
-			a.width = (__u8)width;
-			a.arg = arg;
-			dnf_atom(&one, a);
-			dnf_or(d, &one);
+		if (x->kf) {
+			if (memo(x->kf, e, &set, &fresh)) {
+				x->err = -ENOMEM;
+				dnf_widen(d, e);
+				return;
+			}
+			for (size_t i = 0; fresh && i < e->nvals; i++)
+				if (add_num(x->kf, set, vals[i])) {
+					x->err = -ENOMEM;
+					dnf_widen(d, e);
+					return;
+				}
 		}
-		if (d->wide && !d->why)
-			d->why = e;
+		a = atom(k, VG_AOP_IN, 0, neg);
+		a.set = set;
+		a.width = (__u8)width;
+		a.arg = arg;
+		dnf_atom(d, a);
 		return;
 	}
 	if (!atom_op(e->op, &op) || !e->nvals) {
@@ -487,9 +596,175 @@ static __u8 first_path_slot(const struct vg_sc_desc *sc)
 	return 0xff;
 }
 
+/* Record slot of the destination address a call passes (connect, sendto:
+ * the sockaddr; sendmsg: its msghdr's msg_name), or 0xff. The kernel
+ * claims a slot for each string-like argument in order (vigil.bpf.c
+ * sys_record). */
+static __u8 dest_slot(const struct vg_sc_desc *sc)
+{
+	__u8 slot = 0;
+
+	for (int i = 0; i < 6; i++) {
+		__u8 k = vg_sc_karg(sc, i);
+
+		if (k == VG_KARG_SOCKADDR || k == VG_KARG_MSGHDR)
+			return slot;
+		if (k == VG_KARG_USTR || k == VG_KARG_UPATH)
+			slot++;
+	}
+	return 0xff;
+}
+
 static bool is_sock_sc(const struct vg_sc_desc *sc)
 {
 	return sc->post == VG_POST_SOCK_ARG0 || sc->post == VG_POST_SOCK_RET;
+}
+
+/*
+ * VG_A_STR atoms: `src` is the atom's `arg` (VG_APATH_FD, VG_ASTR_COMM or
+ * the raw path argument's register, with its record slot `slot`). Each
+ * value is one atom: a contains/startswith/endswith of the value itself
+ * (exact), or, for a glob, of the literal pieces the pattern's matches
+ * must hold (the first piece anchored at the start, the last at the end,
+ * those between contained): a necessary condition, so not negated. The
+ * atoms are wide either way: enforcement keeps to the atoms it always
+ * decides (an LSM hook cannot scan strings).
+ */
+static void str_add(struct ctx *x, struct dnf *d, __u8 src, __u8 slot, enum vg_str_op op,
+		    const char *b, size_t len, bool neg)
+{
+	struct vg_atom a = atom(VG_A_STR, (enum vg_atom_op)op, 0, neg);
+	struct dnf one;
+
+	/* a long value: its first (last) bytes, which it implies; not when
+	 * negated (the cut needle could be there while the value is not) */
+	if (len > VG_FNEEDLE_MAX) {
+		if (neg)
+			return; /* the clause stays weaker */
+		if (op == VG_SOP_ENDSWITH)
+			b += len - VG_FNEEDLE_MAX;
+		len = VG_FNEEDLE_MAX;
+	}
+	a.arg = src;
+	a.width = slot;
+	if (x->kf) {
+		a.set = needle_id(x->kf, b, len);
+		if (!a.set)
+			x->err = -ENOMEM;
+	}
+	dnf_atom(&one, a);
+	dnf_and(d, &one);
+}
+
+static void leaf_str(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d, __u8 src,
+		     __u8 slot, bool filename)
+{
+	enum vg_str_op op;
+
+	if (e->nvals != 1 && !(filename && e->op == VG_OP_IN)) {
+		dnf_widen(d, e);
+		return;
+	}
+	dnf_true(d);
+	switch (e->op) {
+	case VG_OP_CONTAINS:
+	case VG_OP_BCONTAINS:
+	case VG_OP_STARTSWITH:
+	case VG_OP_BSTARTSWITH:
+	case VG_OP_ENDSWITH:
+		op = e->op == VG_OP_ENDSWITH ? VG_SOP_ENDSWITH
+		     : e->op == VG_OP_CONTAINS || e->op == VG_OP_BCONTAINS ? VG_SOP_CONTAINS
+									 : VG_SOP_STARTSWITH;
+		/* the name after the last '/': a value without '/' ends it
+		 * exactly when it ends the path (resolved paths hold a '/') */
+		if (filename && (op != VG_SOP_ENDSWITH || memchr(e->vals[0].s, '/', e->vals[0].len))) {
+			dnf_widen(d, e);
+			return;
+		}
+		str_add(x, d, src, slot, op, e->vals[0].s, e->vals[0].len, neg);
+		break;
+	case VG_OP_EQ:
+	case VG_OP_NE:
+	case VG_OP_IN:
+		/* fd.filename = v: the path ends with "/v" */
+		if (!filename) {
+			dnf_widen(d, e);
+			return;
+		}
+		{
+			bool ne = (e->op == VG_OP_NE) ^ neg;
+			struct dnf acc;
+
+			/* in (a, b): ends with /a or with /b; negated: neither */
+			ne ? dnf_true(&acc) : dnf_false(&acc);
+			for (size_t i = 0; i < e->nvals; i++) {
+				char buf[VG_FNEEDLE_MAX + 1];
+				const struct vg_cval *v = &e->vals[i];
+				struct dnf one;
+
+				if (memchr(v->s, '/', v->len) || !v->len) {
+					dnf_widen(d, e); /* never a file name: leave it to user space */
+					return;
+				}
+				if (v->len + 1 > VG_FNEEDLE_MAX) {
+					if (!ne) { /* longer: its last bytes */
+						dnf_true(&one);
+						str_add(x, &one, src, slot, VG_SOP_ENDSWITH, v->s,
+							v->len, false);
+						dnf_or(&acc, &one);
+					}
+					continue;
+				}
+				buf[0] = '/';
+				memcpy(buf + 1, v->s, v->len);
+				dnf_true(&one);
+				str_add(x, &one, src, slot, VG_SOP_ENDSWITH, buf, v->len + 1, ne);
+				ne ? dnf_and(&acc, &one) : dnf_or(&acc, &one);
+			}
+			*d = acc;
+		}
+		break;
+	case VG_OP_GLOB: {
+		const char *start = e->vals[0].s, *end = start + e->vals[0].len;
+		const char *p, *piece = start;
+
+		if (neg || filename) {
+			dnf_widen(d, e);
+			return;
+		}
+		/* literal runs between wildcards: the first starts the string,
+		 * the last ends it, the others are in it. A bracket or an escape
+		 * ends the scan (what follows is not read: weaker, implied). */
+		for (p = start;; p++) {
+			bool stop = p < end && (*p == '[' || *p == '\\');
+			size_t n = (size_t)(p - piece);
+
+			if (p < end && !stop && *p != '*' && *p != '?')
+				continue;
+			if (n && piece == start)
+				str_add(x, d, src, slot, VG_SOP_STARTSWITH, piece, n, false);
+			if (n && p == end)
+				str_add(x, d, src, slot, VG_SOP_ENDSWITH, piece, n, false);
+			else if (n && piece != start)
+				str_add(x, d, src, slot, VG_SOP_CONTAINS, piece, n, false);
+			if (p == end || stop)
+				break;
+			piece = p + 1;
+		}
+		break;
+	}
+	default:
+		dnf_widen(d, e);
+		return;
+	}
+	d->wide = true;
+	d->why = e;
+}
+
+/* fd.name is the path of the file the kernel resolves at exit */
+static bool resolves_fd(const struct vg_sc_desc *sc)
+{
+	return sc->post == VG_POST_FD_RET || sc->post == VG_POST_FD_ARG0;
 }
 
 static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
@@ -517,6 +792,11 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 		} else {
 			dnf_widen(d, e);
 		}
+		return;
+	}
+	if ((e->op == VG_OP_CONTAINS || e->op == VG_OP_ENDSWITH || e->op == VG_OP_GLOB) &&
+	    resolves_fd(sc)) {
+		leaf_str(x, e, neg, d, VG_APATH_FD, 0, false);
 		return;
 	}
 	/* chdir's resolved path is the new cwd, not fd.name: the kernel does
@@ -640,6 +920,11 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 	case VG_F_PROC_NAME:
 		if (set_leaf(x, e, neg, d, VG_A_COMM_IN, add_comm))
 			return;
+		if (e->op == VG_OP_STARTSWITH || e->op == VG_OP_ENDSWITH || e->op == VG_OP_CONTAINS ||
+		    e->op == VG_OP_GLOB) {
+			leaf_str(x, e, neg, d, VG_ASTR_COMM, 0, false);
+			return;
+		}
 		break;
 	case VG_F_FD_NAME:
 		leaf_path(x, e, neg, d);
@@ -649,6 +934,28 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		 * prefix (startswith, pmatch) names no file */
 		if (set_leaf(x, e, neg, d, VG_A_EXE_IN, add_exe))
 			return;
+		break;
+	case VG_F_FD_NAMERAW:
+		/* the path argument as passed; a call without one has fd.name */
+		if (!is_sock_sc(sc) && first_path_slot(sc) != 0xff) {
+			int reg = -1;
+
+			for (int i = 0; i < 6 && reg < 0; i++)
+				if (sc->args[i].type == VG_AT_PATH)
+					reg = i;
+			leaf_str(x, e, neg, d, (__u8)reg, first_path_slot(sc), false);
+			return;
+		}
+		if (resolves_fd(sc)) {
+			leaf_str(x, e, neg, d, VG_APATH_FD, 0, false);
+			return;
+		}
+		break;
+	case VG_F_FD_FILENAME:
+		if (resolves_fd(sc)) {
+			leaf_str(x, e, neg, d, VG_APATH_FD, 0, true);
+			return;
+		}
 		break;
 	case VG_F_EVT_RES:
 		if ((e->op == VG_OP_EQ || e->op == VG_OP_NE) && e->nvals == 1) {
@@ -669,7 +976,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		}
 		break;
 	case VG_F_EVT_RAWRES:
-		numeric(d, e, VG_A_RET, 8, vals, neg, 0);
+		numeric(x, d, e, VG_A_RET, 8, vals, neg, 0);
 		return;
 	case VG_F_EVT_FAILED:
 		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
@@ -728,10 +1035,10 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 		}
 		break;
 	case VG_F_USER_UID:
-		numeric(d, e, VG_A_EUID, 8, vals, neg, 0);
+		numeric(x, d, e, VG_A_EUID, 8, vals, neg, 0);
 		return;
 	case VG_F_USER_LOGINUID:
-		numeric(d, e, VG_A_LOGINUID, 8, vals, neg, 0);
+		numeric(x, d, e, VG_A_LOGINUID, 8, vals, neg, 0);
 		return;
 	case VG_F_PROC_IS_CONTAINER:
 		if (e->op == VG_OP_EQ || e->op == VG_OP_NE) {
@@ -755,11 +1062,14 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 
 			/* a dup's server end is chosen by port, as in user space */
 			if (dup && (id == VG_F_FD_SPORT || id == VG_F_FD_CPORT)) {
-				numeric(d, e, id == VG_F_FD_SPORT ? VG_A_SPORT : VG_A_CPORT, 8, vals,
+				numeric(x, d, e, id == VG_F_FD_SPORT ? VG_A_SPORT : VG_A_CPORT, 8, vals,
 					neg, 0);
 				return;
 			}
-			numeric(d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg, 0);
+			/* a remote port the socket does not hold (an unconnected
+			 * datagram socket) is the destination argument's */
+			numeric(x, d, e, remote ? VG_A_RPORT : VG_A_LPORT, 8, vals, neg,
+				remote ? dest_slot(sc) : 0);
 			return;
 		}
 		break;
@@ -798,7 +1108,7 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 					}
 					vals[k] = (__s32)v;
 				}
-				numeric(d, e, VG_A_ARG, 4, vals, neg, (__u8)i);
+				numeric(x, d, e, VG_A_ARG, 4, vals, neg, (__u8)i);
 				return;
 			}
 		}
@@ -859,9 +1169,7 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 			for (int a = 0; a < f->clauses[c].natoms; a++) {
 				const struct vg_atom *t = &f->clauses[c].atoms[a];
 
-				if ((t->kind == VG_A_COMM_IN || t->kind == VG_A_PATH_IN ||
-				     t->kind == VG_A_EXE_IN) &&
-				    t->set <= kf->nsets)
+				if (vg_atom_has_set(t) && t->set <= kf->nsets)
 					used[t->set] = true;
 			}
 	}
@@ -885,6 +1193,16 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 			kf->bases[n++] = kf->bases[i];
 	kf->nbases = n;
 	n = 0;
+	for (size_t i = 0; i < kf->nneedles; i++)
+		if (used[kf->needles[i].set])
+			kf->needles[n++] = kf->needles[i];
+	kf->nneedles = n;
+	n = 0;
+	for (size_t i = 0; i < kf->nnums; i++)
+		if (used[kf->nums[i].set])
+			kf->nums[n++] = kf->nums[i];
+	kf->nnums = n;
+	n = 0;
 	for (size_t i = 0; i < kf->nmemo; i++)
 		if (used[kf->memo_set[i]]) {
 			kf->memo_node[n] = kf->memo_node[i];
@@ -893,6 +1211,49 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 	kf->nmemo = n;
 	free(used);
 	return 0;
+}
+
+/* String scans last in a clause: atoms are tried in order and the first
+ * false one ends the clause, so the cheap tests (numbers, sets) decide most
+ * events before a string is read. */
+static void order_atoms(struct vg_fclause *c)
+{
+	struct vg_fclause o = *c;
+	int n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < c->natoms; i++)
+			if ((c->atoms[i].kind == VG_A_STR) == (pass == 1))
+				o.atoms[n++] = c->atoms[i];
+	*c = o;
+}
+
+/*
+ * Too many clauses for the table: first drop the executable atoms (weaker,
+ * still sound) and the clauses that then say the same. In the filter an
+ * executable atom turns away only the events of the files a rule spares
+ * (outside the set it is unknown, bpf/lib/filter.bpf.h), rare next to what
+ * the path and string atoms turn away, which fit_clauses' merges would
+ * weaken instead. Returns the clauses left.
+ */
+static size_t strip_exe_atoms(struct vg_fclause *all, size_t n)
+{
+	size_t out = 0;
+
+	for (size_t c = 0; c < n; c++) {
+		struct vg_fclause cl = { 0 };
+		bool dup = false;
+
+		for (int k = 0; k < all[c].natoms; k++)
+			if (all[c].atoms[k].kind != VG_A_EXE_IN)
+				cl.atoms[cl.natoms++] = all[c].atoms[k];
+		for (size_t o = 0; o < out && !dup; o++)
+			dup = all[o].natoms == cl.natoms &&
+			      !memcmp(all[o].atoms, cl.atoms, sizeof(cl.atoms[0]) * cl.natoms);
+		if (!dup)
+			all[out++] = cl;
+	}
+	return out;
 }
 
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
@@ -936,11 +1297,15 @@ int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pa
 		if (!err)
 			err = x.err;
 		if (!err && !whole && n > VG_FCLAUSES)
+			n = strip_exe_atoms(all, n);
+		if (!err && !whole && n > VG_FCLAUSES)
 			whole = !(n = fit_clauses(kf, all, n));
 		if (err || whole) {
 			f->pass_all = 1;
 			continue;
 		}
+		for (size_t c = 0; c < n; c++)
+			order_atoms(&all[c]);
 		f->nclauses = (__u8)n;
 		memcpy(f->clauses, all, sizeof(all[0]) * n);
 		kf->nfiltered_ids++;
@@ -994,17 +1359,17 @@ int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why)
 						    vg_ev_name(ev));
 					return -EINVAL;
 				}
-		if (!d.wide)
+		if (!d.wide && d.n <= VG_ECLAUSES)
 			continue;
-		if (d.why && d.why->f.d && d.why->text && strcmp(d.why->text, d.why->f.d->name))
+		if (d.wide && d.why && d.why->f.d && d.why->text && strcmp(d.why->text, d.why->f.d->name))
 			strbuf_addf(why, "field %s (in '%s') is not one the kernel can decide",
 				    d.why->f.d->name, d.why->text);
-		else if (d.why && d.why->f.d)
+		else if (d.wide && d.why && d.why->f.d)
 			strbuf_addf(why, "field %s is not one the kernel can decide", d.why->f.d->name);
 		else
 			strbuf_addf(why, "the condition does not fit the kernel tables (%d clauses of "
 					 "%d comparisons per event type)",
-				    VG_FCLAUSES, VG_FATOMS);
+				    VG_ECLAUSES, VG_FATOMS);
 		return -EINVAL;
 	}
 	return 0;
@@ -1094,9 +1459,9 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 				return err;
 			if (d.wide) /* vigil check refuses these; never act on one */
 				continue;
-			if (t->nclauses + d.n > VG_FCLAUSES) {
+			if (t->nclauses + d.n > VG_ECLAUSES) {
 				strbuf_addf(why, "%s: the enforce-mode rules need more than %d clauses",
-					    vg_ev_name(ev), VG_FCLAUSES);
+					    vg_ev_name(ev), VG_ECLAUSES);
 				return -E2BIG;
 			}
 			for (int c = 0; c < d.n; c++) {
@@ -1128,10 +1493,12 @@ void vg_kfilter_release(struct vg_kfilter *kf)
 		return;
 	free(kf->comms);
 	free(kf->bases);
+	free(kf->needles);
 	free(kf->paths);
 	free(kf->exes);
 	free(kf->memo_node);
 	free(kf->memo_set);
+	free(kf->nums);
 	memset(kf, 0, sizeof(*kf));
 }
 
@@ -1140,7 +1507,13 @@ void vg_kfilter_release(struct vg_kfilter *kf)
 static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, struct strbuf *sb)
 {
 	static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=" };
-	const char *op = a->op < 6 ? ops[a->op] : "?";
+	char cmp[48]; /* "= 5", or "in set" (its numbers follow in a table) */
+
+	if (a->op == VG_AOP_IN)
+		snprintf(cmp, sizeof(cmp), "in set");
+	else
+		snprintf(cmp, sizeof(cmp), "%s %lld", a->op < 6 ? ops[a->op] : "?",
+			 (long long)a->val);
 
 	(void)root;
 	if (a->neg)
@@ -1149,19 +1522,93 @@ static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, s
 	case VG_A_COMM_IN: strbuf_addstr(sb, "comm in set"); break;
 	case VG_A_PATH_IN: strbuf_addstr(sb, "path in set"); break;
 	case VG_A_EXE_IN: strbuf_addstr(sb, "executable (file) in set"); break;
-	case VG_A_RET: strbuf_addf(sb, "ret %s %lld", op, (long long)a->val); break;
-	case VG_A_ARG: strbuf_addf(sb, "arg%u %s %lld", a->arg, op, (long long)a->val); break;
-	case VG_A_EUID: strbuf_addf(sb, "euid %s %lld", op, (long long)a->val); break;
-	case VG_A_LOGINUID: strbuf_addf(sb, "loginuid %s %lld", op, (long long)a->val); break;
+	case VG_A_RET: strbuf_addf(sb, "ret %s", cmp); break;
+	case VG_A_ARG: strbuf_addf(sb, "arg%u %s", a->arg, cmp); break;
+	case VG_A_EUID: strbuf_addf(sb, "euid %s", cmp); break;
+	case VG_A_LOGINUID: strbuf_addf(sb, "loginuid %s", cmp); break;
 	case VG_A_ACC_READ: strbuf_addstr(sb, "opened for reading"); break;
 	case VG_A_ACC_WRITE: strbuf_addstr(sb, "opened for writing"); break;
 	case VG_A_CONTAINER: strbuf_addstr(sb, "in a container"); break;
-	case VG_A_LPORT: strbuf_addf(sb, "local port %s %lld", op, (long long)a->val); break;
-	case VG_A_RPORT: strbuf_addf(sb, "remote port %s %lld", op, (long long)a->val); break;
-	case VG_A_SPORT: strbuf_addf(sb, "server port %s %lld", op, (long long)a->val); break;
-	case VG_A_CPORT: strbuf_addf(sb, "client port %s %lld", op, (long long)a->val); break;
-	case VG_A_SOCKFAM: strbuf_addf(sb, "socket family %s %lld", op, (long long)a->val); break;
+	case VG_A_LPORT: strbuf_addf(sb, "local port %s", cmp); break;
+	case VG_A_RPORT: strbuf_addf(sb, "remote port %s", cmp); break;
+	case VG_A_SPORT: strbuf_addf(sb, "server port %s", cmp); break;
+	case VG_A_CPORT: strbuf_addf(sb, "client port %s", cmp); break;
+	case VG_A_SOCKFAM: strbuf_addf(sb, "socket family %s", cmp); break;
+	case VG_A_STR: {
+		static const char *const sops[] = { "contains", "startswith", "endswith" };
+
+		strbuf_addf(sb, "%s %s",
+			    a->arg == VG_APATH_FD ? "path" : a->arg == VG_ASTR_COMM ? "comm" : "raw path",
+			    a->op < 3 ? sops[a->op] : "?");
+		break;
+	}
 	default: strbuf_addstr(sb, "?"); break;
+	}
+}
+
+/* The entries of set `set`, abbreviated after a few. */
+
+static void explain_set(const struct vg_kfilter *kf, const struct vg_atom *a, struct strbuf *sb)
+{
+	size_t shown = 0, n = 0;
+
+	strbuf_addstr(sb, " {");
+	if (a->kind == VG_A_COMM_IN) {
+		for (size_t i = 0; i < kf->ncomms; i++)
+			if (kf->comms[i].set == a->set && n++ < 40)
+				strbuf_addf(sb, "%s%.16s", shown++ ? ", " : "", kf->comms[i].comm);
+	} else {
+		for (size_t i = 0; i < kf->npaths; i++)
+			if (kf->paths[i].set == a->set && n++ < 40)
+				strbuf_addf(sb, "%s%.*s%s", shown++ ? ", " : "", kf->paths[i].len,
+					    kf->paths[i].path, kf->paths[i].exact ? "" : "*");
+	}
+	if (n > shown)
+		strbuf_addf(sb, ", ... %zu in all", n);
+	strbuf_addch(sb, '}');
+}
+
+static void explain_nums(const struct vg_kfilter *kf, const struct vg_atom *a, struct strbuf *sb)
+{
+	size_t n = 0;
+
+	strbuf_addstr(sb, " {");
+	for (size_t i = 0; i < kf->nnums; i++)
+		if (kf->nums[i].set == a->set)
+			strbuf_addf(sb, "%s%lld", n++ ? ", " : "", (long long)kf->nums[i].val);
+	strbuf_addch(sb, '}');
+}
+
+void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct strbuf *sb)
+{
+	const struct vg_filter *f = &kf->f[ev];
+
+	if (f->pass_all) {
+		strbuf_addstr(sb, "true (every event goes to user space)");
+		return;
+	}
+	if (!f->nclauses) {
+		strbuf_addstr(sb, "false (no rule wants it)");
+		return;
+	}
+	for (int i = 0; i < f->nclauses; i++) {
+		strbuf_addstr(sb, "\n    (");
+		for (int k = 0; k < f->clauses[i].natoms; k++) {
+			const struct vg_atom *a = &f->clauses[i].atoms[k];
+
+			if (k)
+				strbuf_addstr(sb, " and ");
+			explain_atom(a, NULL, sb);
+			if (a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN)
+				explain_set(kf, a, sb);
+			else if (a->op == VG_AOP_IN && a->kind != VG_A_STR)
+				explain_nums(kf, a, sb);
+			for (size_t n = 0; a->kind == VG_A_STR && n < kf->nneedles; n++)
+				if (kf->needles[n].set == a->set)
+					strbuf_addf(sb, " '%.*s'", kf->needles[n].len,
+						    kf->needles[n].s);
+		}
+		strbuf_addch(sb, ')');
 	}
 }
 

@@ -32,7 +32,7 @@ int vg_kfilter_enforce_check(const struct vg_rule *r, struct strbuf *why);
  * with vg_kfilter_build). `lsm`: LSM-BPF hooks are attached, so deny rules
  * are refused there; else they kill if the rule says `fallback: kill`, or
  * are only reported. 0, -ENOMEM, or -E2BIG with the event type in `why`
- * when an event id's rules need more than VG_FCLAUSES clauses.
+ * when an event id's rules need more than VG_ECLAUSES clauses.
  */
 int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool lsm,
 			     struct strbuf *why);
@@ -40,5 +40,9 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 /* The kernel part of rule r for event id ev, as text ("true" when the
  * kernel cannot narrow it). */
 void vg_kfilter_explain(const struct vg_rule *r, unsigned ev, struct strbuf *sb);
+
+/* The table built for event id ev (all rules merged, as loaded), one
+ * clause a line, with the first entries of each set. */
+void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct strbuf *sb);
 
 #endif /* VIGIL_KFILTER_H */

@@ -867,10 +867,10 @@ static int program_below_database(const struct scenario *s)
 
 /* --- the table ------------------------------------------------------------------------- */
 
-#define HOST(rule, fn) { rule, fn, 0, NULL, NULL, { NULL } }
-#define HOSTARG(rule, fn, arg) { rule, fn, 0, arg, NULL, { NULL } }
-#define CONT(rule, fn) { rule, fn, IN_CONTAINER, NULL, NULL, { NULL } }
-#define TOOL(rule, flags, tool, ...) { rule, run_tool, flags, NULL, tool, { __VA_ARGS__, NULL } }
+#define HOST(rule, fn) { rule, fn, 0, NULL, NULL, { NULL }, NULL }
+#define HOSTARG(rule, fn, arg) { rule, fn, 0, arg, NULL, { NULL }, NULL }
+#define CONT(rule, fn) { rule, fn, IN_CONTAINER, NULL, NULL, { NULL }, NULL }
+#define TOOL(rule, flags, tool, ...) { rule, run_tool, flags, NULL, tool, { __VA_ARGS__, NULL }, NULL }
 
 const struct scenario scenarios[] = {
 	/* credential access */
@@ -906,13 +906,13 @@ const struct scenario scenarios[] = {
 	     "-n", "-p", "true"),
 	CONT("Container runtime socket connect", connect_runtime_socket),
 	{ "Write to kernel usermode helper", open_for_writing, IN_CONTAINER,
-	  "/proc/sys/kernel/core_pattern", NULL, { NULL } },
+	  "/proc/sys/kernel/core_pattern", NULL, { NULL }, NULL },
 	HOST("Ptrace attach by non-debugger", ptrace_child),
 	HOST("Ptrace anti-debug attempt", ptrace_traceme),
 	CONT("Ptrace from a container", ptrace_child),
 	CONT("User namespace created in a container", unshare_userns),
 	{ "Kernel module load from a container", load_module_garbage, IN_CONTAINER | ENFORCED,
-	  NULL, NULL, { NULL } },
+	  NULL, NULL, { NULL }, NULL },
 	HOST("Kernel module load by unexpected program", load_module_garbage),
 	CONT("BPF use from a container", bpf_prog_load_garbage),
 	HOST("BPF program loaded", bpf_prog_load),
@@ -982,7 +982,7 @@ const struct scenario scenarios[] = {
 	HOSTARG("Vigil rules or binary modified", touch_in, "/etc/vigil"),
 	/* trusted names claimed: still caught */
 	{ "Kernel module load under a sandboxed loader's name", claimed_udevd_loads_module,
-	  IN_CONTAINER, NULL, NULL, { NULL } },
+	  IN_CONTAINER, NULL, NULL, { NULL }, NULL },
 	{ "Write below sudoers", claimed_dpkg_writes_sudoers, 0, "/etc/sudoers.d", NULL, { NULL },
 	  "as dpkg by prctl(PR_SET_NAME)" },
 	{ "Read sensitive file untrusted", copied_sudo_reads_shadow, 0, NULL, NULL, { NULL },

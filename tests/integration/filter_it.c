@@ -214,6 +214,10 @@ static void child_run(int which)
 			close(open("rel-new", O_WRONLY | O_CREAT, 0644));
 			open("nope/x", O_RDONLY);
 		}
+		snprintf(p, sizeof(p), "%s/d/../d/f1", tmpdir); /* a traversal (fd.nameraw) */
+		close(open(p, O_RDONLY));
+		snprintf(p, sizeof(p), "%s/d/./f1", tmpdir);
+		close(openat(AT_FDCWD, p, O_RDONLY));
 		snprintf(p, sizeof(p), "%s/link", tmpdir); /* through a symlink */
 		close(open(p, O_RDONLY));
 		memset(longp, 'a', sizeof(longp));
@@ -381,7 +385,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 34) {
+	switch (rand_r(seed) % 47) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -415,6 +419,20 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 30: fprintf(f, "not proc.exepath in (%s, /usr/bin/true)", copy_exe); break;
 	case 31: fprintf(f, "proc.exepath != %s", self_exe); break;
 	case 32: fprintf(f, "proc.exepath in (%s, %s)", copy_exe, self_exe); break;
+	/* string atoms: the raw path argument, fd.name's pieces, comm */
+	case 33: fprintf(f, "fd.nameraw contains ../"); break;
+	case 34: fprintf(f, "fd.nameraw startswith %s/d/", tmpdir); break;
+	case 35: fprintf(f, "fd.nameraw endswith f1"); break;
+	case 36: fprintf(f, "fd.nameraw glob */d/*f1"); break;
+	case 37: fprintf(f, "fd.name endswith /f1"); break;
+	case 38: fprintf(f, "fd.name glob %s/*/f?", tmpdir); break;
+	case 39: fprintf(f, "fd.name contains /d/"); break;
+	case 40: fprintf(f, "fd.filename = f1"); break;
+	case 41: fprintf(f, "fd.filename in (f1, rel-new, hostname)"); break;
+	case 42: fprintf(f, "fd.filename endswith new"); break;
+	case 43: fprintf(f, "proc.name startswith it-"); break;
+	case 44: fprintf(f, "proc.name glob it-w*k"); break;
+	case 45: fprintf(f, "fd.nameraw contains ./f"); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
@@ -518,6 +536,8 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"  condition: evt.type = sendto and fd.sport = %u and scoped\n"
 		"- rule: datagram to discard\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.name\"\n"
 		"  condition: evt.type in (sendto, sendmsg) and fd.sport = 9 and fd.l4proto = udp and scoped\n"
+		"- rule: datagram to a listed port\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.sport\"\n"
+		"  condition: evt.type in (sendto, sendmsg) and fd.sport in (3333, 4444, 9, 5555) and not fd.sport in (3334, 7777, 14444) and scoped\n"
 		"- rule: queued or pidfd signal\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%evt.arg.sig\"\n"
 		"  condition: evt.type in (pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo) and evt.arg.sig in (SIGTERM, SIGCONT) and scoped\n"
 		"- rule: open by handle\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
@@ -531,9 +551,11 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"- rule: open by the copy\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%proc.exepath\"\n"
 		"  condition: evt.type = openat and proc.exepath = %s and scoped\n"
 		"- rule: renamed\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.abspath.src %%evt.abspath.dst\"\n"
-		"  condition: evt.type in (rename, renameat, renameat2) and evt.res = SUCCESS and scoped\n",
+		"  condition: evt.type in (rename, renameat, renameat2) and evt.res = SUCCESS and scoped\n"
+		"- rule: traversal\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%fd.nameraw\"\n"
+		"  condition: evt.type in (open, openat) and fd.name startswith %s/ and fd.nameraw contains ../ and fd.filename in (f1, f2) and not fd.name endswith .log and scoped\n",
 		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir, port, port,
-		tmpdir, tmpdir, tmpdir, self_exe, copy_exe);
+		tmpdir, tmpdir, tmpdir, self_exe, copy_exe, tmpdir);
 	fclose(f);
 	f = fopen(path, "w");
 	/* items start with "- "; keep the macro and list, and rule `only` */
