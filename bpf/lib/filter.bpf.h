@@ -138,8 +138,11 @@ static __always_inline int path_key(struct vg_scratch *s, struct vg_path_key *k,
 		trunc = 1;
 	}
 	k->set = __builtin_bswap32(gbase);
-	/* masked again: 6.1's verifier loses the clamp's bound */
-	if (bpf_probe_read_kernel(k->path, len & (VG_FPATH_MAX - 1), &s->rec[off & VG_SCRATCH_MASK]))
+	/* masked again, after a barrier that keeps the compiler from
+	 * dropping the mask: 6.1's verifier loses the clamp's bound */
+	barrier_var(len);
+	len &= VG_FPATH_MAX - 1;
+	if (bpf_probe_read_kernel(k->path, len, &s->rec[off & VG_SCRATCH_MASK]))
 		return -1;
 	k->path[len & (VG_FPATH_MAX - 1)] = 0;
 	k->prefixlen = 32 + 8 * (len + !trunc);
