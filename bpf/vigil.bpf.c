@@ -121,21 +121,6 @@ static __always_inline __u32 rec_finish(struct vg_scratch *s, struct vg_hdr *h, 
 	return size;
 }
 
-/* String slots the arguments of `conf` take, with their base slots; the
- * resolved path comes next. */
-static __always_inline __u32 arg_slots(struct vg_sc_conf *conf)
-{
-	__u32 n = 0;
-
-	for (int i = 0; i < 6; i++) {
-		__u8 k = conf->karg[i];
-
-		n += k == VG_KARG_USTR || k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR;
-		n += k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR; /* its base slot */
-	}
-	return n;
-}
-
 /*
  * The middle stage of the filter, for calls whose fd.name the kernel
  * resolves: the path first (the walk is the one cost the early stage could
@@ -148,7 +133,7 @@ static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *c
 	int r;
 
 	cursor_reset(s, sizeof(*e));
-	rec_put_path_at(s, (__u64)__builtin_preserve_access_index(&f->f_path), arg_slots(conf));
+	rec_put_path_at(s, (__u64)__builtin_preserve_access_index(&f->f_path), conf->arg_slots);
 	e->path_slot = s->cur.path_slot;
 	__builtin_memcpy(e->str, s->cur.str, sizeof(e->str));
 	s->early = VG_STAGE_MID;

@@ -98,12 +98,7 @@ struct {
 	__type(value, struct vg_pending);
 } pending SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct vg_scratch);
-} lsm_scratch SEC(".maps");
+/* lsm_scratch, the LSM hooks' scratch, is in filter.bpf.h (path_in uses it) */
 
 static __always_inline __u32 enf_cap(void)
 {

@@ -49,6 +49,15 @@ struct {
 	__type(value, struct vg_path_val);
 } path_sets SEC(".maps");
 
+/* The LSM hooks' scratch, per task: an LSM program may be preempted, so
+ * the per-CPU scratch is not theirs to use. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_scratch);
+} lsm_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -160,9 +169,10 @@ static __always_inline int pbit(struct vg_path_val *v, __u32 idx)
  * The trie is looked up once per slot and record: its answer for every set
  * is kept in the scratch (cur.pc_slot says for which slot; a new record's
  * cursor_reset forgets it). The LSM hooks run preemptible and may not use
- * the per-CPU scratch for that: they look up with a key on the stack each
- * time. A key must be a map value or on the stack: 6.1's verifier refuses
- * a global function's pointer argument as a map key.
+ * the per-CPU scratch for that: they look up each time, with the key in
+ * their task's scratch. A key must be a map value or on the stack: 6.1's
+ * verifier refuses a global function's pointer argument as a map key, and
+ * a 136-byte key on atom_eval's stack took 6.1's call chains past 512 bytes.
  */
 static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u32 slot)
 {
@@ -174,11 +184,12 @@ static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u3
 	if (idx >= VG_FPSETS) /* a set with no entry */
 		return VG_T_FALSE;
 	if (s->early == VG_STAGE_LSM) {
-		struct vg_path_key key;
+		struct vg_scratch *ls;
 
-		if (path_key(s, &key, gbase, slot))
+		ls = bpf_task_storage_get(&lsm_scratch, bpf_get_current_task_btf(), 0, 0);
+		if (!ls || path_key(ls, &ls->pkey, gbase, slot))
 			return VG_T_UNKNOWN;
-		v = bpf_map_lookup_elem(&path_sets, &key);
+		v = bpf_map_lookup_elem(&path_sets, &ls->pkey);
 		return v && pbit(v, idx) ? VG_T_TRUE : VG_T_FALSE;
 	}
 	struct vg_scratch *ks = scratch_get();

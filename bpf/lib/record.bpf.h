@@ -186,7 +186,7 @@ static __always_inline void walk_into(struct vg_scratch *s, __u64 path_addr, boo
 /* The absolute path of the kernel `struct path` at `path_addr` into string
  * slot `slot`, remembered as the record's resolved path; the slots before
  * it are claimed later: `slot` must be the number of slots those take
- * (arg_slots() in vigil.bpf.c), so that slot_claim reaches it no sooner. */
+ * (vg_sc_conf.arg_slots, counted by user space), so that slot_claim reaches it no sooner. */
 __noinline int rec_put_path_at(struct vg_scratch *s, __u64 path_addr, __u32 slot)
 {
 	if (!s || slot >= VG_NSTR)

@@ -101,7 +101,11 @@ struct vg_sc_conf {
 	__u8 post;  /* enum vg_post */
 	__u8 flags; /* VG_SCF_* */
 	__u8 karg[6]; /* enum vg_karg per argument */
-	__u8 pad2[2];
+	/* String slots the arguments take, with their base slots (where the
+	 * resolved path goes next): counted by user space, as a loop over
+	 * karg cost 6.1's verifier a state per combination. */
+	__u8 arg_slots;
+	__u8 pad2;
 };
 _Static_assert(sizeof(struct vg_sc_conf) == 12, "vg_sc_conf ABI");
 

@@ -111,8 +111,13 @@ void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
 	out->ev = d->ev;
 	out->post = d->post;
 	out->flags = row_flags(d);
-	for (int i = 0; i < 6; i++)
-		out->karg[i] = vg_sc_karg(d, i);
+	for (int i = 0; i < 6; i++) {
+		uint8_t k = vg_sc_karg(d, i);
+
+		out->karg[i] = k;
+		out->arg_slots += k == VG_KARG_USTR || k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR;
+		out->arg_slots += vg_sc_has_base(d, i);
+	}
 }
 
 /* i386's syscall numbers, by name (generated from asm/unistd_32.h). */

@@ -202,8 +202,7 @@ static void test_conf_fill_all(void **state)
 		vg_sc_conf_fill(d, &c);
 		assert_int_equal(c.ev, d->ev);
 		assert_int_equal(c.post, d->post);
-		assert_int_equal(c.pad2[0], 0);
-		assert_int_equal(c.pad2[1], 0);
+		assert_int_equal(c.pad2, 0);
 		for (int a = 0; a < 6; a++) {
 			enum vg_atype t = d->args[a].type;
 			uint8_t want;
@@ -241,6 +240,29 @@ static void test_conf_fill_all(void **state)
 			if (c.karg[a] != want)
 				fail_msg("%s arg %d: karg %u, want %u", d->name, a, c.karg[a], want);
 		}
+	}
+}
+
+/* The slots before the resolved path: a string 1, a path or sockaddr 2
+ * (with its base); the kernel puts the resolved path after them. */
+static void test_conf_arg_slots(void **state)
+{
+	static const struct {
+		const char *name;
+		int slots;
+	} want[] = {
+		{ "openat", 1 }, { "renameat2", 4 }, { "connect", 2 }, { "unlinkat", 2 },
+		{ "kill", 0 }, { "linkat", 4 }, { "execve", 2 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct vg_sc_desc *d = vg_sc_by_name(want[i].name);
+		struct vg_sc_conf c;
+
+		assert_non_null(d);
+		vg_sc_conf_fill(d, &c);
+		if (c.arg_slots != want[i].slots)
+			fail_msg("%s: arg_slots %u, want %d", want[i].name, c.arg_slots, want[i].slots);
 	}
 }
 
@@ -481,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_table_lookup_misses),
 		cmocka_unit_test(test_ev_name),
 		cmocka_unit_test(test_conf_fill_all),
+		cmocka_unit_test(test_conf_arg_slots),
 		cmocka_unit_test(test_conf_fill_rows),
 		cmocka_unit_test(test_conf_fill_flags),
 		cmocka_unit_test(test_flags_open),
