@@ -136,7 +136,8 @@ $(BUILD)/tests/integration: tests/integration/integration.c tests/integration/ha
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
-$(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness.c tests/integration/harness.h
+$(BUILD)/tests/integration-%: tests/integration/%_it.c tests/integration/harness.c tests/integration/harness.h \
+		tests/uring.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/integration -o $@ $< tests/integration/harness.c -lcmocka -ljansson
@@ -173,7 +174,7 @@ $(BUILD)/tests/integration-fleet-san: tests/integration/fleet_it.c tests/fleetsi
 # tests/benign/ (ordinary work that must stay quiet).
 define suite
 $(BUILD)/tests/integration-$(1): $(wildcard tests/$(1)/*.c tests/$(1)/*.h) \
-		tests/integration/harness.c tests/integration/harness.h
+		tests/integration/harness.c tests/integration/harness.h tests/uring.h
 	@mkdir -p $$(@D)
 	$$(call msg,CC,$$@)
 	$$(Q)$$(CC) $$(CFLAGS) -Itests/integration -o $$@ $(wildcard tests/$(1)/*.c) \

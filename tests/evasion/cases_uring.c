@@ -20,54 +20,6 @@
 
 #include "evasion.h"
 
-int uring_init(struct uring *r)
-{
-	struct io_uring_params p;
-	size_t sq_len, cq_len;
-
-	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
-	r->fd = (int)syscall(SYS_io_uring_setup, 4, &p);
-	if (r->fd < 0)
-		return -1;
-	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	r->sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
-		     IORING_OFF_SQ_RING);
-	r->cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
-		     IORING_OFF_CQ_RING);
-	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (r->sq == MAP_FAILED || r->cq == MAP_FAILED || r->sqes == MAP_FAILED)
-		return -1;
-	r->sq_tail = (unsigned *)((char *)r->sq + p.sq_off.tail);
-	r->sq_mask = (unsigned *)((char *)r->sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned *)((char *)r->sq + p.sq_off.array);
-	r->cq_head = (unsigned *)((char *)r->cq + p.cq_off.head);
-	r->cq_tail = (unsigned *)((char *)r->cq + p.cq_off.tail);
-	r->cq_mask = (unsigned *)((char *)r->cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)((char *)r->cq + p.cq_off.cqes);
-	return 0;
-}
-
-int uring_run(struct uring *r, const struct io_uring_sqe *sqe)
-{
-	unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
-	int res;
-
-	r->sqes[idx] = *sqe;
-	r->sq_array[idx] = idx;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(SYS_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
-		return -errno;
-	head = *r->cq_head;
-	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
-	res = r->cqes[head & *r->cq_mask].res;
-	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
-	return res;
-}
-
 /* OPENAT of `path` (flags: IOSQE_*), then a READ of what it opened: the
  * whole theft without open(2). */
 int uring_open_read(const char *path, unsigned sqe_flags)
@@ -77,7 +29,7 @@ int uring_open_read(const char *path, unsigned sqe_flags)
 	char buf[64];
 	int fd;
 
-	if (uring_init(&r))
+	if (uring_init(&r, 4))
 		return EV_SKIP; /* io_uring disabled here */
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.opcode = IORING_OP_OPENAT;
@@ -113,7 +65,7 @@ static int uring_read_shadow_direct(void)
 	struct uring r;
 	int files[1] = { -1 };
 
-	if (uring_init(&r))
+	if (uring_init(&r, 4))
 		return EV_SKIP;
 	if (syscall(SYS_io_uring_register, r.fd, IORING_REGISTER_FILES, files, 1))
 		return EV_FAIL(12);
@@ -149,7 +101,7 @@ static int uring_connect_pool(void)
 
 	if (s < 0 || inet_pton(AF_INET, env.far_ip, &sin.sin_addr) != 1)
 		return EV_FAIL(1);
-	if (uring_init(&r))
+	if (uring_init(&r, 4))
 		return EV_SKIP;
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.opcode = IORING_OP_CONNECT;
@@ -180,7 +132,7 @@ static int uring_unlink_log(void)
 
 	if (make_log(path, sizeof(path)))
 		return EV_FAIL(1);
-	if (uring_init(&r))
+	if (uring_init(&r, 4))
 		return EV_SKIP;
 	memset(&sqe, 0, sizeof(sqe));
 	sqe.opcode = IORING_OP_UNLINKAT;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../uring.h"
+
 /* What the fixtures prepared; cases only read it. */
 struct evasion_env {
 	char dir[64];	     /* /tmp/vigil-evasion-XXXXXX */
@@ -63,17 +65,6 @@ int run_identity_tests(void);
 /* A minimal io_uring (raw syscalls, as an attacker's implant has it). */
 struct io_uring_sqe;
 struct io_uring_cqe;
-struct uring {
-	int fd;
-	void *sq, *cq;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
-};
-/* 0, or -1 (io_uring unavailable). */
-int uring_init(struct uring *r);
-/* Submit one request and wait for it: its result (res), or -errno. */
-int uring_run(struct uring *r, const struct io_uring_sqe *sqe);
 /* OPENAT of path (IOSQE_* flags) then a READ of it; 0, EV_SKIP, or
  * EV_FAIL(n). */
 int uring_open_read(const char *path, unsigned sqe_flags);

@@ -42,6 +42,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../uring.h"
 
 static char tmpdir[64];
 /* this program's file, and a copy of it that runs part of the workload
@@ -79,54 +80,6 @@ static void dup_all(int s)
 	close(100);
 	dup3(s, 101, O_CLOEXEC);
 	close(101);
-}
-
-/* One io_uring request, submitted and waited for with raw syscalls (no
- * liburing): its result, or -errno. A ring of one entry per request: the
- * workload makes a handful. */
-static int uring_one(const struct io_uring_sqe *sqe)
-{
-	struct io_uring_params prm = { 0 };
-	unsigned *tail, *mask, *array, *chead, *ctail;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-	void *sq, *cq;
-	size_t sq_len, cq_len;
-	int fd, res = -EAGAIN;
-
-	fd = (int)syscall(SYS_io_uring_setup, 1, &prm);
-	if (fd < 0)
-		return -errno;
-	sq_len = prm.sq_off.array + prm.sq_entries * sizeof(unsigned);
-	cq_len = prm.cq_off.cqes + prm.cq_entries * sizeof(struct io_uring_cqe);
-	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-		  IORING_OFF_SQ_RING);
-	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-		  IORING_OFF_CQ_RING);
-	sqes = mmap(NULL, prm.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
-		close(fd);
-		return -ENOMEM;
-	}
-	tail = (unsigned *)((char *)sq + prm.sq_off.tail);
-	mask = (unsigned *)((char *)sq + prm.sq_off.ring_mask);
-	array = (unsigned *)((char *)sq + prm.sq_off.array);
-	chead = (unsigned *)((char *)cq + prm.cq_off.head);
-	ctail = (unsigned *)((char *)cq + prm.cq_off.tail);
-	cqes = (struct io_uring_cqe *)((char *)cq + prm.cq_off.cqes);
-	sqes[*tail & *mask] = *sqe;
-	array[*tail & *mask] = *tail & *mask;
-	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
-	if (syscall(SYS_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
-		res = -errno;
-	else if (*chead != __atomic_load_n(ctail, __ATOMIC_ACQUIRE))
-		res = cqes[*chead & *mask].res;
-	munmap(sqes, prm.sq_entries * sizeof(*sqes));
-	munmap(cq, cq_len);
-	munmap(sq, sq_len);
-	close(fd);
-	return res;
 }
 
 /* The opens, connects, unlinks and renames of the workload as io_uring
