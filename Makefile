@@ -226,7 +226,7 @@ $(BUILD)/bench/fleetbench: bench/fleetbench.c $(BUILD)/libvigil.a
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvigil.a $(LDLIBS_VIGIL)
 
-$(BUILD)/bench/%: bench/%.c $(SKELS) $(BUILD)/libvigil.a
+$(BUILD)/bench/%: bench/%.c bench/bench.h tests/uring.h $(SKELS) $(BUILD)/libvigil.a
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libvigil.a $(LDLIBS_STATIC)

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "../tests/uring.h"
 #include "bench.skel.h"
 
 #define ROUNDS 11
@@ -158,6 +159,35 @@ static void op_by_handle(void)
 	close(open_by_handle_at(handle_mnt, handle, O_RDONLY));
 }
 
+static struct uring ring;
+
+/* io_uring: the submit and complete tracepoints fire for each request */
+static void op_uring_nop(void)
+{
+	struct io_uring_sqe sqe = { .opcode = IORING_OP_NOP };
+
+	uring_run(&ring, &sqe);
+}
+
+static void op_uring_open(void)
+{
+	struct io_uring_sqe sqe = { .opcode = IORING_OP_OPENAT, .fd = AT_FDCWD };
+	int fd;
+
+	sqe.addr = (unsigned long)low_path;
+	sqe.open_flags = O_RDONLY;
+	fd = uring_run(&ring, &sqe);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* a signal generated (ignored, so nothing is delivered): signal_generate,
+ * where the tamper probe runs, fires for it */
+static void op_kill_ignored(void)
+{
+	kill(getpid(), SIGUSR2);
+}
+
 static const struct door {
 	const char *name;
 	void (*op)(void);
@@ -170,6 +200,9 @@ static const struct door {
 	{ "rt_sigqueueinfo", op_sigqueue },
 	{ "process_vm_readv", op_vm_readv },
 	{ "open_by_handle_at", op_by_handle },
+	{ "io_uring nop", op_uring_nop },
+	{ "io_uring openat+close", op_uring_open },
+	{ "kill (ignored signal)", op_kill_ignored },
 };
 #define NDOORS (sizeof(doors) / sizeof(doors[0]))
 
@@ -202,6 +235,9 @@ static int doors_setup(void)
 		return -1;
 	handle->handle_bytes = MAX_HANDLE_SZ;
 	handle_mnt = open("/etc", O_RDONLY | O_DIRECTORY);
+	signal(SIGUSR2, SIG_IGN);
+	if (uring_init(&ring, 4))
+		return -1;
 	return handle_mnt < 0 || name_to_handle_at(AT_FDCWD, "/etc/hostname", handle, &mount_id, 0)
 		       ? -1
 		       : 0;

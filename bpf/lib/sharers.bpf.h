@@ -122,14 +122,10 @@ static __always_inline bool sharers_exist(struct task_struct *task)
 /*
  * At a syscall of the current task: if its process is doomed, SIGKILL it
  * (pending before the syscall returns to user space). Spared processes
- * never are (lib/spared.bpf.h). Called only while doomed_n != 0. Inlined:
- * as a global (noinline) function called from vg_sys_exit, its mere
- * presence made the kernel filter drop an open that a `fd.nameraw
- * contains ../` rule matched (tests/integration/filter_it.c, "traversal";
- * the function itself never ran), a miscompilation or verifier rewrite
- * not yet understood.
+ * never are (lib/spared.bpf.h). Called only while doomed_n != 0. A global
+ * function: verified once, not in each of the two programs that call it.
  */
-static __always_inline int sharers_check(void)
+__noinline int sharers_check(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
