@@ -614,7 +614,7 @@ VG_ENTRY_PROG(truncate, 2)
  * Hooks run preemptible, so they build in a per-task scratch (task
  * storage), never in the per-CPU one the tracepoints share.
  */
-static __always_inline int lsm_decide(struct file *f)
+static __always_inline int lsm_decide(struct file *f, bool uring)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vg_pending p = {}, *old;
@@ -623,17 +623,27 @@ static __always_inline int lsm_decide(struct file *f)
 	struct vg_enforce *t;
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
-	__u32 nr, ev, c, tid, key, gen = table_gen & 1;
+	__u32 nr, ev, c, tid, key, size, gen = table_gen & 1;
 	__u64 args[6];
-	__u16 hflags;
+	__u16 hflags = 0;
 
 	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	if (!regs)
-		return 0;
-	nr = (__u32)regs->orig_ax;
-	conf = sc_lookup(task, regs, nr, args, &hflags, false);
+	if (uring) {
+		/* an io_uring OPENAT: openat(AT_FDCWD, ?, the file's flags);
+		 * the name was the request's, fd.name is this file's path */
+		nr = VG_NR_OPENAT;
+		conf = bpf_map_lookup_elem(&sc_table, &nr);
+		__builtin_memset(args, 0, sizeof(args));
+		args[0] = (__u64)(__s64)VG_AT_FDCWD;
+		args[2] = BPF_CORE_READ(f, f_flags);
+	} else {
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		if (!regs)
+			return 0;
+		nr = (__u32)regs->orig_ax;
+		conf = sc_lookup(task, regs, nr, args, &hflags, false);
+	}
 	if (!conf || !conf->ev)
 		return 0;
 	ev = conf->ev;
@@ -653,7 +663,10 @@ static __always_inline int lsm_decide(struct file *f)
 	e->nr = nr;
 	e->enf_rule = 0;
 	__builtin_memcpy(e->args, args, sizeof(args));
-	sys_record(s, task, conf, f, true, false);
+	size = sys_record(s, task, conf, f, true, false);
+	/* an io-wq thread acts for its process: the process's name */
+	if (uring && (task->flags & VG_PF_IO_WORKER))
+		bpf_probe_read_kernel(e->task.comm, sizeof(e->task.comm), task->group_leader->comm);
 	/* without the file the hook guards, fd.name is known only where it
 	 * is the raw path argument (as at the syscall's entry) */
 	s->early = VG_STAGE_LSM;
@@ -674,12 +687,22 @@ static __always_inline int lsm_decide(struct file *f)
 							: VG_F_DENIED;
 		tid = task->pid;
 		/* a kill decided at the entry stays the verdict reported */
-		old = bpf_map_lookup_elem(&pending, &tid);
+		old = uring ? NULL : bpf_map_lookup_elem(&pending, &tid);
 		if (!old || !(old->flags & VG_F_KILLED))
-			bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+			bpf_map_update_elem(uring ? (void *)&uring_pending : (void *)&pending, &tid, &p,
+					    BPF_ANY);
 		if (p.flags != VG_F_DENIED)
 			return 0;
 		misc_inc(VG_MISC_DENIALS);
+		/* a refused io_uring open is reported from here, where its
+		 * path is known (its completion has neither name nor file)
+		 * and the completion reports nothing more (uring_emit) */
+		if (uring) {
+			e->ret = -1;
+			e->enf_rule = p.enf;
+			e->hdr.flags |= VG_F_URING | VG_F_DENIED;
+			emit(e, size, ev);
+		}
 		return -1; /* -EPERM */
 	}
 	s->early = VG_STAGE_FULL;
@@ -732,13 +755,19 @@ static __always_inline int lsm_decide_open(struct file *f)
 	__u32 nr;
 	__u16 hflags;
 
+	/* an io_uring OPENAT: in an io-wq or SQPOLL thread, or inline in the
+	 * submitter's io_uring_enter (426 on x86_64 and i386 alike) */
+	if (task->flags & VG_PF_IO_WORKER)
+		return lsm_decide(f, true);
 	if (!regs)
 		return 0;
 	nr = (__u32)regs->orig_ax;
+	if (nr == VG_NR_IO_URING_ENTER)
+		return lsm_decide(f, true);
 	conf = sc_lookup(task, regs, nr, args, &hflags, false);
 	if (!conf || conf->post != VG_POST_FD_RET)
 		return 0;
-	return lsm_decide(f);
+	return lsm_decide(f, false);
 }
 
 SEC("lsm/file_open")
@@ -756,7 +785,7 @@ SEC("lsm/bprm_check_security")
 int BPF_PROG(vg_lsm_bprm, struct linux_binprm *bprm)
 {
 	/* fd.name of an exec is its filename argument, as at sys_exit */
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 SEC("lsm/ptrace_access_check")
@@ -765,32 +794,32 @@ int BPF_PROG(vg_lsm_ptrace, struct task_struct *child, unsigned int mode)
 	/* attaching, not the read checks of /proc/<vigil>/{fd,exe,...} */
 	if (protect_self && child->tgid == vigil_tgid && (mode & VG_PTRACE_MODE_ATTACH))
 		return self_protect();
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 SEC("lsm/kernel_read_file")
 int BPF_PROG(vg_lsm_read_file, struct file *file, int id, bool contents)
 {
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 SEC("lsm/kernel_load_data")
 int BPF_PROG(vg_lsm_load_data, int id, bool contents)
 {
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 SEC("lsm/bpf")
 int BPF_PROG(vg_lsm_bpf, int cmd, union bpf_attr *attr, unsigned int size)
 {
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 SEC("lsm/sb_mount")
 int BPF_PROG(vg_lsm_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags, void *data)
 {
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 SEC("lsm/task_kill")
@@ -800,7 +829,7 @@ int BPF_PROG(vg_lsm_kill, struct task_struct *p, struct kernel_siginfo *info, in
 	/* signal 0 only asks whether vigil exists; SIGCHLD is the kernel's */
 	if (protect_self && p->tgid == vigil_tgid && sig != 0 && sig != 17)
 		return self_protect();
-	return lsm_decide(NULL);
+	return lsm_decide(NULL, false);
 }
 
 /*

@@ -98,6 +98,17 @@ struct {
 	__type(value, struct vg_pending);
 } pending SEC(".maps");
 
+/* A verdict the file_open hook reached on an io_uring OPENAT, per thread
+ * (the submitter, or the io-wq worker that ran the open), until that
+ * request's completion reports it (bpf/lib/uring.bpf.h): the io_uring_enter
+ * syscall is not the event, so `pending` is not the place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vg_pending);
+} uring_pending SEC(".maps");
+
 /* lsm_scratch, the LSM hooks' scratch, is in filter.bpf.h (path_in uses it) */
 
 static __always_inline __u32 enf_cap(void)

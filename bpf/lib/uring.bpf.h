@@ -15,6 +15,12 @@
  * The task is current: the submitter, or an io-wq/SQPOLL thread of its
  * process (same mm, files and creds), whose comm ("iou-wrk-N") is replaced
  * by its process's.
+ *
+ * Deny rules: the LSM file_open hook runs for an OPENAT too, in the same
+ * task; lsm_decide (vigil.bpf.c) judges it as an openat of that file with
+ * the file's flags. A refused open is reported by the hook, which has its
+ * path; a verdict that let it through (shadow, spared) is left in
+ * uring_pending for the completion's record.
  */
 #ifndef VIGIL_BPF_URING_H
 #define VIGIL_BPF_URING_H
@@ -50,6 +56,7 @@ enum {
 	VG_NR_MKDIRAT = 258,
 	VG_NR_SYMLINKAT = 266,
 	VG_NR_LINKAT = 265,
+	VG_NR_IO_URING_ENTER = 426,
 };
 
 /* The file in slot `slot` of the ring's fixed-file table (a direct
@@ -85,14 +92,28 @@ static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, 
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vg_sc_conf *conf = bpf_map_lookup_elem(&sc_table, &nr);
+	struct vg_pending *pend = NULL, pv;
 	struct vg_counters *cnt;
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
-	__u32 size, ev, nk = 0;
+	__u32 size, ev, nk = 0, tid = task->pid;
 
 	if (!conf || !conf->ev || (vigil_tgid && task->tgid == vigil_tgid))
 		return;
 	ev = conf->ev;
+	/* the file_open hook's verdict on this open (lsm_decide in vigil.bpf.c) */
+	if (lsm_active && nr == VG_NR_OPENAT) {
+		pend = bpf_map_lookup_elem(&uring_pending, &tid);
+		if (pend && pend->ev == ev) {
+			pv = *pend;
+			pend = &pv;
+		} else {
+			pend = NULL;
+		}
+		bpf_map_delete_elem(&uring_pending, &tid);
+		if (pend && (pend->flags & VG_F_DENIED))
+			return; /* refused: the hook reported it */
+	}
 	cnt = counters_get(ev);
 	if (cnt)
 		cnt->seen++;
@@ -147,8 +168,11 @@ static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, 
 	if (size > VG_SCRATCH_SIZE)
 		size = VG_SCRATCH_SIZE;
 	e->hdr.size = size;
+	if (pend) {
+		e->enf_rule = pend->enf;
+		e->hdr.flags |= pend->flags;
 	/* enforcement first: a record it acted on always reaches user space */
-	if (!enforce_sys(s, task, ev) && !filter_pass(s, ev)) {
+	} else if (!enforce_sys(s, task, ev) && !filter_pass(s, ev)) {
 		if (cnt)
 			cnt->filtered++;
 		return;
@@ -213,6 +237,15 @@ static __always_inline void uring_submit(struct io_kiocb *req)
 	__u8 op = BPF_CORE_READ(req, opcode);
 
 	switch (op) {
+	case VG_IOP_OPENAT:
+	case VG_IOP_OPENAT2:
+		/* a verdict left by an open that never completed is not this one's */
+		if (lsm_active) {
+			__u32 tid = bpf_get_current_pid_tgid();
+
+			bpf_map_delete_elem(&uring_pending, &tid);
+		}
+		break;
 	case VG_IOP_UNLINKAT: {
 		struct io_unlink *u = (void *)req;
 

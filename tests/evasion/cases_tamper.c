@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Stopping or killing vigil before it can report: SIGSTOP and SIGKILL
- * aimed at the test's own agent, through kill, pidfd_send_signal and
- * tgkill on one of its threads, and a kill of the agent and its sentinel
+ * aimed at the test's own agent, through kill, pidfd_send_signal,
+ * tgkill on one of its threads and kill of its process group, and a kill
+ * of the agent and its sentinel
  * both; the alert must come all the same (from the sentinel, or from the
  * next agent). The control: SIGHUP, which vigil answers itself (a reload),
  * raises the rule's own alert and nothing from the sentinel. Only the
@@ -46,6 +47,7 @@ static int tamper_teardown(void **state)
 	if (next_started)
 		vigil_free(&next);
 	agent_started = next_started = false;
+	agent.own_group = false;
 	return 0;
 }
 
@@ -240,6 +242,32 @@ static void test_sigkill_thread(void **state)
 	sigkill_case(BY_TGKILL, "tgkill");
 }
 
+/* SIGKILL to the agent's whole process group (kill(-pgid)): the agent
+ * dies; the sentinel, in a session of its own, is not in the group and
+ * reports. The agent leads a group of its own here, so that the test's
+ * runner is not in it. */
+static void test_sigkill_group(void **state)
+{
+	struct tamper_want w = { .sig = "SIGKILL", .by = "sentinel", .type = "kill" };
+	pid_t sentinel;
+	int st;
+
+	(void)state;
+	agent.own_group = true;
+	start_agent(&agent);
+	assert_int_equal(getpgid(agent.pid), agent.pid);
+	sentinel = sentinel_of(agent.pid);
+	assert_true(sentinel > 0);
+	assert_int_not_equal(getpgid(sentinel), agent.pid);
+	w.pid = send_sig(-agent.pid, 0, SIGKILL, BY_KILL);
+	assert_int_equal(waitpid(agent.pid, &st, 0), agent.pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	agent.pid = 0;
+	assert_int_equal(kill(sentinel, 0), 0); /* the group kill missed it */
+	if (!vigil_wait(&agent, is_tamper, &w, WAIT_MS))
+		fail_msg("no alert for the process-group SIGKILL that killed vigil");
+}
+
 /* The agent and its sentinel both killed (the sentinel first: nothing is
  * left to report): the next agent reports what the kernel recorded. */
 static void test_kill_both(void **state)
@@ -293,6 +321,7 @@ int run_tamper_tests(void)
 		cmocka_unit_test_teardown(test_sigstop, tamper_teardown),
 		cmocka_unit_test_teardown(test_sigkill_pidfd, tamper_teardown),
 		cmocka_unit_test_teardown(test_sigkill_thread, tamper_teardown),
+		cmocka_unit_test_teardown(test_sigkill_group, tamper_teardown),
 		cmocka_unit_test_teardown(test_kill_both, tamper_teardown),
 	};
 

@@ -158,11 +158,12 @@ static int spawn(struct vigil_proc *v, const char *const *argv)
 	int out[2], err[2];
 	const char *args[64];
 	size_t n = 0;
-	bool keep = v->keep_text; /* the one setting a caller may make before */
+	bool keep = v->keep_text, group = v->own_group; /* what a caller may set before */
 	pid_t parent = getpid();
 
 	memset(v, 0, sizeof(*v));
 	v->keep_text = keep;
+	v->own_group = group;
 	v->status = -1;
 	args[n++] = vigil_path();
 	for (size_t i = 1; argv[i] && n < 61; i++)
@@ -185,6 +186,8 @@ static int spawn(struct vigil_proc *v, const char *const *argv)
 		 * assertion, a crash, the runner's kill (checked after the
 		 * prctl: the parent may have died before it) */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(126);
+		if (v->own_group && setpgid(0, 0))
 			_exit(126);
 		dup2(out[1], 1);
 		dup2(err[1], 2);

@@ -25,6 +25,7 @@ struct vigil_proc {
 	size_t bad_lines; /* stdout lines that were not valid JSON */
 	bool keep_text;	  /* keep non-JSON lines in `text` instead of complaining */
 	char *text;	  /* non-JSON stdout lines, newline-separated */
+	bool own_group;	  /* set before the start: vigil leads a process group of its own */
 	size_t textlen;
 	int status;	/* wait status once exited, else -1 */
 };

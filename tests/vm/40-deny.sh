@@ -84,6 +84,24 @@ else
 	diag /tmp/deny.out /tmp/deny.err
 fi
 
+# the same open as an io_uring OPENAT, in the submitting task and in an
+# io-wq worker (IOSQE_ASYNC): the file_open hook runs for both
+for how in inline async; do
+	out=$(/bin/uring-open /tmp/vg-marked $how 2>&1)
+	rc=$?
+	if [ "$rc" = 1 ] && echo "$out" | grep -q "Operation not permitted"; then
+		ok "deny: io_uring open ($how) of the marked file fails with EPERM"
+	else
+		not_ok "deny: io_uring open ($how) of the marked file fails with EPERM (rc $rc: $out)"
+	fi
+done
+if wait_for /tmp/deny.out 10 '"rule":"deny marked open"' '"action":"denied"' '"proc.name":"uring-open"'; then
+	ok "deny: the io_uring open's alert says denied"
+else
+	not_ok "deny: the io_uring open's alert says denied"
+	diag /tmp/deny.out
+fi
+
 out=$(/tmp/bin/sh -c '/tmp/vg-noexec true' 2>&1)
 rc=$?
 if [ "$rc" != 0 ] && [ "$rc" != 137 ]; then
@@ -145,6 +163,15 @@ if wait_for /tmp/deny.out 10 '"rule":"deny marked open"' '"action":"would-deny"'
 else
 	not_ok "shadow: the alert says would-deny"
 	diag /tmp/deny.out /tmp/deny.err
+fi
+out=$(/bin/uring-open /tmp/vg-marked async 2>&1)
+rc=$?
+check "shadow: the io_uring open succeeds under --mode alert (rc $rc)" [ "$rc" = 0 ] && [ "$out" = secret ]
+if wait_for /tmp/deny.out 10 '"rule":"deny marked open"' '"action":"would-deny"' '"proc.name":"uring-open"'; then
+	ok "shadow: the io_uring open's alert says would-deny"
+else
+	not_ok "shadow: the io_uring open's alert says would-deny"
+	diag /tmp/deny.out
 fi
 kill $vpid
 wait $vpid
