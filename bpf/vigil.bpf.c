@@ -664,9 +664,8 @@ static __always_inline int lsm_decide(struct file *f, bool uring)
 	e->enf_rule = 0;
 	__builtin_memcpy(e->args, args, sizeof(args));
 	size = sys_record(s, task, conf, f, true, false);
-	/* an io-wq thread acts for its process: the process's name */
-	if (uring && (task->flags & VG_PF_IO_WORKER))
-		bpf_probe_read_kernel(e->task.comm, sizeof(e->task.comm), task->group_leader->comm);
+	if (uring)
+		uring_worker_comm(e, task);
 	/* without the file the hook guards, fd.name is known only where it
 	 * is the raw path argument (as at the syscall's entry) */
 	s->early = VG_STAGE_LSM;

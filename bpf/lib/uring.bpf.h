@@ -87,6 +87,15 @@ static __always_inline struct file *uring_fixed_file(struct io_kiocb *req, __u32
  * with arguments `a`, kernel strings `k0`, `k1` for its string slots in
  * order, result `ret` and the file the event's fd.name or socket is (f).
  */
+/* An io-wq or SQPOLL thread acts for its process: its record names the
+ * process (the thread's own comm is "iou-wrk-N"). Here and in the LSM
+ * hook that judges an io_uring open (vigil.bpf.c lsm_decide). */
+static __always_inline void uring_worker_comm(struct vg_sys_event *e, struct task_struct *task)
+{
+	if (task->flags & VG_PF_IO_WORKER)
+		bpf_probe_read_kernel(e->task.comm, sizeof(e->task.comm), task->group_leader->comm);
+}
+
 static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, __u64 k1,
 				       struct file *f)
 {
@@ -133,9 +142,7 @@ static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, 
 	e->enf_rule = 0;
 	__builtin_memcpy(e->args, a, sizeof(e->args));
 	task_fill_current(&e->task);
-	/* an io-wq or SQPOLL thread acts for its process: the process's name */
-	if (task->flags & VG_PF_IO_WORKER)
-		bpf_probe_read_kernel(e->task.comm, sizeof(e->task.comm), task->group_leader->comm);
+	uring_worker_comm(e, task);
 	__builtin_memset(e->ext, 0, sizeof(e->ext));
 	__builtin_memset(&e->sock, 0, sizeof(e->sock));
 	s->path_norm = conf->post != VG_POST_FD_RET;

@@ -105,6 +105,22 @@ bool vg_sc_has_base(const struct vg_sc_desc *d, int i)
 	return k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR;
 }
 
+static bool karg_takes_slot(uint8_t k)
+{
+	return k == VG_KARG_USTR || k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR || k == VG_KARG_MSGHDR;
+}
+
+int vg_sc_slot(const struct vg_sc_desc *d, int i)
+{
+	int slot = 0;
+
+	if (i < 0 || i >= 6 || !karg_takes_slot(vg_sc_karg(d, i)))
+		return -1;
+	for (int j = 0; j < i; j++)
+		slot += karg_takes_slot(vg_sc_karg(d, j));
+	return slot;
+}
+
 void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -112,11 +128,8 @@ void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out)
 	out->post = d->post;
 	out->flags = row_flags(d);
 	for (int i = 0; i < 6; i++) {
-		uint8_t k = vg_sc_karg(d, i);
-
-		out->karg[i] = k;
-		out->arg_slots += k == VG_KARG_USTR || k == VG_KARG_UPATH || k == VG_KARG_SOCKADDR;
-		out->arg_slots += vg_sc_has_base(d, i);
+		out->karg[i] = vg_sc_karg(d, i);
+		out->arg_slots += (vg_sc_slot(d, i) >= 0) + vg_sc_has_base(d, i);
 	}
 }
 

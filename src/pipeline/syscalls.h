@@ -68,6 +68,11 @@ uint8_t vg_sc_karg(const struct vg_sc_desc *d, int i);
 /* Whether argument i of `d` has a base slot in its records (abi/event.h:
  * the directory a relative path argument was resolved against). */
 bool vg_sc_has_base(const struct vg_sc_desc *d, int i);
+/* The record's string slot argument i of `d` lands in, or -1 when it takes
+ * none: the kernel claims one per string, path, sockaddr or msghdr
+ * argument, in argument order (vigil.bpf.c sys_record); base slots come
+ * after all of them. */
+int vg_sc_slot(const struct vg_sc_desc *d, int i);
 /* The kernel's row for `d` (struct vg_sc_conf), ready for the sc_table map. */
 void vg_sc_conf_fill(const struct vg_sc_desc *d, struct vg_sc_conf *out);
 /* The i386 numbers of `d`'s syscall (the same call reached through int

@@ -583,34 +583,21 @@ static void numeric(struct ctx *x, struct dnf *d, const struct vg_cexpr *e,
 /* Index of the string slot the first path argument lands in, or 0xff. */
 static __u8 first_path_slot(const struct vg_sc_desc *sc)
 {
-	__u8 slot = 0;
-
-	for (int i = 0; i < 6; i++) {
-		enum vg_atype t = sc->args[i].type;
-
-		if (t == VG_AT_PATH)
-			return slot;
-		if (t == VG_AT_STR || t == VG_AT_SOCKADDR)
-			slot++;
-	}
+	for (int i = 0; i < 6; i++)
+		if (sc->args[i].type == VG_AT_PATH)
+			return (__u8)vg_sc_slot(sc, i);
 	return 0xff;
 }
 
 /* Record slot of the destination address a call passes (connect, sendto:
- * the sockaddr; sendmsg: its msghdr's msg_name), or 0xff. The kernel
- * claims a slot for each string-like argument in order (vigil.bpf.c
- * sys_record). */
+ * the sockaddr; sendmsg: its msghdr's msg_name), or 0xff. */
 static __u8 dest_slot(const struct vg_sc_desc *sc)
 {
-	__u8 slot = 0;
-
 	for (int i = 0; i < 6; i++) {
 		__u8 k = vg_sc_karg(sc, i);
 
 		if (k == VG_KARG_SOCKADDR || k == VG_KARG_MSGHDR)
-			return slot;
-		if (k == VG_KARG_USTR || k == VG_KARG_UPATH)
-			slot++;
+			return (__u8)vg_sc_slot(sc, i);
 	}
 	return 0xff;
 }
@@ -1155,6 +1142,16 @@ static void build(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf 
  * their room during a reload). Memo entries of dropped sets go too: a later
  * build (the enforcement tables) makes them again.
  */
+/* Keep the entries of array `arr` (count `cnt`) whose set is in `used`. */
+#define KEEP_USED(arr, cnt)                                    \
+	do {                                                   \
+		size_t kept_ = 0;                              \
+		for (size_t i_ = 0; i_ < (cnt); i_++)          \
+			if (used[(arr)[i_].set])               \
+				(arr)[kept_++] = (arr)[i_];    \
+		(cnt) = kept_;                                 \
+	} while (0)
+
 static int drop_unused_sets(struct vg_kfilter *kf)
 {
 	bool *used = calloc((size_t)kf->nsets + 1, sizeof(*used));
@@ -1173,36 +1170,12 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 					used[t->set] = true;
 			}
 	}
-	for (size_t i = 0; i < kf->nexes; i++)
-		if (used[kf->exes[i].set])
-			kf->exes[n++] = kf->exes[i];
-	kf->nexes = n;
-	n = 0;
-	for (size_t i = 0; i < kf->ncomms; i++)
-		if (used[kf->comms[i].set])
-			kf->comms[n++] = kf->comms[i];
-	kf->ncomms = n;
-	n = 0;
-	for (size_t i = 0; i < kf->npaths; i++)
-		if (used[kf->paths[i].set])
-			kf->paths[n++] = kf->paths[i];
-	kf->npaths = n;
-	n = 0;
-	for (size_t i = 0; i < kf->nbases; i++)
-		if (used[kf->bases[i].set])
-			kf->bases[n++] = kf->bases[i];
-	kf->nbases = n;
-	n = 0;
-	for (size_t i = 0; i < kf->nneedles; i++)
-		if (used[kf->needles[i].set])
-			kf->needles[n++] = kf->needles[i];
-	kf->nneedles = n;
-	n = 0;
-	for (size_t i = 0; i < kf->nnums; i++)
-		if (used[kf->nums[i].set])
-			kf->nums[n++] = kf->nums[i];
-	kf->nnums = n;
-	n = 0;
+	KEEP_USED(kf->exes, kf->nexes);
+	KEEP_USED(kf->comms, kf->ncomms);
+	KEEP_USED(kf->paths, kf->npaths);
+	KEEP_USED(kf->bases, kf->nbases);
+	KEEP_USED(kf->needles, kf->nneedles);
+	KEEP_USED(kf->nums, kf->nnums);
 	for (size_t i = 0; i < kf->nmemo; i++)
 		if (used[kf->memo_set[i]]) {
 			kf->memo_node[n] = kf->memo_node[i];
