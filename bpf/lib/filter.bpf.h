@@ -58,12 +58,23 @@ struct {
 	__type(value, struct vg_scratch);
 } lsm_scratch SEC(".maps");
 
+/* The early stage's maps (include/abi/filter.h): path sets by the last
+ * components of their exact entries, and by the regions of their entries. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vg_base_key);
-	__type(value, __u8);
+	__type(value, struct vg_path_val);
 } path_bases SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vg_top_key);
+	__type(value, struct vg_top_val);
+} path_tops SEC(".maps");
 
 /* Numbers of the VG_AOP_IN atoms (both generations). */
 struct {
@@ -158,9 +169,16 @@ static __always_inline int path_key(struct vg_scratch *s, struct vg_path_key *k,
 	return 0;
 }
 
-static __always_inline int pbit(struct vg_path_val *v, __u32 idx)
+/* Bit `idx` (a dense path-set index) of a set bitmap. */
+static __always_inline int bit_of(const __u64 *bits, __u32 idx)
 {
-	return (v->bits[(idx / 64) & (VG_FPSETS / 64 - 1)] >> (idx % 64)) & 1;
+	__u32 w = idx / 64;
+
+	/* masked after a barrier: the compiler would drop the mask where it
+	 * knows idx's bound, which the verifier may not */
+	barrier_var(w);
+	w &= VG_FPSETS / 64 - 1;
+	return (bits[w] >> (idx % 64)) & 1;
 }
 
 /*
@@ -190,7 +208,7 @@ static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u3
 		if (!ls || path_key(ls, &ls->pkey, gbase, slot))
 			return VG_T_UNKNOWN;
 		v = bpf_map_lookup_elem(&path_sets, &ls->pkey);
-		return v && pbit(v, idx) ? VG_T_TRUE : VG_T_FALSE;
+		return v && bit_of(v->bits, idx) ? VG_T_TRUE : VG_T_FALSE;
 	}
 	struct vg_scratch *ks = scratch_get();
 
@@ -206,42 +224,207 @@ static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u3
 			__builtin_memset(&ks->pbits, 0, sizeof(ks->pbits));
 		ks->cur.pc_slot = slot + 1;
 	}
-	return pbit(&ks->pbits, idx) ? VG_T_TRUE : VG_T_FALSE;
+	return bit_of(ks->pbits.bits, idx) ? VG_T_TRUE : VG_T_FALSE;
 }
 
-/* The early stage's test of a path atom: false when the open file's last
- * component is not among the last components of the atom's exact set. */
-static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
-{
-	/* the key through the map, not `s` (see path_in); the early stage
-	 * runs only in tracepoints, never preempted */
-	struct vg_scratch *ks = scratch_get();
+/* top_state of the scratch */
+enum { VG_TOP_UNREAD = 0, VG_TOP_OK = 1, VG_TOP_NONE = 2 };
 
-	(void)s;
-	if (a->arg != VG_APATH_FD || !(a->flags & VG_AF_BASE) || !ks || !ks->have_base)
-		return VG_T_UNKNOWN;
+/*
+ * The climb to the early file's top directories: the path walk's steps
+ * (path.bpf.h, walk_one), its mount crossings, task root and room, but
+ * reading only the links, no name: one read per component and one per
+ * mount. It keeps the last two components the walk would write: the top
+ * directory and the one below it.
+ */
+struct vg_climb {
+	struct vg_mount_link ml; /* of the mount the climb is in */
+	__u64 d, mnt, froot, fmnt; /* kernel addresses, as in struct vg_walk */
+	__u64 name[2];		   /* the last two components named: [0] the top */
+	__u32 len[2];
+	__u32 n;    /* components named */
+	__u32 room; /* bytes the walk would have written */
+	__u32 r;    /* 1: at the root, 2: no answer (the walk would cut or name no directory) */
+};
+
+static long climb_step(__u64 i, void *arg)
+{
+	struct vg_climb *c = arg;
+	struct vg_dentry_link l;
+	__u32 len;
+
+	if (c->d == c->froot && c->mnt == c->fmnt) {
+		c->r = 1;
+		return 1;
+	}
+	if (c->d == (__u64)c->ml.root) {
+		if ((__u64)c->ml.parent != c->mnt) {
+			/* to the mount point, in the parent mount */
+			c->d = (__u64)c->ml.mountpoint;
+			c->mnt = (__u64)c->ml.parent;
+			mount_link_read(c->ml.parent, &c->ml);
+			return 0;
+		}
+		c->r = c->n ? 1 : 2; /* the root; nothing named: "/" */
+		return 1;
+	}
+	dentry_link_read((struct dentry *)c->d, &l);
+	if (c->d == (__u64)l.parent) {
+		/* a disconnected dentry; with nothing named, an internal
+		 * mount's lone dentry (pipe:[..]), which the walk names alone */
+		c->r = c->n ? 1 : 2;
+		return 1;
+	}
+	len = l.len & VG_NAME_MAX;
+	c->room += len + 1;
+	if (c->room > VG_PATH_MAX - 1) {
+		c->r = 2; /* the walk runs out of room: its path is cut */
+		return 1;
+	}
+	c->name[1] = c->name[0];
+	c->len[1] = c->len[0];
+	c->name[0] = (__u64)l.name;
+	c->len[0] = len;
+	c->n++;
+	c->d = (__u64)l.parent;
+	return 0;
+}
+
+/* Directory name `name` (`len` bytes) into a region key's field; one too
+ * long for a key is in no key: "/", never a component, stands for it. */
+static __always_inline void top_name(char *dst, __u64 name, __u32 len)
+{
+	if (len >= VG_FTOP_MAX) {
+		dst[0] = '/';
+		return;
+	}
+	barrier_var(len);
+	len &= VG_FTOP_MAX - 1;
+	if (bpf_probe_read_kernel(dst, len, (const void *)name))
+		dst[0] = '/';
+}
+
+/* OR the region map's value for ks->tkey into ks->tbits. */
+static __always_inline void top_or(struct vg_scratch *ks)
+{
+	struct vg_top_val *v = bpf_map_lookup_elem(&path_tops, &ks->tkey);
+
+	if (!v)
+		return;
+	for (int i = 0; i < VG_FPSETS / 64; i++) {
+		ks->tbits.prefix[i] |= v->prefix[i];
+		ks->tbits.exact[i] |= v->exact[i];
+	}
+}
+
+/* The path sets whose regions hold the early file, into ks->tbits: the
+ * climb, then one lookup per directory level known (at most two). */
+static __always_inline __u8 early_tops(struct vg_scratch *ks)
+{
+	struct file *f = (struct file *)ks->early_file;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fs_struct *fs = task->fs;
+	struct vg_climb c = {
+		.froot = (__u64)fs->root.dentry,
+		.fmnt = (__u64)container_of(fs->root.mnt, struct mount, mnt),
+	};
+	struct path fp;
+
+	if (bpf_core_read(&fp, sizeof(fp), &f->f_path))
+		return VG_TOP_NONE;
+	c.d = (__u64)fp.dentry;
+	c.mnt = (__u64)container_of(fp.mnt, struct mount, mnt);
+	mount_link_read((struct mount *)c.mnt, &c.ml);
+	bpf_loop(VG_PATH_MAX / 2, climb_step, &c, 0);
+	if (c.r != 1)
+		return VG_TOP_NONE;
+	__builtin_memset(&ks->tkey, 0, sizeof(ks->tkey));
+	__builtin_memset(&ks->tbits, 0, sizeof(ks->tbits));
+	ks->tkey.gen = ks->gen ? VG_SET_GEN_BIT : 0;
+	/* a file of the root directory: ("", ""); else its top directory */
+	if (c.n > 1)
+		top_name(ks->tkey.d1, c.name[0], c.len[0]);
+	top_or(ks);
+	if (c.n > 2) {
+		top_name(ks->tkey.d2, c.name[1], c.len[1]);
+		top_or(ks);
+	}
+	return VG_TOP_OK;
+}
+
+/* The path sets with an exact entry named as the early file, into
+ * ks->bbits; 0 when its name is not known. */
+static __always_inline int early_bases(struct vg_scratch *ks)
+{
 	if (ks->have_base == VG_BASE_UNREAD) {
 		struct file *f = (struct file *)ks->early_file;
 		struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		struct vg_path_val *v;
 
 		/* a file that is a mount's root (a bind-mounted file) is named
 		 * by its mount point, as the walk names it: not decidable here */
 		if (d == BPF_CORE_READ(f, f_path.mnt, mnt_root)) {
 			ks->have_base = 0;
-			return VG_T_UNKNOWN;
+			return 0;
 		}
 		__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
+		ks->bkey.gen = ks->gen ? VG_SET_GEN_BIT : 0;
 		/* a name as long as the key's room may be longer still (the
 		 * read stops there): no decision */
 		ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name), name) > 0 &&
 				!ks->bkey.name[VG_FBASE_MAX - 2];
 		if (!ks->have_base)
-			return VG_T_UNKNOWN;
+			return 0;
+		v = bpf_map_lookup_elem(&path_bases, &ks->bkey);
+		if (v)
+			ks->bbits = *v;
+		else
+			__builtin_memset(&ks->bbits, 0, sizeof(ks->bbits));
 	}
-	ks->bkey.set = a->set;
-	if (bpf_map_lookup_elem(&path_bases, &ks->bkey))
-		return VG_T_UNKNOWN; /* the whole path decides */
+	return ks->have_base;
+}
+
+/*
+ * What the dentries say of path set `idx` for an atom with `flags`
+ * (include/abi/filter.h), from the region and name sets already read
+ * into s: 0 when the early file is not in it, else 1 (it may be).
+ */
+static __always_inline int early_in(struct vg_scratch *s, __u8 flags, __u32 idx)
+{
+	if (idx >= VG_FPSETS) /* a set with no entry */
+		return 0;
+	if ((flags & VG_AF_TOP) && s->top_state == VG_TOP_OK) {
+		if (bit_of(s->tbits.prefix, idx))
+			return 1;
+		if (!bit_of(s->tbits.exact, idx))
+			return 0;
+		/* below an exact entry's region only: its name decides */
+		if (!(flags & VG_AF_EBASE))
+			return 1;
+	} else if (!(flags & VG_AF_BASE)) {
+		return 1;
+	}
+	return s->have_base != 1 || bit_of(s->bbits.bits, idx);
+}
+
+/* The early stage's test of a path atom on fd.name (dense set index in
+ * a->val), reading the region and name sets as it needs them. */
+static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
+{
+	/* the maps' keys and bits in the map value, not `s` (see path_in);
+	 * the early stage runs only in tracepoints, never preempted */
+	struct vg_scratch *ks = scratch_get();
+
+	(void)s;
+	if (a->arg != VG_APATH_FD || !ks || !ks->early_file)
+		return VG_T_UNKNOWN;
+	if ((a->flags & VG_AF_TOP) && ks->top_state == VG_TOP_UNREAD)
+		ks->top_state = early_tops(ks);
+	if (a->flags & (VG_AF_BASE | VG_AF_EBASE))
+		early_bases(ks);
+	if (early_in(ks, a->flags, (__u32)a->val))
+		return VG_T_UNKNOWN;
 	return a->neg ? VG_T_TRUE : VG_T_FALSE;
 }
 
@@ -258,6 +441,7 @@ struct str_scan_ctx {
 	struct vg_scratch *s;
 	struct vg_needles *nd;
 	__u32 hay, n, op;
+	__u32 p; /* contains: the window's end */
 	int hit;
 };
 
@@ -280,11 +464,13 @@ static __always_inline int needle_at(struct str_scan_ctx *c, __u32 k, __u32 p)
 	return 1;
 }
 
-/* bpf_loop step i: endswith tries needle i at the end; contains and
- * startswith try every needle at position i. Stops at the first hit. */
+/* bpf_loop step i: endswith tries needle i at the end; startswith every
+ * needle at the start; contains every needle ending at the window's end,
+ * then moves the window on (struct vg_needles). Stops at the first hit. */
 static long str_scan_step(__u32 i, void *ctx)
 {
 	struct str_scan_ctx *c = ctx;
+	__u32 p;
 
 	if (!c->s || !c->nd)
 		return 1;
@@ -295,15 +481,22 @@ static long str_scan_step(__u32 i, void *ctx)
 			c->hit = 1;
 		return c->hit ? 1 : 0;
 	}
+	p = c->op == VG_SOP_STARTSWITH ? 0 : c->p;
+	if (p >= c->n + (c->op == VG_SOP_STARTSWITH))
+		return 1;
 	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		__u32 m;
+
 		if (k >= c->nd->n)
 			break;
-		if (needle_at(c, k, i)) {
+		m = c->nd->len[k];
+		if (c->op == VG_SOP_STARTSWITH ? needle_at(c, k, 0) : m <= p + 1 && needle_at(c, k, p + 1 - m)) {
 			c->hit = 1;
-			break;
+			return 1;
 		}
 	}
-	return c->hit ? 1 : 0;
+	c->p = p + c->nd->shift[c->s->walk[(c->hay + p) & (VG_WALK_SIZE - 1)]];
+	return 0;
 }
 
 /* Any needle of set `id` (an OR) in (at the start of, at the end of: `op`)
@@ -322,6 +515,10 @@ static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __
 		if (c.nd->len[k] > VG_FNEEDLE_MAX)
 			return VG_T_UNKNOWN;
 	}
+	/* an empty needle is in every string */
+	if (op == VG_SOP_CONTAINS && !c.nd->mmin)
+		return VG_T_TRUE;
+	c.p = c.nd->mmin - 1;
 	steps = op == VG_SOP_ENDSWITH ? c.nd->n : op == VG_SOP_STARTSWITH ? 1 : n + 1;
 	bpf_loop(steps, str_scan_step, &c, 0);
 	return c.hit ? VG_T_TRUE : VG_T_FALSE;
@@ -556,6 +753,36 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	return a->neg ? !r : r;
 }
 
+/* Clause `cl`'s gate atom (include/abi/filter.h, struct vg_fclause), or
+ * NULL. */
+static __always_inline struct vg_atom *gate_of(struct vg_fclause *cl)
+{
+	__u64 g = cl->gate;
+
+	if (!g)
+		return NULL;
+	g -= 1;
+	/* after a barrier, so that the bound is on the register indexing */
+	barrier_var(g);
+	if (g >= VG_FATOMS)
+		return NULL;
+	return &cl->atoms[g];
+}
+
+/* Whether clause `cl`'s gate is false on the resolved path, from the path
+ * trie's bits, looked up once per record: the clause ends before its other
+ * atoms are evaluated. */
+static __always_inline int gate_shut(struct vg_scratch *s, struct vg_fclause *cl)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	struct vg_atom *a = gate_of(cl);
+
+	if (!a || (s->early != VG_STAGE_MID && s->early != VG_STAGE_FULL) ||
+	    e->path_slot == 0xffff || (s->cur.flags & VG_F_PATH_DEEP))
+		return 0;
+	return path_in(s, a, e->path_slot) == VG_T_FALSE;
+}
+
 /* 0 when an atom of clause c of `f` is false, else 1. A global function,
  * like filter_pass: each loop is verified once per program. */
 __noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
@@ -565,6 +792,8 @@ __noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
 	if (!s || !f || c >= VG_FCLAUSES)
 		return 1;
 	cl = &f->clauses[c];
+	if (gate_shut(s, cl))
+		return 0;
 	for (__u32 i = 0; i < VG_FATOMS; i++) {
 		if (i >= cl->natoms)
 			break;
@@ -582,6 +811,7 @@ __noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
 __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
 	struct vg_filter *f;
+	struct vg_atom *a;
 	__u32 key, c;
 
 	if (!s)
@@ -593,6 +823,10 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 	for (c = 0; c < VG_FCLAUSES; c++) {
 		if (c >= f->nclauses)
 			break;
+		/* the early stage's gates: bit tests on what filter_early read */
+		if (s->early == VG_STAGE_EARLY && (a = gate_of(&f->clauses[c])) &&
+		    !early_in(s, a->flags, (__u32)a->val))
+			continue;
 		if (clause_pass(s, f, c))
 			return 1;
 	}
@@ -626,7 +860,12 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	task_fill_pidmnt(&e->task, task);
 	/* the file's name is read by the first atom that needs it */
 	s->have_base = f ? VG_BASE_UNREAD : 0;
+	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
+	/* the region sets for the clauses' gates, read once; the name sets
+	 * when an atom needs them (early_base) */
+	if (f && fl->gated)
+		s->top_state = early_tops(s);
 	s->early = VG_STAGE_EARLY;
 	r = filter_pass(s, ev);
 	s->early = VG_STAGE_FULL;

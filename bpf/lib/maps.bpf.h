@@ -120,7 +120,7 @@ struct vg_scratch {
 	struct vg_cursor cur;
 	struct vg_base_key bkey; /* the early stage's base-name lookup key */
 	__u8 early;	/* VG_STAGE_*: what the record holds yet */
-	__u8 have_base; /* bkey.name holds early_file's last component (VG_BASE_UNREAD: not yet) */
+	__u8 have_base; /* bbits holds early_file's name's sets (VG_BASE_UNREAD: not yet) */
 	__u8 raw_path;	/* entry stage: fd.name is the raw path argument, as at exit */
 	__u8 gen;	/* the table generation this run uses (read once) */
 	__u8 compat;	/* an ia32 syscall: compat struct layouts (msghdr) */
@@ -129,7 +129,11 @@ struct vg_scratch {
 	__u8 pad[1];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u32 raw_len;	  /* its length (VG_RAW_OK) */
-	__u32 pad2;
+	__u8 top_state;	  /* VG_TOP_*: tbits holds early_file's region sets (filter.bpf.h) */
+	__u8 pad2[3];
+	struct vg_top_key tkey;	  /* the early stage's region lookup key */
+	struct vg_top_val tbits;  /* the path sets whose regions hold early_file */
+	struct vg_path_val bbits; /* the path sets with an exact entry of its name */
 	struct vg_path_key pkey; /* path_in's lookup key */
 	struct vg_path_val pbits; /* the path sets of cur.pc_slot's path */
 	__u8 rec[VG_SCRATCH_SIZE];

@@ -56,6 +56,29 @@ static __always_inline void dentry_link_read(struct dentry *d, struct vg_dentry_
 	}
 }
 
+/* A mount's parent, its mount point there and its root dentry, as one read
+ * where they are adjacent (mnt_parent, mnt_mountpoint, then the vfsmount,
+ * which starts with mnt_root), as on every kernel vigil supports. */
+struct vg_mount_link {
+	struct mount *parent;
+	struct dentry *mountpoint;
+	struct dentry *root;
+};
+
+static __always_inline void mount_link_read(struct mount *m, struct vg_mount_link *l)
+{
+	if (bpf_core_field_offset(struct mount, mnt_mountpoint) ==
+		    bpf_core_field_offset(struct mount, mnt_parent) + 8 &&
+	    bpf_core_field_offset(struct mount, mnt) == bpf_core_field_offset(struct mount, mnt_parent) + 16 &&
+	    bpf_core_field_offset(struct vfsmount, mnt_root) == 0) {
+		bpf_core_read(l, sizeof(*l), &m->mnt_parent);
+	} else {
+		l->parent = BPF_CORE_READ(m, mnt_parent);
+		l->mountpoint = BPF_CORE_READ(m, mnt_mountpoint);
+		l->root = BPF_CORE_READ(m, mnt.mnt_root);
+	}
+}
+
 /* Where a walk stands: the dentry to name next, its mount and that
  * mount's root. Kernel addresses, read with probe reads. */
 struct vg_walk {

@@ -71,14 +71,24 @@ enum vg_str_op { VG_SOP_CONTAINS, VG_SOP_STARTSWITH, VG_SOP_ENDSWITH };
  * sets; a union beyond this drops the atom (weaker, still sound). */
 #define VG_FNEEDLES 8
 
-/* Value of the needle map, keyed by the atom's set id. */
+/*
+ * Value of the needle map, keyed by the atom's set id. A contains scan
+ * skips ahead as Horspool's search does, for the whole set at once: it
+ * tests the needles ending at a position, then moves on by shift[] of the
+ * byte there, the distance to the nearest place that byte has among the
+ * last mmin bytes of any needle (all but the last of them), or mmin. No
+ * needle can end in between, so the scan tests about n / mmin positions
+ * instead of n (vg_needles_index() in src/rules/kfilter.c fills it).
+ */
 struct vg_needles {
 	__u8 n;			 /* needles held */
 	__u8 len[VG_FNEEDLES];	 /* bytes of each */
-	__u8 pad[7];
+	__u8 mmin;		 /* bytes of the shortest */
+	__u8 pad[6];
 	char s[VG_FNEEDLES][VG_FNEEDLE_MAX];
+	__u8 shift[256];
 };
-_Static_assert(sizeof(struct vg_needles) == 16 + VG_FNEEDLES * VG_FNEEDLE_MAX, "vg_needles ABI");
+_Static_assert(sizeof(struct vg_needles) == 16 + VG_FNEEDLES * VG_FNEEDLE_MAX + 256, "vg_needles ABI");
 
 /* VG_AOP_IN: the number is one of set `set` (num_sets), for the numeric
  * atoms (ret, arg, euid, loginuid, ports): `fd.sport in (20 ports)` is one
@@ -92,17 +102,31 @@ struct vg_num_key {
 	__s64 val;
 };
 
-/* VG_A_PATH_IN whose set holds only exact paths, whose last components are
- * also in the base-name set of the same id (path_bases): the early stage
- * rules it out from the open file's dentry name alone, before the path is
- * walked, when that name is not among them. */
+/*
+ * The early stage (before any path is walked) tests a VG_A_PATH_IN atom on
+ * fd.name from the open file's dentries alone, by what its set's entries
+ * allow (src/rules/kfilter.c sets these on the filter's atoms):
+ *
+ * VG_AF_BASE: the set holds only exact paths, and the last component of
+ * each is in the base sets (path_bases): a file whose own name is not
+ * there is not in the set.
+ * VG_AF_TOP: every entry has a region key (struct vg_top_key): a file
+ * below no region of the set is not in it. One below only the regions of
+ * the set's exact entries is not in it either when its name is not among
+ * their last components (VG_AF_EBASE: all of them are in the base sets).
+ */
 #define VG_AF_BASE 0x01
 /* VG_A_EXE_IN in an enforcement clause: an executable not in the set is
  * "false" (the rule acts), not "unknown" (see struct vg_exeset_key). */
 #define VG_AF_EXACT 0x02
+#define VG_AF_TOP 0x04
+#define VG_AF_EBASE 0x08
 /* Bytes of a last component the base-name sets key on (longer: no early
  * decision). */
 #define VG_FBASE_MAX 64
+/* Bytes of a directory name a region key holds (with its NUL). */
+#define VG_FTOP_MAX 32
+
 
 /* `arg` of VG_A_PATH_IN: which path */
 #define VG_APATH_FD 0xfe  /* the kernel-resolved path (fd.name); else an absolute path arg */
@@ -132,14 +156,20 @@ static inline int vg_atom_has_set(const struct vg_atom *a)
 
 struct vg_fclause {
 	__u8 natoms;
-	__u8 pad[7];
+	/* 1 + the index of the clause's gate, its first fd.name set atom
+	 * (not negated), or 0: where the kernel can test that atom cheaply
+	 * (the early stage's dentries, the middle stage's one trie lookup), a
+	 * false gate skips the clause before its other atoms are evaluated */
+	__u8 gate;
+	__u8 pad[6];
 	struct vg_atom atoms[VG_FATOMS];
 };
 
 struct vg_filter {
 	__u8 pass_all; /* no filtering for this event id */
 	__u8 nclauses; /* 0 with !pass_all: the event id is not wanted at all */
-	__u8 pad[6];
+	__u8 gated;    /* some clause has a gate */
+	__u8 pad[5];
 	struct vg_fclause clauses[VG_FCLAUSES];
 };
 _Static_assert(sizeof(struct vg_filter) == 8 + VG_FCLAUSES * (8 + VG_FATOMS * 24), "vg_filter ABI");
@@ -150,10 +180,38 @@ struct vg_comm_key {
 	char comm[16];
 };
 
-/* Key of the base-name sets hash map: a NUL-padded last path component. */
+/* Key of the base-name map: a NUL-padded last path component, in the
+ * generation whose set base is `gen`. Its value (struct vg_path_val) has
+ * the bit of each path set (dense index) with an exact entry of that
+ * name. */
 struct vg_base_key {
-	__u32 set;
+	__u32 gen;
 	char name[VG_FBASE_MAX];
+};
+
+/*
+ * Key of the region map: the first two directories of a path (d2 empty
+ * when there is one; both empty for a file of the root directory), NUL
+ * padded. A set entry's region is the directories every path it holds
+ * starts with, at most two:
+ *   exact /a/b/c/f -> (a, b)   exact /a/f -> (a, "")   exact /f -> ("", "")
+ *   prefix /a/b/... -> (a, b)  prefix /a/x -> (a, "")  prefix /x: none
+ * The early stage looks a file up by its own directories: in the root
+ * ("", ""); one deep (a, ""); deeper (a, "") and (a, b). It finds them by
+ * climbing the dentries as the path walk would, reading no name but the
+ * top two.
+ */
+struct vg_top_key {
+	__u32 gen;
+	char d1[VG_FTOP_MAX];
+	char d2[VG_FTOP_MAX];
+};
+
+/* Value of the region map: the path sets (dense index) with a prefix
+ * entry, and those with an exact entry, of that region. */
+struct vg_top_val {
+	__u64 prefix[1024 / 64];
+	__u64 exact[1024 / 64];
 };
 
 /* Key of the path sets LPM trie: prefix length in bits over (set, path). */
@@ -179,6 +237,7 @@ struct vg_path_key {
 struct vg_path_val {
 	__u64 bits[VG_FPSETS / 64];
 };
+_Static_assert(sizeof(struct vg_top_val) == 2 * sizeof(struct vg_path_val), "vg_top_val ABI");
 
 /*
  * Enforcement tables (bpf/lib/enforce.bpf.h): per event id, the clauses of

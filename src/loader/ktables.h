@@ -23,6 +23,21 @@ struct vg_kpath {
 	char path[VG_FPATH_MAX];
 };
 
+/* The last component of an exact entry of path set `set`, which the loader
+ * folds into the base-name map (struct vg_base_key). */
+struct vg_kbase {
+	__u32 set;
+	char name[VG_FBASE_MAX];
+};
+
+/* The region of an entry of path set `set` (struct vg_top_key). */
+struct vg_ktop {
+	__u32 set;
+	bool exact; /* of an exact entry, else of a prefix */
+	char d1[VG_FTOP_MAX];
+	char d2[VG_FTOP_MAX];
+};
+
 /* An entry of an exe set (VG_A_EXE_IN): the path a rule lists, which the
  * loader keys by the file it names (include/abi/filter.h). */
 struct vg_kexe {
@@ -43,8 +58,10 @@ struct vg_kfilter {
 	size_t ncomms;
 	struct vg_kpath *paths;
 	size_t npaths;
-	struct vg_base_key *bases; /* last components of exact-only path sets */
+	struct vg_kbase *bases; /* last components of exact path entries */
 	size_t nbases;
+	struct vg_ktop *tops; /* regions of the path entries of VG_AF_TOP sets */
+	size_t ntops;
 	struct vg_kexe *exes; /* proc.exepath sets */
 	size_t nexes;
 	struct vg_kneedle *needles; /* of VG_A_STR atoms */
@@ -63,5 +80,9 @@ struct vg_kfilter {
 	__u32 *memo_set;
 	size_t nmemo;
 };
+
+/* Fill the skip table of a needle set whose n, len and s are set
+ * (include/abi/filter.h, struct vg_needles). */
+void vg_needles_index(struct vg_needles *v);
 
 #endif /* VIGIL_KTABLES_H */

@@ -210,6 +210,68 @@ static int fill_paths(int pfd, const struct vg_kfilter *kf, const struct psets *
 	return 0;
 }
 
+static void pset_bit(__u64 *bits, const struct psets *ps, __u32 set)
+{
+	__u32 idx = psets_index(ps, set);
+
+	if (idx < VG_FPSETS)
+		bits[idx / 64] |= 1ull << (idx % 64);
+}
+
+/* The base-name map of generation `gen`: per last component, the sets
+ * with an exact entry of that name (once per distinct name). */
+static int fill_bases(int bfd, const struct vg_kfilter *kf, const struct psets *ps, __u32 gen)
+{
+	for (size_t i = 0; i < kf->nbases; i++) {
+		struct vg_base_key k = { .gen = SET_BASE(gen) };
+		struct vg_path_val v;
+		bool first = true;
+
+		for (size_t j = 0; j < i && first; j++)
+			first = memcmp(kf->bases[j].name, kf->bases[i].name, VG_FBASE_MAX) != 0;
+		if (!first)
+			continue;
+		memset(&v, 0, sizeof(v));
+		for (size_t j = i; j < kf->nbases; j++)
+			if (!memcmp(kf->bases[j].name, kf->bases[i].name, VG_FBASE_MAX))
+				pset_bit(v.bits, ps, kf->bases[j].set);
+		memcpy(k.name, kf->bases[i].name, VG_FBASE_MAX);
+		if (bpf_map_update_elem(bfd, &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* The region map of generation `gen`: per region, the sets with a prefix
+ * entry and those with an exact entry there (once per distinct region). */
+static int fill_tops(int tfd, const struct vg_kfilter *kf, const struct psets *ps, __u32 gen)
+{
+	for (size_t i = 0; i < kf->ntops; i++) {
+		const struct vg_ktop *t = &kf->tops[i];
+		struct vg_top_key k = { .gen = SET_BASE(gen) };
+		struct vg_top_val v;
+		bool first = true;
+
+		for (size_t j = 0; j < i && first; j++)
+			first = memcmp(kf->tops[j].d1, t->d1, VG_FTOP_MAX) ||
+				memcmp(kf->tops[j].d2, t->d2, VG_FTOP_MAX);
+		if (!first)
+			continue;
+		memset(&v, 0, sizeof(v));
+		for (size_t j = i; j < kf->ntops; j++) {
+			const struct vg_ktop *u = &kf->tops[j];
+
+			if (!memcmp(u->d1, t->d1, VG_FTOP_MAX) && !memcmp(u->d2, t->d2, VG_FTOP_MAX))
+				pset_bit(u->exact ? v.exact : v.prefix, ps, u->set);
+		}
+		memcpy(k.d1, t->d1, VG_FTOP_MAX);
+		memcpy(k.d2, t->d2, VG_FTOP_MAX);
+		if (bpf_map_update_elem(tfd, &k, &v, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 /* The kernel filter tables of generation `gen`; without a kfilter every
  * event id passes. */
 static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 gen)
@@ -218,6 +280,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 	int cfd = bpf_map__fd(l->skel->maps.comm_sets);
 	int pfd = bpf_map__fd(l->skel->maps.path_sets);
 	int bfd = bpf_map__fd(l->skel->maps.path_bases);
+	int tfd = bpf_map__fd(l->skel->maps.path_tops);
 	int nfd = bpf_map__fd(l->skel->maps.str_needles);
 	int numfd = bpf_map__fd(l->skel->maps.num_sets);
 	struct vg_filter pass = { .pass_all = 1 };
@@ -243,13 +306,8 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 		if (bpf_map_update_elem(cfd, &k, &one, BPF_ANY))
 			goto fail;
 	}
-	for (size_t i = 0; kf && i < kf->nbases; i++) {
-		struct vg_base_key k = kf->bases[i];
-
-		k.set += SET_BASE(gen);
-		if (bpf_map_update_elem(bfd, &k, &one, BPF_ANY))
-			goto fail;
-	}
+	if (kf && (fill_bases(bfd, kf, &ps, gen) || fill_tops(tfd, kf, &ps, gen)))
+		goto fail;
 	for (size_t i = 0; kf && i < kf->nnums; i++) {
 		struct vg_num_key k = kf->nums[i];
 
@@ -273,6 +331,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 			memcpy(v.s[v.n], kf->needles[i].s, sizeof(v.s[0]));
 			v.n++;
 		}
+		vg_needles_index(&v);
 		k += SET_BASE(gen);
 		if (bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
 			goto fail;
@@ -563,6 +622,7 @@ static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 {
 	map_delete_if(l->skel->maps.comm_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_bases, key_of_gen, gen);
+	map_delete_if(l->skel->maps.path_tops, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.exe_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.str_needles, key_of_gen, gen);
@@ -881,6 +941,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.comm_sets);
 		map_clear(l->skel->maps.path_sets);
 		map_clear(l->skel->maps.path_bases);
+		map_clear(l->skel->maps.path_tops);
 		map_clear(l->skel->maps.exe_sets);
 		map_clear(l->skel->maps.str_needles);
 		map_clear(l->skel->maps.num_sets);

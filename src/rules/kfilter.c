@@ -274,7 +274,7 @@ static const char *path_base(const char *s, size_t len, size_t *blen)
 
 static int add_base(struct vg_kfilter *kf, __u32 set, const char *b, size_t len)
 {
-	struct vg_base_key *n = realloc(kf->bases, (kf->nbases + 1) * sizeof(*n));
+	struct vg_kbase *n = realloc(kf->bases, (kf->nbases + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
@@ -354,7 +354,7 @@ static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, _
 		return union_needles(kf, a, b);
 	__u32 set = kf->nsets + 1;
 	size_t n = kind == VG_A_COMM_IN ? kf->ncomms : kf->npaths;
-	size_t grow = 0, grow_bases = 0;
+	size_t grow = 0;
 
 	/* what the union copies, counted first: the tables must still fit
 	 * once it is made (a bound on the total, not on the tables already
@@ -364,9 +364,7 @@ static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, _
 
 		grow += s == a || s == b;
 	}
-	for (size_t i = 0; kind == VG_A_PATH_IN && i < kf->nbases; i++)
-		grow_bases += kf->bases[i].set == a || kf->bases[i].set == b;
-	if (n + grow > VG_KF_MAX_ENTRIES || kf->nbases + grow_bases > VG_KF_MAX_ENTRIES)
+	if (n + grow > VG_KF_MAX_ENTRIES)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		int err = 0;
@@ -383,16 +381,6 @@ static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, _
 		}
 		if (err)
 			return 0;
-	}
-	/* and the last components the early stage looks up */
-	for (size_t i = 0, nb = kf->nbases; kind == VG_A_PATH_IN && i < nb; i++) {
-		if (kf->bases[i].set == a || kf->bases[i].set == b) {
-			char name[VG_FBASE_MAX];
-
-			memcpy(name, kf->bases[i].name, sizeof(name));
-			if (add_base(kf, set, name, strnlen(name, sizeof(name))))
-				return 0;
-		}
 	}
 	kf->nsets = set;
 	return set;
@@ -448,8 +436,6 @@ static int merge_clause(struct vg_kfilter *kf, const struct vg_fclause *a,
 			if (!set)
 				continue;
 			m.atoms[m.natoms].set = set;
-			/* the union is exact paths only when both sets were */
-			m.atoms[m.natoms].flags &= b->atoms[join].flags;
 		}
 		m.natoms++;
 	}
@@ -800,16 +786,6 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 			dnf_widen(d, e); /* too long for the trie: the kernel cannot judge */
 			return;
 		}
-	/* exact values only: their last components give the early stage a
-	 * cheap test before any path is walked */
-	if (e->op == VG_OP_EQ || ne || e->op == VG_OP_IN) {
-		size_t blen;
-
-		a.flags = VG_AF_BASE;
-		for (size_t i = 0; i < e->nvals; i++)
-			if (!path_base(e->vals[i].s, e->vals[i].len, &blen))
-				a.flags = 0;
-	}
 	if (x->kf) {
 		if (memo(x->kf, e, &set, &fresh)) {
 			x->err = -ENOMEM;
@@ -834,12 +810,7 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 					err = add_path(x->kf, set, buf, v->len + 1, false);
 				}
 			} else {
-				size_t blen;
-				const char *b = path_base(v->s, v->len, &blen);
-
 				err = add_path(x->kf, set, v->s, v->len, true);
-				if (!err && (a.flags & VG_AF_BASE))
-					err = add_base(x->kf, set, b, blen);
 			}
 			if (err)
 				x->err = err;
@@ -1173,7 +1144,6 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 	KEEP_USED(kf->exes, kf->nexes);
 	KEEP_USED(kf->comms, kf->ncomms);
 	KEEP_USED(kf->paths, kf->npaths);
-	KEEP_USED(kf->bases, kf->nbases);
 	KEEP_USED(kf->needles, kf->nneedles);
 	KEEP_USED(kf->nums, kf->nnums);
 	for (size_t i = 0; i < kf->nmemo; i++)
@@ -1227,6 +1197,122 @@ static size_t strip_exe_atoms(struct vg_fclause *all, size_t n)
 			all[out++] = cl;
 	}
 	return out;
+}
+
+/*
+ * The region of a path-set entry (include/abi/filter.h, struct
+ * vg_top_key): the directories every path it holds starts with, at most
+ * two. False when it has none to give (a prefix ending inside the first
+ * component, "/" itself) or one a key cannot hold (an empty component, a
+ * name too long).
+ */
+static bool entry_top(const struct vg_kpath *p, struct vg_ktop *k)
+{
+	size_t start = 1, nd = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->set = p->set;
+	k->exact = p->exact;
+	if (!p->len || p->path[0] != '/')
+		return false;
+	/* the components a '/' ends: directories of every path it holds */
+	for (size_t i = 1; i < p->len && nd < 2; i++) {
+		size_t n = i - start;
+
+		if (p->path[i] != '/')
+			continue;
+		if (!n || n >= VG_FTOP_MAX)
+			return false;
+		memcpy(nd ? k->d2 : k->d1, p->path + start, n);
+		nd++;
+		start = i + 1;
+	}
+	/* a prefix with no whole directory ("/x", "/") says nothing of the
+	 * first one; an exact path with none is a file of the root */
+	return nd || p->exact;
+}
+
+static int add_top(struct vg_kfilter *kf, const struct vg_ktop *k)
+{
+	struct vg_ktop *n;
+
+	for (size_t i = 0; i < kf->ntops; i++)
+		if (!memcmp(&kf->tops[i], k, sizeof(*k)))
+			return 0;
+	n = realloc(kf->tops, (kf->ntops + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	kf->tops = n;
+	kf->tops[kf->ntops++] = *k;
+	return 0;
+}
+
+/*
+ * What the early stage tests a path set by, from its final entries (after
+ * the unions of fit_clauses): the last components of its exact entries and
+ * the regions of all, and on each of the filter's fd.name atoms the flags
+ * that say which of the two answer for its whole set.
+ */
+enum { SET_TOP = 1, SET_EBASE = 2, SET_PREFIX = 4 };
+
+static int early_keys(struct vg_kfilter *kf)
+{
+	__u8 *st = malloc((size_t)kf->nsets + 1);
+	int err = 0;
+
+	if (!st)
+		return -ENOMEM;
+	memset(st, SET_TOP | SET_EBASE, (size_t)kf->nsets + 1);
+	kf->nbases = kf->ntops = 0;
+	for (size_t i = 0; i < kf->npaths && !err; i++) {
+		const struct vg_kpath *p = &kf->paths[i];
+		__u8 *f = &st[p->set <= kf->nsets ? p->set : 0];
+		struct vg_ktop k;
+		size_t blen;
+		const char *b;
+
+		if (!p->exact) {
+			*f |= SET_PREFIX;
+		} else if ((b = path_base(p->path, p->len, &blen))) {
+			bool dup = false;
+
+			for (size_t j = 0; j < kf->nbases && !dup; j++)
+				dup = kf->bases[j].set == p->set && !strncmp(kf->bases[j].name, b, blen) &&
+				      !kf->bases[j].name[blen];
+			if (!dup)
+				err = add_base(kf, p->set, b, blen);
+		} else {
+			*f &= (__u8)~SET_EBASE;
+		}
+		if (!entry_top(p, &k))
+			*f &= (__u8)~SET_TOP;
+		else if (!err)
+			err = add_top(kf, &k);
+	}
+	for (unsigned ev = 0; ev < VG_EV_MAX && !err; ev++) {
+		struct vg_filter *f = &kf->f[ev];
+
+		for (int c = 0; !f->pass_all && c < f->nclauses; c++)
+			for (int a = 0; a < f->clauses[c].natoms; a++) {
+				struct vg_atom *t = &f->clauses[c].atoms[a];
+				__u8 m;
+
+				if (t->kind != VG_A_PATH_IN || t->arg != VG_APATH_FD || t->set > kf->nsets)
+					continue;
+				if (!f->clauses[c].gate && !t->neg) {
+					f->clauses[c].gate = (__u8)(a + 1);
+					f->gated = 1;
+				}
+				m = st[t->set];
+				t->flags &= (__u8)~(VG_AF_BASE | VG_AF_TOP | VG_AF_EBASE);
+				if (m & SET_TOP)
+					t->flags |= VG_AF_TOP;
+				if (m & SET_EBASE)
+					t->flags |= (m & SET_PREFIX) ? VG_AF_EBASE : VG_AF_BASE | VG_AF_EBASE;
+			}
+	}
+	free(st);
+	return err;
 }
 
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
@@ -1287,6 +1373,8 @@ int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pa
 	free(all);
 	if (!err)
 		err = drop_unused_sets(kf);
+	if (!err)
+		err = early_keys(kf);
 	return err;
 }
 
@@ -1460,12 +1548,33 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 	return 0;
 }
 
+void vg_needles_index(struct vg_needles *v)
+{
+	unsigned m = VG_FNEEDLE_MAX;
+
+	for (unsigned k = 0; k < v->n && k < VG_FNEEDLES; k++)
+		if (v->len[k] < m)
+			m = v->len[k];
+	v->mmin = (__u8)m;
+	memset(v->shift, (int)(m ? m : 1), sizeof(v->shift));
+	/* each byte among the last m of a needle, but its last: how far
+	 * that place is from the window's end */
+	for (unsigned k = 0; m && k < v->n && k < VG_FNEEDLES; k++) {
+		const __u8 *t = (const __u8 *)v->s[k] + (v->len[k] - m);
+
+		for (unsigned j = 0; j + 1 < m; j++)
+			if (v->shift[t[j]] > m - 1 - j)
+				v->shift[t[j]] = (__u8)(m - 1 - j);
+	}
+}
+
 void vg_kfilter_release(struct vg_kfilter *kf)
 {
 	if (!kf)
 		return;
 	free(kf->comms);
 	free(kf->bases);
+	free(kf->tops);
 	free(kf->needles);
 	free(kf->paths);
 	free(kf->exes);
