@@ -231,27 +231,26 @@ static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u3
 enum { VG_TOP_UNREAD = 0, VG_TOP_OK = 1, VG_TOP_NONE = 2 };
 
 /*
- * The climb to the early file's top directories: the path walk's steps
- * (path.bpf.h, walk_one), its mount crossings, task root and room, but
- * reading only the links, no name: one read per component and one per
- * mount. It keeps the last two components the walk would write: the top
- * directory and the one below it.
+ * The climb to the early file's top directories (struct vg_climb): the
+ * path walk's steps (path.bpf.h, walk_one), its mount crossings, task root
+ * and room, but reading only the links, no name: one read per component
+ * and one per mount. It keeps the last two components the walk would
+ * write: the top directory and the one below it.
  */
-struct vg_climb {
-	struct vg_mount_link ml; /* of the mount the climb is in */
-	__u64 d, mnt, froot, fmnt; /* kernel addresses, as in struct vg_walk */
-	__u64 name[2];		   /* the last two components named: [0] the top */
-	__u32 len[2];
-	__u32 n;    /* components named */
-	__u32 room; /* bytes the walk would have written */
-	__u32 r;    /* 1: at the root, 2: no answer (the walk would cut or name no directory) */
+struct climb_ctx {
+	struct vg_scratch *s;
 };
 
 static long climb_step(__u64 i, void *arg)
 {
-	struct vg_climb *c = arg;
+	struct climb_ctx *cc = arg;
+	struct vg_climb *c;
 	struct vg_dentry_link l;
 	__u32 len;
+
+	if (!cc->s)
+		return 1;
+	c = &cc->s->climb;
 
 	if (c->d == c->froot && c->mnt == c->fmnt) {
 		c->r = 1;
@@ -324,29 +323,29 @@ static __always_inline __u8 early_tops(struct vg_scratch *ks)
 	struct file *f = (struct file *)ks->early_file;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fs_struct *fs = task->fs;
-	struct vg_climb c = {
-		.froot = (__u64)fs->root.dentry,
-		.fmnt = (__u64)container_of(fs->root.mnt, struct mount, mnt),
-	};
-	struct path fp;
+	struct vg_climb *c = &ks->climb;
+	struct climb_ctx cc = { .s = ks };
 
-	if (bpf_core_read(&fp, sizeof(fp), &f->f_path))
+	__builtin_memset(c, 0, sizeof(*c));
+	c->froot = (__u64)fs->root.dentry;
+	c->fmnt = (__u64)container_of(fs->root.mnt, struct mount, mnt);
+	if (bpf_core_read(&c->fpath, sizeof(c->fpath), &f->f_path))
 		return VG_TOP_NONE;
-	c.d = (__u64)fp.dentry;
-	c.mnt = (__u64)container_of(fp.mnt, struct mount, mnt);
-	mount_link_read((struct mount *)c.mnt, &c.ml);
-	bpf_loop(VG_PATH_MAX / 2, climb_step, &c, 0);
-	if (c.r != 1)
+	c->mnt = (__u64)container_of(c->fpath.mnt, struct mount, mnt);
+	c->d = (__u64)c->fpath.dentry;
+	mount_link_read((struct mount *)c->mnt, &c->ml);
+	bpf_loop(VG_PATH_MAX / 2, climb_step, &cc, 0);
+	if (c->r != 1)
 		return VG_TOP_NONE;
 	__builtin_memset(&ks->tkey, 0, sizeof(ks->tkey));
 	__builtin_memset(&ks->tbits, 0, sizeof(ks->tbits));
 	ks->tkey.gen = ks->gen ? VG_SET_GEN_BIT : 0;
 	/* a file of the root directory: ("", ""); else its top directory */
-	if (c.n > 1)
-		top_name(ks->tkey.d1, c.name[0], c.len[0]);
+	if (c->n > 1)
+		top_name(ks->tkey.d1, c->name[0], c->len[0]);
 	top_or(ks);
-	if (c.n > 2) {
-		top_name(ks->tkey.d2, c.name[1], c.len[1]);
+	if (c->n > 2) {
+		top_name(ks->tkey.d2, c->name[1], c->len[1]);
 		top_or(ks);
 	}
 	return VG_TOP_OK;
@@ -409,7 +408,10 @@ static __always_inline int early_in(struct vg_scratch *s, __u8 flags, __u32 idx)
 }
 
 /* The early stage's test of a path atom on fd.name (dense set index in
- * a->val), reading the region and name sets as it needs them. */
+ * a->val): the region sets are read before the clauses run (filter_early,
+ * not here: the climb's callback would add a frame to atom_eval's call
+ * chain, which 6.1 bounds to 512 bytes of stack); the name sets when an
+ * atom first needs them. */
 static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 {
 	/* the maps' keys and bits in the map value, not `s` (see path_in);
@@ -419,8 +421,6 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 	(void)s;
 	if (a->arg != VG_APATH_FD || !ks || !ks->early_file)
 		return VG_T_UNKNOWN;
-	if ((a->flags & VG_AF_TOP) && ks->top_state == VG_TOP_UNREAD)
-		ks->top_state = early_tops(ks);
 	if (a->flags & (VG_AF_BASE | VG_AF_EBASE))
 		early_bases(ks);
 	if (early_in(ks, a->flags, (__u32)a->val))
@@ -470,7 +470,6 @@ static __always_inline int needle_at(struct str_scan_ctx *c, __u32 k, __u32 p)
 static long str_scan_step(__u32 i, void *ctx)
 {
 	struct str_scan_ctx *c = ctx;
-	__u32 p;
 
 	if (!c->s || !c->nd)
 		return 1;
@@ -481,21 +480,30 @@ static long str_scan_step(__u32 i, void *ctx)
 			c->hit = 1;
 		return c->hit ? 1 : 0;
 	}
-	p = c->op == VG_SOP_STARTSWITH ? 0 : c->p;
-	if (p >= c->n + (c->op == VG_SOP_STARTSWITH))
+	if (c->op == VG_SOP_STARTSWITH) {
+		for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+			if (k >= c->nd->n)
+				break;
+			if (needle_at(c, k, 0)) {
+				c->hit = 1;
+				break;
+			}
+		}
+		return 1;
+	}
+	/* the window's state in the context, not in registers: the
+	 * callback's frame stays small (6.1 bounds the chain's stack) */
+	if (c->p >= c->n)
 		return 1;
 	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
-		__u32 m;
-
 		if (k >= c->nd->n)
 			break;
-		m = c->nd->len[k];
-		if (c->op == VG_SOP_STARTSWITH ? needle_at(c, k, 0) : m <= p + 1 && needle_at(c, k, p + 1 - m)) {
+		if (c->nd->len[k] <= c->p + 1 && needle_at(c, k, c->p + 1 - c->nd->len[k])) {
 			c->hit = 1;
 			return 1;
 		}
 	}
-	c->p = p + c->nd->shift[c->s->walk[(c->hay + p) & (VG_WALK_SIZE - 1)]];
+	c->p += c->nd->shift[c->s->walk[(c->hay + c->p) & (VG_WALK_SIZE - 1)]];
 	return 0;
 }
 
@@ -541,6 +549,7 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 		return VG_T_UNKNOWN;
 	if (a->arg == VG_ASTR_COMM) {
 		__builtin_memcpy(&s->walk[VG_HAY_TMP], e->task.comm, sizeof(e->task.comm));
+		s->cur.tmp_slot = 0;
 		for (len = 0; len < sizeof(e->task.comm); len++)
 			if (!e->task.comm[len])
 				break;
@@ -574,9 +583,13 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 	len = e->str[slot & (VG_NSTR - 1)].len;
 	if (!off || len >= VG_FSCAN_MAX)
 		return VG_T_UNKNOWN;
-	if (bpf_probe_read_kernel(&s->walk[VG_HAY_TMP], len & (VG_FSCAN_MAX - 1),
-				  &s->rec[off & VG_SCRATCH_MASK]))
-		return VG_T_UNKNOWN;
+	/* copied once per record: a path's scans share it */
+	if (s->cur.tmp_slot != slot + 1) {
+		if (bpf_probe_read_kernel(&s->walk[VG_HAY_TMP], len & (VG_FSCAN_MAX - 1),
+					  &s->rec[off & VG_SCRATCH_MASK]))
+			return VG_T_UNKNOWN;
+		s->cur.tmp_slot = slot + 1;
+	}
 	return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
 }
 
@@ -769,30 +782,20 @@ static __always_inline struct vg_atom *gate_of(struct vg_fclause *cl)
 	return &cl->atoms[g];
 }
 
-/* Whether clause `cl`'s gate is false on the resolved path, from the path
- * trie's bits, looked up once per record: the clause ends before its other
- * atoms are evaluated. */
-static __always_inline int gate_shut(struct vg_scratch *s, struct vg_fclause *cl)
-{
-	struct vg_sys_event *e = (void *)s->rec;
-	struct vg_atom *a = gate_of(cl);
-
-	if (!a || (s->early != VG_STAGE_MID && s->early != VG_STAGE_FULL) ||
-	    e->path_slot == 0xffff || (s->cur.flags & VG_F_PATH_DEEP))
-		return 0;
-	return path_in(s, a, e->path_slot) == VG_T_FALSE;
-}
-
 /* 0 when an atom of clause c of `f` is false, else 1. A global function,
  * like filter_pass: each loop is verified once per program. */
 __noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
 {
 	struct vg_fclause *cl;
+	struct vg_atom *a;
 
 	if (!s || !f || c >= VG_FCLAUSES)
 		return 1;
 	cl = &f->clauses[c];
-	if (gate_shut(s, cl))
+	/* the gate first: past the early stage (where filter_pass tested
+	 * it), one bit of the path trie's answer, looked up once a record */
+	a = s->early == VG_STAGE_EARLY ? NULL : gate_of(cl);
+	if (a && atom_eval(s, a) == VG_T_FALSE)
 		return 0;
 	for (__u32 i = 0; i < VG_FATOMS; i++) {
 		if (i >= cl->natoms)
@@ -862,9 +865,9 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	s->have_base = f ? VG_BASE_UNREAD : 0;
 	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
-	/* the region sets for the clauses' gates, read once; the name sets
+	/* the region sets, read once, before the clauses; the name sets
 	 * when an atom needs them (early_base) */
-	if (f && fl->gated)
+	if (f && fl->tops)
 		s->top_state = early_tops(s);
 	s->early = VG_STAGE_EARLY;
 	r = filter_pass(s, ev);

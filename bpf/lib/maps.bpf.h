@@ -110,11 +110,36 @@ struct vg_cursor {
 	__u8 ncopy; /* strings taken from the entry copy so far */
 	__u32 wpos; /* path walk's write position in walk[] (path.bpf.h) */
 	__u8 pc_slot; /* slot + 1 whose path-set bits scratch->pbits hold (0: none) */
-	__u8 pad[3];
+	__u8 tmp_slot; /* slot + 1 whose string the filter's scan area holds (0: none) */
+	__u8 pad[2];
 	struct vg_str str[VG_NSTR];
 };
 
 #define VG_BASE_UNREAD 2
+
+/* A mount's parent, its mount point there and its root (path.bpf.h). */
+struct vg_mount_link {
+	struct mount *parent;
+	struct dentry *mountpoint;
+	struct dentry *root;
+};
+
+/*
+ * The early stage's climb to the open file's top directories
+ * (filter.bpf.h, early_tops). Kept in the scratch, not on the stack: 6.1's
+ * verifier bounds the stack of a whole call chain to 512 bytes.
+ */
+struct vg_climb {
+	struct vg_mount_link ml;   /* of the mount the climb is in */
+	__u64 d, mnt, froot, fmnt; /* kernel addresses, as in struct vg_walk */
+	__u64 name[2];		   /* the last two components named: [0] the top */
+	__u32 len[2];
+	__u32 n;    /* components named */
+	__u32 room; /* bytes the walk would have written */
+	__u32 r;    /* 1: at the root, 2: no answer (the walk would cut or name no directory) */
+	__u32 pad;
+	struct path fpath; /* the file's f_path, as read */
+};
 
 struct vg_scratch {
 	struct vg_cursor cur;
@@ -131,6 +156,7 @@ struct vg_scratch {
 	__u32 raw_len;	  /* its length (VG_RAW_OK) */
 	__u8 top_state;	  /* VG_TOP_*: tbits holds early_file's region sets (filter.bpf.h) */
 	__u8 pad2[3];
+	struct vg_climb climb;
 	struct vg_top_key tkey;	  /* the early stage's region lookup key */
 	struct vg_top_val tbits;  /* the path sets whose regions hold early_file */
 	struct vg_path_val bbits; /* the path sets with an exact entry of its name */

@@ -56,15 +56,10 @@ static __always_inline void dentry_link_read(struct dentry *d, struct vg_dentry_
 	}
 }
 
-/* A mount's parent, its mount point there and its root dentry, as one read
- * where they are adjacent (mnt_parent, mnt_mountpoint, then the vfsmount,
- * which starts with mnt_root), as on every kernel vigil supports. */
-struct vg_mount_link {
-	struct mount *parent;
-	struct dentry *mountpoint;
-	struct dentry *root;
-};
-
+/* A mount's parent, its mount point there and its root dentry (struct
+ * vg_mount_link), as one read where they are adjacent (mnt_parent,
+ * mnt_mountpoint, then the vfsmount, which starts with mnt_root), as on
+ * every kernel vigil supports. */
 static __always_inline void mount_link_read(struct mount *m, struct vg_mount_link *l)
 {
 	if (bpf_core_field_offset(struct mount, mnt_mountpoint) ==

@@ -168,7 +168,7 @@ struct vg_fclause {
 struct vg_filter {
 	__u8 pass_all; /* no filtering for this event id */
 	__u8 nclauses; /* 0 with !pass_all: the event id is not wanted at all */
-	__u8 gated;    /* some clause has a gate */
+	__u8 tops;     /* some atom tests regions (VG_AF_TOP): the early stage reads them */
 	__u8 pad[5];
 	struct vg_fclause clauses[VG_FCLAUSES];
 };

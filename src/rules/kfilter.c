@@ -1299,14 +1299,14 @@ static int early_keys(struct vg_kfilter *kf)
 
 				if (t->kind != VG_A_PATH_IN || t->arg != VG_APATH_FD || t->set > kf->nsets)
 					continue;
-				if (!f->clauses[c].gate && !t->neg) {
+				if (!f->clauses[c].gate && !t->neg)
 					f->clauses[c].gate = (__u8)(a + 1);
-					f->gated = 1;
-				}
 				m = st[t->set];
 				t->flags &= (__u8)~(VG_AF_BASE | VG_AF_TOP | VG_AF_EBASE);
-				if (m & SET_TOP)
+				if (m & SET_TOP) {
 					t->flags |= VG_AF_TOP;
+					f->tops = 1;
+				}
 				if (m & SET_EBASE)
 					t->flags |= (m & SET_PREFIX) ? VG_AF_EBASE : VG_AF_BASE | VG_AF_EBASE;
 			}

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -144,6 +145,50 @@ static void uring_ops(void)
 	uring_one(&sqe); /* ENOENT */
 }
 
+/*
+ * What the early stage's region test (the file's top directories, read
+ * from its dentries) must follow: a directory renamed into and out of the
+ * rules' directories, a hard link's other name, a bind mount's, the root
+ * directory and its entries. The path a record carries is the one the
+ * tree holds at the open, and the kernel's early answer must agree.
+ */
+static void region_moves(void)
+{
+	char a[256], b[256], f[300];
+
+	snprintf(a, sizeof(a), "%s/r1", tmpdir);
+	snprintf(b, sizeof(b), "%s/d/r1", tmpdir);
+	mkdir(a, 0755);
+	snprintf(f, sizeof(f), "%s/f", a);
+	close(open(f, O_WRONLY | O_CREAT, 0644));
+	close(open(f, O_RDONLY));
+	if (rename(a, b) == 0) { /* now below d/ */
+		snprintf(f, sizeof(f), "%s/f", b);
+		close(open(f, O_RDONLY));
+		rename(b, a);
+	}
+	snprintf(f, sizeof(f), "%s/f", a);
+	unlink(f);
+	rmdir(a);
+	snprintf(a, sizeof(a), "%s/d/f1", tmpdir);
+	snprintf(b, sizeof(b), "%s/e/hl", tmpdir);
+	if (link(a, b) == 0) {
+		close(open(b, O_RDONLY));
+		unlink(b);
+	}
+	snprintf(a, sizeof(a), "%s/d", tmpdir);
+	snprintf(b, sizeof(b), "%s/bind", tmpdir);
+	mkdir(b, 0755);
+	if (mount(a, b, NULL, MS_BIND, NULL) == 0) {
+		snprintf(f, sizeof(f), "%s/f1", b);
+		close(open(f, O_RDONLY));
+		umount2(b, MNT_DETACH);
+	}
+	rmdir(b);
+	close(open("/", O_RDONLY | O_DIRECTORY));
+	close(open("/etc", O_RDONLY | O_DIRECTORY));
+}
+
 static void child_run(int which)
 {
 	char p[256], longp[400];
@@ -179,6 +224,7 @@ static void child_run(int which)
 		snprintf(p, sizeof(p), "%s/d/f1", tmpdir);
 		close(openat(AT_FDCWD, p, O_WRONLY | O_APPEND));
 		ia32_open_close(p);
+		region_moves();
 		{
 			struct file_handle *h = calloc(1, sizeof(*h) + MAX_HANDLE_SZ);
 			int mid, mfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
@@ -338,7 +384,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 47) {
+	switch (rand_r(seed) % 53) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -386,6 +432,13 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 43: fprintf(f, "proc.name startswith it-"); break;
 	case 44: fprintf(f, "proc.name glob it-w*k"); break;
 	case 45: fprintf(f, "fd.nameraw contains ./f"); break;
+	/* path sets of every shape the early stage's region test keys */
+	case 46: fprintf(f, "fd.name startswith /tm"); break;
+	case 47: fprintf(f, "fd.name startswith %s", tmpdir); break;
+	case 48: fprintf(f, "fd.name in (/, /etc, %s/bind/f1)", tmpdir); break;
+	case 49: fprintf(f, "fd.name pmatch (%s/bind)", tmpdir); break;
+	case 50: fprintf(f, "fd.name startswith %s/d/r", tmpdir); break;
+	case 51: fprintf(f, "fd.name = %s/e/hl", tmpdir); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
