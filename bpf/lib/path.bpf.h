@@ -145,15 +145,16 @@ static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
 {
 	const struct path *path = (const struct path *)path_addr;
 	struct vfsmount *vmnt = BPF_CORE_READ(path, mnt);
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct vfsmount *fmnt = BPF_CORE_READ(task, fs, root.mnt);
+	/* the task's own fields by direct loads (a BTF pointer), not probe
+	 * reads: a helper call each, the walk's main cost besides names */
+	struct fs_struct *fs = bpf_get_current_task_btf()->fs;
 	struct vg_walk w = {
 		.s = s,
 		.d = BPF_CORE_READ(path, dentry),
 		.mnt = container_of(vmnt, struct mount, mnt),
 		.root = BPF_CORE_READ(vmnt, mnt_root),
-		.froot = BPF_CORE_READ(task, fs, root.dentry),
-		.fmnt = container_of(fmnt, struct mount, mnt),
+		.froot = fs->root.dentry,
+		.fmnt = container_of(fs->root.mnt, struct mount, mnt),
 	};
 	__u32 i, pos;
 
@@ -186,13 +187,15 @@ static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
 /* The open file at `fd` of `task`, or NULL. */
 static __always_inline struct file *fd_file(struct task_struct *task, __s64 fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	/* direct loads down to the table (task is a BTF pointer), one
+	 * probe read for its slot */
+	struct fdtable *fdt = task->files->fdt;
 	struct file **fds;
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	bpf_core_read(&f, sizeof(f), &fds[fd]);
 	return f;
 }
