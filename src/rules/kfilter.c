@@ -1683,6 +1683,12 @@ void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct s
 			explain_atom(a, NULL, sb);
 			if (a->kind == VG_A_COMM_IN || a->kind == VG_A_PATH_IN)
 				explain_set(kf, a, sb);
+			/* what the early stage decides it by, before any walk */
+			if (a->kind == VG_A_PATH_IN && (a->flags & VG_AF_TOP))
+				strbuf_addstr(sb, (a->flags & VG_AF_EBASE) ? " [early: directories, name]"
+									   : " [early: directories]");
+			else if (a->kind == VG_A_PATH_IN && (a->flags & VG_AF_BASE))
+				strbuf_addstr(sb, " [early: name]");
 			else if (a->op == VG_AOP_IN && a->kind != VG_A_STR)
 				explain_nums(kf, a, sb);
 			for (size_t n = 0; a->kind == VG_A_STR && n < kf->nneedles; n++)
