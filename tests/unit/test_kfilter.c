@@ -125,7 +125,12 @@ static bool atom_true(const struct vg_atom *a, const struct ev *e)
 	return r != (bool)a->neg;
 }
 
-static bool passes(const struct ev *e)
+static bool early_in_model(const struct vg_atom *a, const char *path);
+
+/* Does the filter let e through? `early`: its early stage, which judges
+ * path atoms from the file's dentries (early_in_model) and takes what it
+ * cannot know yet (strings of the resolved path) as true. */
+static bool filter_model(const struct ev *e, bool early)
 {
 	const struct vg_filter *f = &KF.f[VG_EV_SYS_openat];
 
@@ -134,12 +139,23 @@ static bool passes(const struct ev *e)
 	for (int i = 0; i < f->nclauses; i++) {
 		bool all = true;
 
-		for (int k = 0; k < f->clauses[i].natoms && all; k++)
-			all = atom_true(&f->clauses[i].atoms[k], e);
+		for (int k = 0; k < f->clauses[i].natoms && all; k++) {
+			const struct vg_atom *a = &f->clauses[i].atoms[k];
+
+			if (early && a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD)
+				all = early_in_model(a, e->path) || a->neg;
+			else if (!early || !(a->kind == VG_A_STR && a->arg == VG_APATH_FD))
+				all = atom_true(a, e);
+		}
 		if (all)
 			return true;
 	}
 	return false;
+}
+
+static bool passes(const struct ev *e)
+{
+	return filter_model(e, false);
 }
 
 /*
@@ -197,29 +213,9 @@ static bool early_in_model(const struct vg_atom *a, const char *path)
 	return strlen(base) >= VG_FBASE_MAX - 1 || named;
 }
 
-/* Does the early stage let e through? What it cannot know yet (strings of
- * the resolved path) counts as true. */
 static bool early_passes(const struct ev *e)
 {
-	const struct vg_filter *f = &KF.f[VG_EV_SYS_openat];
-
-	if (f->pass_all)
-		return true;
-	for (int i = 0; i < f->nclauses; i++) {
-		bool all = true;
-
-		for (int k = 0; k < f->clauses[i].natoms && all; k++) {
-			const struct vg_atom *a = &f->clauses[i].atoms[k];
-
-			if (a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD)
-				all = early_in_model(a, e->path) || a->neg;
-			else if (!(a->kind == VG_A_STR && a->arg == VG_APATH_FD))
-				all = atom_true(a, e);
-		}
-		if (all)
-			return true;
-	}
-	return false;
+	return filter_model(e, true);
 }
 
 #define RULE(name, cond) \
