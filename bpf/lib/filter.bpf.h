@@ -227,6 +227,15 @@ static __always_inline int path_in(struct vg_scratch *s, struct vg_atom *a, __u3
 	return bit_of(ks->pbits.bits, idx) ? VG_T_TRUE : VG_T_FALSE;
 }
 
+/*
+ * bpf_rdonly_cast (6.2+) turns a kernel address into a typed pointer whose
+ * fields are read by direct loads, where a probe read is a helper call
+ * each. The loader says whether the kernel has it; where it does not (6.1)
+ * the call is never reached and the verifier drops it.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym __weak;
+const volatile bool have_rdonly_cast = false;
+
 /* top_state of the scratch */
 enum { VG_TOP_UNREAD = 0, VG_TOP_OK = 1, VG_TOP_NONE = 2 };
 
@@ -240,6 +249,20 @@ enum { VG_TOP_UNREAD = 0, VG_TOP_OK = 1, VG_TOP_NONE = 2 };
 struct climb_ctx {
 	struct vg_scratch *s;
 };
+
+/* The mount the climb is in (c->mnt): its parent, mount point, root. */
+static __always_inline void climb_mount(struct vg_climb *c)
+{
+	if (have_rdonly_cast) {
+		struct mount *m = bpf_rdonly_cast((void *)c->mnt, bpf_core_type_id_kernel(struct mount));
+
+		c->ml.parent = m->mnt_parent;
+		c->ml.mountpoint = m->mnt_mountpoint;
+		c->ml.root = m->mnt.mnt_root;
+	} else {
+		mount_link_read((struct mount *)c->mnt, &c->ml);
+	}
+}
 
 static long climb_step(__u64 i, void *arg)
 {
@@ -261,13 +284,21 @@ static long climb_step(__u64 i, void *arg)
 			/* to the mount point, in the parent mount */
 			c->d = (__u64)c->ml.mountpoint;
 			c->mnt = (__u64)c->ml.parent;
-			mount_link_read(c->ml.parent, &c->ml);
+			climb_mount(c);
 			return 0;
 		}
 		c->r = c->n ? 1 : 2; /* the root; nothing named: "/" */
 		return 1;
 	}
-	dentry_link_read((struct dentry *)c->d, &l);
+	if (have_rdonly_cast) {
+		struct dentry *d = bpf_rdonly_cast((void *)c->d, bpf_core_type_id_kernel(struct dentry));
+
+		l.parent = d->d_parent;
+		l.len = d->d_name.len;
+		l.name = d->d_name.name;
+	} else {
+		dentry_link_read((struct dentry *)c->d, &l);
+	}
 	if (c->d == (__u64)l.parent) {
 		/* a disconnected dentry; with nothing named, an internal
 		 * mount's lone dentry (pipe:[..]), which the walk names alone */
@@ -329,11 +360,17 @@ static __always_inline __u8 early_tops(struct vg_scratch *ks)
 	__builtin_memset(c, 0, sizeof(*c));
 	c->froot = (__u64)fs->root.dentry;
 	c->fmnt = (__u64)container_of(fs->root.mnt, struct mount, mnt);
-	if (bpf_core_read(&c->fpath, sizeof(c->fpath), &f->f_path))
+	if (have_rdonly_cast) {
+		struct file *ff = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+
+		c->fpath.mnt = ff->f_path.mnt;
+		c->fpath.dentry = ff->f_path.dentry;
+	} else if (bpf_core_read(&c->fpath, sizeof(c->fpath), &f->f_path)) {
 		return VG_TOP_NONE;
+	}
 	c->mnt = (__u64)container_of(c->fpath.mnt, struct mount, mnt);
 	c->d = (__u64)c->fpath.dentry;
-	mount_link_read((struct mount *)c->mnt, &c->ml);
+	climb_mount(c);
 	bpf_loop(VG_PATH_MAX / 2, climb_step, &cc, 0);
 	if (c->r != 1)
 		return VG_TOP_NONE;

@@ -715,6 +715,19 @@ static int tp_nargs(const char *name)
 	return n;
 }
 
+/* Does the kernel offer the kfunc `name` (its BTF has the function)? */
+static bool kernel_has_func(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (!btf)
+		return false;
+	has = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return has;
+}
+
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing/events/syscalls",
 					     "/sys/kernel/debug/tracing/events/syscalls" };
 
@@ -854,6 +867,8 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	l->skel->rodata->lc_wakeup_bytes = lrb / 4;
 	l->skel->rodata->host_pidns = o->host_pidns;
 	l->skel->rodata->host_mntns = o->host_mntns;
+	/* 6.2+: the early stage's climb reads dentries by direct loads */
+	l->skel->rodata->have_rdonly_cast = kernel_has_func("bpf_rdonly_cast");
 	/* The LSM hooks load only where the kernel offers LSM-BPF (probed by
 	 * the caller); elsewhere they would fail the whole object. */
 	{
