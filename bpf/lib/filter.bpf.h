@@ -570,6 +570,39 @@ static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __
 }
 
 /*
+ * str_scan once per needle set, operation and haystack in a record: two
+ * rules' clauses often test the same set on the same path (".ssh/", the
+ * cloud credentials' directories), and each clause would scan it again.
+ * The answers live in the cursor, which each record's build and the
+ * middle stage reset (and filter_early, before a run's first scan); the
+ * haystack is the raw argument (read once a run) or the copy in the scan
+ * area, named by the slot it was copied from (tmp_slot).
+ */
+static __always_inline int str_scan_once(struct vg_scratch *s, __u32 hay, __u32 n, __u32 id,
+					 __u32 op)
+{
+	__u64 key = (__u64)id | (__u64)op << 32 |
+		    (__u64)(hay == VG_HAY_RAW ? 0xff : s->cur.tmp_slot) << 40 | 1ull << 48;
+	__u32 i;
+	int r;
+
+	for (i = 0; i < 4; i++) {
+		if (i >= s->cur.nmemo)
+			break;
+		if (s->cur.memo[i].key == key)
+			return (int)s->cur.memo[i].res;
+	}
+	r = str_scan(s, hay, n, id, op);
+	i = s->cur.nmemo;
+	if (i < 4) {
+		s->cur.memo[i].key = key;
+		s->cur.memo[i].res = (__u64)r;
+		s->cur.nmemo = i + 1;
+	}
+	return r;
+}
+
+/*
  * A VG_A_STR atom. The raw path argument (fd.nameraw) is read from user
  * memory at sys_exit's early and middle stages, once, before the record
  * holds it; afterwards, and for the resolved path (fd.name, known from the
@@ -610,7 +643,7 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 		}
 		if (s->raw_state != VG_RAW_OK)
 			return VG_T_UNKNOWN;
-		return str_scan(s, VG_HAY_RAW, s->raw_len, a->set, a->op);
+		return str_scan_once(s, VG_HAY_RAW, s->raw_len, a->set, a->op);
 	} else {
 		slot = a->width;
 	}
@@ -627,7 +660,7 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 			return VG_T_UNKNOWN;
 		s->cur.tmp_slot = slot + 1;
 	}
-	return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
+	return str_scan_once(s, VG_HAY_TMP, len, a->set, a->op);
 }
 
 /* The port of the IPv4 or IPv6 address the call passed, in record slot
@@ -890,6 +923,7 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	/* the raw path argument is read at most once a run, by the first
 	 * atom that needs it (here or in the middle stage) */
 	s->raw_state = VG_RAW_UNREAD;
+	s->cur.nmemo = 0; /* the last run's scan answers */
 	if (!fl || fl->pass_all)
 		return 1;
 	if (!fl->nclauses)

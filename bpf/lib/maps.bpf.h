@@ -111,8 +111,13 @@ struct vg_cursor {
 	__u32 wpos; /* path walk's write position in walk[] (path.bpf.h) */
 	__u8 pc_slot; /* slot + 1 whose path-set bits scratch->pbits hold (0: none) */
 	__u8 tmp_slot; /* slot + 1 whose string the filter's scan area holds (0: none) */
-	__u8 pad[2];
+	__u8 nmemo;    /* scan answers kept in memo (filter.bpf.h, str_scan_once) */
+	__u8 pad;
 	struct vg_str str[VG_NSTR];
+	struct {
+		__u64 key; /* needle set, operation and haystack */
+		__u64 res; /* VG_T_* */
+	} memo[4];
 };
 
 #define VG_BASE_UNREAD 2
