@@ -5,11 +5,14 @@
  * three-valued: a clause is dropped only when one of its atoms is
  * definitely false, so whatever the kernel cannot see passes.
  *
- * It runs twice on a syscall: early, from what costs nothing to read
- * (arguments, return value, comm, uids, the open file's last component),
- * before the record is built; then on the finished record. Most events die
- * at the early stage, before the path walk and string copies that make up
- * most of a record's cost (docs/ARCHITECTURE.md has the figures).
+ * It runs in stages on a syscall: early, from what costs little to read
+ * (arguments, return value, comm, uids, and for an open file its top two
+ * directories and its name, from its dentries), before the record is
+ * built; for calls that open a file, on the walked path before the rest of
+ * the record; then on the finished record. Most events die at the early
+ * stage, before the path walk and string copies that make up most of a
+ * record's cost (docs/ARCHITECTURE.md has the figures). A clause's gate
+ * (its first path test) is tried first at every stage.
  *
  * Bounds: VG_FCLAUSES (16) clauses of VG_FATOMS (6) atoms: at most 96 atom
  * evaluations per stage; atom_eval is a global function, verified once.
