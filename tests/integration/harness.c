@@ -158,15 +158,17 @@ static int spawn(struct vigil_proc *v, const char *const *argv)
 	int out[2], err[2];
 	const char *args[64];
 	size_t n = 0;
-	bool keep = v->keep_text, group = v->own_group; /* what a caller may set before */
+	/* what a caller may set before */
+	bool keep = v->keep_text, group = v->own_group, host = v->host_config;
 	pid_t parent = getpid();
 
 	memset(v, 0, sizeof(*v));
 	v->keep_text = keep;
 	v->own_group = group;
+	v->host_config = host;
 	v->status = -1;
 	args[n++] = vigil_path();
-	for (size_t i = 1; argv[i] && n < 61; i++)
+	for (size_t i = 1; argv[i] && n < 59; i++)
 		args[n++] = argv[i];
 	/* Every agent a test starts has a deadline, whatever becomes of the
 	 * test: one the test did not give itself is VIGIL_AGENT_DEADLINE_S. */
@@ -174,6 +176,14 @@ static int spawn(struct vigil_proc *v, const char *const *argv)
 	    !has_opt(argv, "--duration") && !has_opt(argv, "--help")) {
 		args[n++] = "--duration";
 		args[n++] = VIGIL_AGENT_DEADLINE_S;
+	}
+	/* A test's agent reads the configuration the test gives it, never
+	 * the host's: an installed vigil's /etc/vigil/vigil.yaml (its rule
+	 * files, its control socket) is not the test's business. */
+	if (argv[1] && (!strcmp(argv[1], "run") || !strcmp(argv[1], "check")) && !host &&
+	    !has_opt(argv, "--config") && !has_opt(argv, "-c")) {
+		args[n++] = "--config";
+		args[n++] = "/dev/null";
 	}
 	args[n] = NULL;
 	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))

@@ -26,6 +26,7 @@ struct vigil_proc {
 	bool keep_text;	  /* keep non-JSON lines in `text` instead of complaining */
 	char *text;	  /* non-JSON stdout lines, newline-separated */
 	bool own_group;	  /* set before the start: vigil leads a process group of its own */
+	bool host_config; /* set before the start: read the host's /etc/vigil/vigil.yaml */
 	size_t textlen;
 	int status;	/* wait status once exited, else -1 */
 };

@@ -227,6 +227,7 @@ static void test_service(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
 	setenv("VIGIL", argv[0], 1);
+	v.host_config = true; /* the package's /etc/vigil/vigil.yaml */
 	rc = vigil_start(&v, argv, 60000);
 	unsetenv("NOTIFY_SOCKET");
 	if (saved)

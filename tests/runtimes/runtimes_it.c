@@ -484,6 +484,7 @@ static void test_image(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(wrapper, 0755), 0);
 	setenv("VIGIL", wrapper, 1);
+	ds.host_config = true; /* the container's /etc/vigil, the ConfigMap's */
 	rc = vigil_start(&ds, argv, 120000);
 	if (saved)
 		setenv("VIGIL", saved, 1);
