@@ -255,8 +255,14 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 	/* raw path arguments of calls other than the opens are compared by
 	 * the filter only when clean (path_clean) */
 	s->path_norm = conf->post != VG_POST_FD_RET;
-	if (at_exit && (conf->flags & VG_SCF_ENTRY_STR))
-		copy = entry_take(s, task, s->compat ? VG_NR_COMPAT + e->nr : e->nr);
+	if (at_exit && (conf->flags & VG_SCF_ENTRY_STR)) {
+		__u32 row = s->compat ? VG_NR_COMPAT + e->nr : e->nr;
+
+		copy = entry_take(s, task, row);
+		/* and the paths the kernel acted on, where a path hook saw them */
+		if (copy && kpaths_on)
+			kpaths_take(s, task, row);
+	}
 
 	for (i = 0; i < 6; i++) {
 		__u64 v = e->args[i];
@@ -346,7 +352,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	if (is_self(task))
 		return 0;
 	/* the entry stage or an LSM hook decided during this syscall: report it */
-	if (lsm_active || entry_stage) {
+	if (lsm_active || lsm_sharers || entry_stage) {
 		tid = task->pid;
 		pend = bpf_map_lookup_elem(&pending, &tid);
 		if (pend && pend->ev != conf->ev) {
@@ -561,6 +567,13 @@ static __always_inline int entry_copy(struct trace_event_raw_sys_enter *ctx, con
 		k++;
 	}
 	ec->row = nr;
+	/* paths an LSM hook left for an earlier call are not this one's */
+	if (kpaths_on) {
+		struct vg_kpaths *kp = bpf_task_storage_get(&entry_kpaths, task, 0, 0);
+
+		if (kp)
+			kp->row = VG_ENTRY_NONE;
+	}
 	return 0;
 }
 
@@ -626,6 +639,7 @@ static __always_inline int lsm_decide(struct file *f, bool uring)
 	__u32 nr, ev, c, tid, key, size, gen = table_gen & 1;
 	__u64 args[6];
 	__u16 hflags = 0;
+	bool shared, kill;
 
 	if (is_self(task) || (task->flags & VG_PF_KTHREAD))
 		return 0;
@@ -649,7 +663,11 @@ static __always_inline int lsm_decide(struct file *f, bool uring)
 	ev = conf->ev;
 	key = table_key(ev, gen);
 	t = bpf_map_lookup_elem(&enforce, &key);
-	if (!t || !t->ndeny)
+	/* an open by a process whose file table another process shares: a
+	 * kill rule refuses it here too, or the fd it installs would be
+	 * readable by the sharers until the kill at its exit */
+	shared = lsm_sharers && f && !uring && sharers_exist(task);
+	if (!t || (!t->ndeny && !(shared && t->nclauses > t->ndeny)))
 		return 0;
 	s = bpf_task_storage_get(&lsm_scratch, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
@@ -676,21 +694,31 @@ static __always_inline int lsm_decide(struct file *f, bool uring)
 		if (c >= t->nclauses)
 			break;
 		cl = &t->clauses[c];
-		if (cl->action != VG_ENF_DENY || !clause_true(s, cl))
+		kill = shared && cl->action == VG_ENF_KILL;
+		if ((cl->action != VG_ENF_DENY && !kill) || !clause_true(s, cl))
 			continue;
 		s->early = VG_STAGE_FULL;
 		p.enf = (cl->rule + 1) | (gen << 15);
 		p.ev = (__u16)ev;
-		p.flags = enf_spared(task) ? VG_F_ENF_SPARED
-			  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW
-							: VG_F_DENIED;
 		tid = task->pid;
 		/* a kill decided at the entry stays the verdict reported */
 		old = uring ? NULL : bpf_map_lookup_elem(&pending, &tid);
-		if (!old || !(old->flags & VG_F_KILLED))
+		if (kill) {
+			/* killed (the sharers doomed) and refused; else why not */
+			p.flags = old && (old->flags & VG_F_KILLED) ? VG_F_KILLED : enf_act(task, cl);
+			if (p.flags == VG_F_KILLED)
+				p.flags |= VG_F_DENIED;
+		} else {
+			p.flags = enf_spared(task)		? VG_F_ENF_SPARED
+				  : enf_cap() < VG_MODE_ENFORCE ? VG_F_ENF_SHADOW
+								: VG_F_DENIED;
+		}
+		if (old && (old->flags & VG_F_KILLED) && kill)
+			old->flags |= VG_F_DENIED;
+		else if (!old || !(old->flags & VG_F_KILLED))
 			bpf_map_update_elem(uring ? (void *)&uring_pending : (void *)&pending, &tid, &p,
 					    BPF_ANY);
-		if (p.flags != VG_F_DENIED)
+		if (!(p.flags & VG_F_DENIED))
 			return 0;
 		misc_inc(VG_MISC_DENIALS);
 		/* a refused io_uring open is reported from here, where its
@@ -774,10 +802,117 @@ int BPF_PROG(vg_lsm_file_open, struct file *file)
 {
 	struct file *f = NULL;
 
+	/* loaded for the sharers' kill rules only: most opens stop here */
+	if (!lsm_active && !sharers_exist(bpf_get_current_task_btf()))
+		return 0;
 	/* As a plain number: the path walk (a global function) takes the
 	 * address of f_path as a scalar, which a BTF pointer is not. */
 	bpf_probe_read_kernel(&f, sizeof(f), &file);
 	return lsm_decide_open(f);
+}
+
+/*
+ * The path hooks (CONFIG_SECURITY_PATH): the path the kernel is about to
+ * act on, for the record of the call in flight (kpath_put in
+ * lib/record.bpf.h), never a verdict. Loaded with LSM-BPF where the
+ * kernel has them; only calls whose entry copy was taken (a rule names
+ * the call) pay for the walk.
+ */
+static __always_inline int kpath_hook(__u32 u, __u64 mnt, __u64 dentry)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_entry_copy *ec;
+	struct vg_scratch *s;
+
+	if (!kpaths_on || is_self(task) || !mnt || !dentry)
+		return 0;
+	ec = bpf_task_storage_get(&entry_strs, task, 0, 0);
+	if (!ec || ec->row == VG_ENTRY_NONE)
+		return 0;
+	s = bpf_task_storage_get(&lsm_scratch, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		misc_inc(VG_MISC_LSM_NOMEM);
+		return 0;
+	}
+	kpath_put(s, ec->row, u, mnt, dentry);
+	return 0;
+}
+
+/* The mount and dentry of a struct path, as plain numbers (kpath_put is
+ * a global function: it takes no BTF pointer). */
+static __always_inline int kpath_of(__u32 u, const struct path *p)
+{
+	return kpath_hook(u, (__u64)BPF_CORE_READ(p, mnt), (__u64)BPF_CORE_READ(p, dentry));
+}
+
+/* A dentry in the directory `dir` (unlink, mkdir, ...: the name the call gave). */
+static __always_inline int kpath_in(__u32 u, const struct path *dir, struct dentry *dentry)
+{
+	__u64 d = 0;
+
+	bpf_probe_read_kernel(&d, sizeof(d), &dentry);
+	return kpath_hook(u, (__u64)BPF_CORE_READ(dir, mnt), d);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(vg_lsm_path_unlink, const struct path *dir, struct dentry *dentry)
+{
+	return kpath_in(0, dir, dentry);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(vg_lsm_path_rmdir, const struct path *dir, struct dentry *dentry)
+{
+	return kpath_in(0, dir, dentry);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(vg_lsm_path_mkdir, const struct path *dir, struct dentry *dentry)
+{
+	return kpath_in(0, dir, dentry);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(vg_lsm_path_symlink, const struct path *dir, struct dentry *dentry)
+{
+	/* the link's path (linkpath, symlink's one path argument), not
+	 * its target, which is a string */
+	return kpath_in(0, dir, dentry);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(vg_lsm_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry)
+{
+	kpath_in(0, old_dir, old_dentry);
+	return kpath_in(1, new_dir, new_dentry);
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(vg_lsm_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry)
+{
+	/* a hard link's source is on the new name's mount (else EXDEV before) */
+	kpath_in(0, new_dir, old_dentry);
+	return kpath_in(1, new_dir, new_dentry);
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(vg_lsm_path_chmod, const struct path *path)
+{
+	return kpath_of(0, path);
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(vg_lsm_path_chown, const struct path *path)
+{
+	return kpath_of(0, path);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(vg_lsm_path_truncate, const struct path *path)
+{
+	return kpath_of(0, path);
 }
 
 SEC("lsm/bprm_check_security")
@@ -853,6 +988,10 @@ int BPF_PROG(vg_uring_complete_args, void *rctx, void *req, __u64 user_data, int
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(vg_uring_submit, struct io_kiocb *req)
 {
+	/* a doomed sharer's SQPOLL thread submits without any syscall: it
+	 * dies at its next submission (lib/sharers.bpf.h) */
+	if (doomed_n)
+		sharers_check();
 	uring_submit(req);
 	return 0;
 }

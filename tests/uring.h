@@ -37,14 +37,14 @@ static inline void uring_close(struct uring *r)
 	r->fd = -1;
 }
 
-/* A ring of `entries` requests: 0, or -errno (io_uring unavailable). */
-static inline int uring_init(struct uring *r, unsigned entries)
+/* A ring of `entries` requests set up with `p` (flags, sq_thread_idle):
+ * 0, or -errno (io_uring unavailable). */
+static inline int uring_init_params(struct uring *r, unsigned entries, struct io_uring_params *pp)
 {
-	struct io_uring_params p;
+	struct io_uring_params p = *pp;
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	memset(&p, 0, sizeof(p));
 	r->fd = (int)syscall(SYS_io_uring_setup, entries, &p);
 	if (r->fd < 0)
 		return -errno;
@@ -72,23 +72,55 @@ static inline int uring_init(struct uring *r, unsigned entries)
 	return 0;
 }
 
-/* Submit one request and wait for it: its result (res), or -errno. */
-static inline int uring_run(struct uring *r, const struct io_uring_sqe *sqe)
+/* A ring of `entries` requests: 0, or -errno (io_uring unavailable). */
+static inline int uring_init(struct uring *r, unsigned entries)
 {
-	unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
-	int res;
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	return uring_init_params(r, entries, &p);
+}
+
+/* Put one request on the submission ring (no syscall). */
+static inline void uring_queue(struct uring *r, const struct io_uring_sqe *sqe)
+{
+	unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask;
 
 	r->sqes[idx] = *sqe;
 	r->sq_array[idx] = idx;
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (syscall(SYS_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
-		return -errno;
-	head = *r->cq_head;
-	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
-		return -EAGAIN;
+}
+
+/* Take the next completion: its result, or -EAGAIN when there is none
+ * (`spin`: wait for one, with no syscall). */
+static inline int uring_reap(struct uring *r, int spin)
+{
+	unsigned head = *r->cq_head;
+	int res;
+
+	while (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
+		if (!spin)
+			return -EAGAIN;
 	res = r->cqes[head & *r->cq_mask].res;
 	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
 	return res;
+}
+
+/* Queue one request without any syscall (an SQPOLL ring's kernel thread
+ * takes it), and spin until its completion: its result. */
+static inline int uring_poll_run(struct uring *r, const struct io_uring_sqe *sqe)
+{
+	uring_queue(r, sqe);
+	return uring_reap(r, 1);
+}
+
+/* Submit one request and wait for it: its result (res), or -errno. */
+static inline int uring_run(struct uring *r, const struct io_uring_sqe *sqe)
+{
+	uring_queue(r, sqe);
+	if (syscall(SYS_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return -errno;
+	return uring_reap(r, 0);
 }
 
 /* One request on a ring of its own, closed after: its result, or -errno. */

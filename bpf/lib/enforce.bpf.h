@@ -77,6 +77,10 @@ struct {
 
 /* LSM-BPF hooks are attached (set by user space after the feature probe). */
 const volatile __u8 lsm_active = 0;
+/* The file_open hook is attached for kill rules on opens: it refuses an
+ * open that one decides when the opener's file table is shared with
+ * another process (sharers.bpf.h), and kills there. */
+const volatile __u8 lsm_sharers = 0;
 /* The sys_enter stage runs (kill rules are loaded). */
 const volatile __u8 entry_stage = 0;
 /* --protect-self: the LSM hooks refuse signals and ptrace aimed at vigil. */

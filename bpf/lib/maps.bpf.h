@@ -112,7 +112,7 @@ struct vg_cursor {
 	__u8 pc_slot; /* slot + 1 whose path-set bits scratch->pbits hold (0: none) */
 	__u8 tmp_slot; /* slot + 1 whose string the filter's scan area holds (0: none) */
 	__u8 nmemo;    /* scan answers kept in memo (filter.bpf.h, str_scan_once) */
-	__u8 pad;
+	__u8 kmask;    /* bit u: an LSM path hook left path argument u's path (record.bpf.h) */
 	struct vg_str str[VG_NSTR];
 	struct {
 		__u64 key; /* needle set, operation and haystack */

@@ -141,16 +141,16 @@ static long walk_cb(__u64 i, void *arg)
 	return w->r != 0;
 }
 
-static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
+/* The walk of dentry `d` on mount `vmnt` (path_walk's answer). */
+static __always_inline __u32 path_walk_at(struct vg_scratch *s, struct vfsmount *vmnt,
+					  struct dentry *d)
 {
-	const struct path *path = (const struct path *)path_addr;
-	struct vfsmount *vmnt = BPF_CORE_READ(path, mnt);
 	/* the task's own fields by direct loads (a BTF pointer), not probe
 	 * reads: a helper call each, the walk's main cost besides names */
 	struct fs_struct *fs = bpf_get_current_task_btf()->fs;
 	struct vg_walk w = {
 		.s = s,
-		.d = BPF_CORE_READ(path, dentry),
+		.d = d,
 		.mnt = container_of(vmnt, struct mount, mnt),
 		.root = BPF_CORE_READ(vmnt, mnt_root),
 		.froot = fs->root.dentry,
@@ -182,6 +182,13 @@ static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
 		s->walk[pos] = '/';
 	}
 	return pos | (w.r == 1 ? 0 : VG_WALK_DEEP);
+}
+
+static __always_inline __u32 path_walk(struct vg_scratch *s, __u64 path_addr)
+{
+	const struct path *path = (const struct path *)path_addr;
+
+	return path_walk_at(s, BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry));
 }
 
 /* The open file at `fd` of `task`, or NULL. */

@@ -104,6 +104,80 @@ struct {
 	__type(value, struct vg_entry_copy);
 } entry_strs SEC(".maps");
 
+/*
+ * The paths the kernel acted on, where LSM-BPF and the path hooks exist
+ * (CONFIG_SECURITY_PATH): the hooks (vg_lsm_path_* in vigil.bpf.c) run
+ * after the kernel copied the name and looked it up, and walk the dentry
+ * it is about to unlink, rename, chmod, ... The entry copy is taken before
+ * the kernel's own copy: a thread rewriting the buffer in between (a few
+ * hundred nanoseconds, which a spinning thread wins) makes the copy lie.
+ * These paths do not: sys_exit records them in the base slots (kres).
+ * One per task, created by the first hook; `row` is the entry copy's of
+ * the call the paths belong to, reset at each entry copy.
+ */
+#define VG_KPATH_N 2 /* path arguments a call has at most (rename, link) */
+
+struct vg_kpaths {
+	__u32 row;  /* sc_table row of the call they are from; VG_ENTRY_NONE */
+	__u8 have;  /* bit u: data[u] is the u-th path argument's */
+	__u8 pad[3];
+	__u8 data[VG_KPATH_N][VG_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_kpaths);
+} entry_kpaths SEC(".maps");
+
+/* Set by the loader where the path hooks load (LSM-BPF and
+ * CONFIG_SECURITY_PATH). */
+const volatile __u8 kpaths_on = 0;
+
+/* An LSM path hook: the path of `dentry` on `mnt` (kernel addresses) is
+ * what the call of entry-copy row `row` acts on as its u-th path
+ * argument. Walked in the hook's per-task scratch s. */
+__noinline int kpath_put(struct vg_scratch *s, __u32 row, __u32 u, __u64 mnt, __u64 dentry)
+{
+	struct vg_kpaths *kp;
+	__u32 pos, len;
+
+	if (!s || u >= VG_KPATH_N)
+		return 0;
+	kp = bpf_task_storage_get(&entry_kpaths, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!kp)
+		return 0; /* the record keeps the entry copy */
+	if (kp->row != row) {
+		kp->row = row;
+		kp->have = 0;
+	}
+	pos = path_walk_at(s, (struct vfsmount *)mnt, (struct dentry *)dentry);
+	/* a path longer than the walk's room: the copy, as without the hook */
+	if (pos & VG_WALK_DEEP)
+		return 0;
+	pos &= VG_PATH_MAX - 1;
+	len = (VG_PATH_MAX - 1 - pos) & (VG_PATH_MAX - 1);
+	if (bpf_probe_read_kernel(kp->data[u & 1], len + 1, &s->walk[pos]))
+		return 0;
+	kp->have |= 1u << u;
+	return 0;
+}
+
+/* sys_exit, after entry_take took the copy of row `row`: the paths the
+ * hooks left for this call, into s->cur.kmask (then used: a later call
+ * must not find them). */
+static __always_inline void kpaths_take(struct vg_scratch *s, struct task_struct *task, __u32 row)
+{
+	struct vg_kpaths *kp = bpf_task_storage_get(&entry_kpaths, task, 0, 0);
+
+	if (kp && kp->row == row) {
+		s->cur.kmask = kp->have;
+		kp->row = VG_ENTRY_NONE;
+	}
+}
+
 /* The next string of the current task's entry copy (entry_take() in
  * vigil.bpf.c checked that it is this syscall's) into the next slot, as
  * rec_put_str would have read it from user memory at the entry. A string
@@ -241,6 +315,33 @@ static __always_inline void slot_mark_rel(struct vg_scratch *s, __u32 i, bool so
 		s->cur.rel |= 1u << (i & 7);
 }
 
+/* Path argument u's path from the hooks (kpaths_take) into the next
+ * slot; its kmask bit is cleared when the slot could not take it. */
+__noinline int rec_put_kpath(struct vg_scratch *s, __u32 u)
+{
+	struct vg_kpaths *kp;
+	struct vg_str *sl;
+	__u32 off;
+	long n;
+
+	if (!s)
+		return 0;
+	sl = slot_claim(&s->cur);
+	kp = bpf_task_storage_get(&entry_kpaths, bpf_get_current_task_btf(), 0, 0);
+	if (!sl || !kp || u >= VG_KPATH_N) {
+		s->cur.kmask &= ~(1u << (u & 7));
+		return 0;
+	}
+	off = s->cur.off & VG_SCRATCH_MASK;
+	n = bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, kp->data[u & 1]);
+	if (n <= 1) {
+		s->cur.kmask &= ~(1u << (u & 7));
+		return 0;
+	}
+	str_done(s, sl, off, n);
+	return 0;
+}
+
 /*
  * The base slots of a record (abi/event.h): one per UPATH and SOCKADDR
  * argument of `conf`, holding, for those marked relative (slot_mark_rel),
@@ -253,15 +354,29 @@ __noinline int rec_put_bases(struct vg_scratch *s, struct vg_sc_conf *conf, __u3
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vg_sys_event *e;
+	__u32 u = 0;
 
 	if (!s || !conf)
 		return 0;
 	e = (void *)s->rec;
+	e->kres = 0;
 	for (int i = 0; i < 6; i++) {
 		__u8 k = conf->karg[i];
 
 		if (k != VG_KARG_UPATH && k != VG_KARG_SOCKADDR)
 			continue;
+		if (k == VG_KARG_UPATH && walk && (s->cur.kmask & (1u << u))) {
+			rec_put_kpath(s, u);
+			if (s->cur.kmask & (1u << u)) {
+				e->kres |= 1u << i;
+				if (!u)
+					s->cur.path_slot = s->cur.nstr - 1;
+			}
+			u++;
+			continue;
+		}
+		if (k == VG_KARG_UPATH)
+			u++;
 		if (!walk || !(s->cur.rel & (1u << i))) {
 			slot_claim(&s->cur);
 			continue;

@@ -76,6 +76,9 @@ enum vg_karg {
  * is absolute, not a path (a unix socket address only), or unreadable;
  * then the kernel-resolved path (path_slot), if any. User space joins
  * base and argument and normalises ".", ".." and "//" (src/pipeline/path.c).
+ * Where an LSM path hook saw the call (vg_sys_event.kres), the base slot
+ * holds the kernel's whole path instead, and path_slot names the first
+ * path argument's.
  */
 
 /* What the kernel gathers once the syscall returned. */
@@ -181,7 +184,12 @@ struct vg_sys_event {
 	__u64 args[6];
 	__u64 ext[3]; /* struct arguments read from user memory, see enum vg_karg */
 	__u16 nr;     /* the raw syscall number (i386's when VG_F_COMPAT) */
-	__u16 nstr;
+	__u8 nstr;
+	/* bit i: the base slot of path argument i holds the path the kernel
+	 * acted on, as an LSM path hook saw it (the whole path, not a
+	 * directory): fd.name and evt.abspath.* are that, whatever the raw
+	 * argument says */
+	__u8 kres;
 	struct vg_str str[VG_NSTR]; /* strings in argument order, base slots, the resolved path */
 	__u16 path_slot;	    /* slot holding the kernel-resolved path, or 0xffff */
 	__u16 enf_rule;		    /* 1 + index of the rule enforced (VG_F_ENF_ANY), else 0;

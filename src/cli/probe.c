@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include <bpf/btf.h>
+
 #include "cli/cli.h"
 #include "common/strbuf.h"
 #include "loader/probe.h"
@@ -14,7 +16,19 @@ static void probe_usage(FILE *f)
 		   "Load and attach one trivial program of each kind vigil may use and report\n"
 		   "what this kernel offers: BTF, tracepoint flavours, kprobes, fentry,\n"
 		   "LSM-BPF, ring buffers, bpf_send_signal; and so which enforcement actions\n"
-		   "(kill at the syscall, deny through LSM-BPF) are available.\n");
+		   "(kill at the syscall, deny through LSM-BPF) are available, and whether the\n"
+		   "records of unlink, rename, chmod, ... carry the path the kernel acted on\n"
+		   "(LSM-BPF and its path hooks, CONFIG_SECURITY_PATH).\n");
+}
+
+/* The kernel has the LSM path hooks (bpf/vigil.bpf.c vg_lsm_path_*). */
+static bool path_hooks(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has = btf && btf__find_by_name_kind(btf, "bpf_lsm_path_unlink", BTF_KIND_FUNC) > 0;
+
+	btf__free(btf);
+	return has;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -25,7 +39,7 @@ int cmd_probe(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vg_features ft;
-	bool json = false, kill, deny, agent;
+	bool json = false, kill, deny, agent, kpaths;
 	int opt;
 
 	optind = 1;
@@ -46,6 +60,7 @@ int cmd_probe(int argc, char **argv)
 	agent = ft.f[VG_FEAT_BTF].ok && ft.f[VG_FEAT_TP_BTF].ok && ft.f[VG_FEAT_RINGBUF].ok;
 	kill = agent && ft.f[VG_FEAT_SEND_SIGNAL].ok;
 	deny = ft.f[VG_FEAT_LSM_BPF].ok;
+	kpaths = deny && path_hooks();
 	if (json) {
 		struct strbuf sb = STRBUF_INIT;
 		struct json_w w;
@@ -66,6 +81,7 @@ int cmd_probe(int argc, char **argv)
 		jw_bool(&w, "kill", kill);
 		jw_bool(&w, "deny", deny);
 		jw_obj_end(&w);
+		jw_bool(&w, "kernel_paths", kpaths);
 		jw_obj_end(&w);
 		printf("%s\n", sb.buf);
 		strbuf_release(&sb);
@@ -78,6 +94,10 @@ int cmd_probe(int argc, char **argv)
 		printf("enforce kill     %s\n",
 		       kill ? "yes (bpf_send_signal from the syscall probe)" : "no");
 		printf("enforce deny     %s\n", deny ? "yes (LSM-BPF)" : "no (no LSM-BPF)");
+		printf("kernel paths     %s\n",
+		       kpaths ? "yes (LSM path hooks: unlink, rename, chmod, ... name the file the "
+				"kernel changed)"
+			      : "no (their path arguments are resolved lexically)");
 	}
 	return agent ? VG_EXIT_OK : VG_EXIT_RUNTIME;
 }

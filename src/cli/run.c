@@ -1307,9 +1307,15 @@ static int parse_args(struct run *rn, int argc, char **argv, struct vg_agent_opt
 	return rc ? -1 : 0;
 }
 
-/* The rules' enforcement needs, said before the agent starts. */
+/*
+ * The rules' enforcement needs, said before the agent starts. LSM-BPF is
+ * probed always (`avail`): where it is, the path hooks load (the paths the
+ * kernel acted on, for unlink, rename, chmod, ...), and the file_open
+ * hook for kill rules on opens (struct vg_loader_opts); lsm->ok stays
+ * true only when a deny rule or --protect-self needs all the deny hooks.
+ */
 static void report_enforcement(const struct vg_ruleset *rs, const struct vg_config *c,
-			       struct vg_feature_result *lsm)
+			       struct vg_feature_result *lsm, bool *avail)
 {
 	size_t nenforce = 0, ndeny = 0;
 
@@ -1319,9 +1325,10 @@ static void report_enforcement(const struct vg_ruleset *rs, const struct vg_conf
 		nenforce += r->mode == VG_MODE_ENFORCE;
 		ndeny += r->mode == VG_MODE_ENFORCE && r->action == VG_ACTION_DENY;
 	}
-	/* deny needs LSM-BPF: probe for it only when a rule (or
-	 * --protect-self) asks */
-	if ((ndeny || c->protect_self) && !vg_feature_lsm(lsm) && c->protect_self)
+	*avail = vg_feature_lsm(lsm);
+	if (!ndeny && !c->protect_self)
+		lsm->ok = false;
+	else if (!*avail && c->protect_self)
 		vg_warn("--protect-self needs LSM-BPF, missing here (%s): signals and ptrace aimed "
 			"at vigil are only seen by rules, not refused",
 			lsm->detail);
@@ -1411,7 +1418,7 @@ int cmd_run(int argc, char **argv)
 		goto out_args;
 	}
 	rs = vg_engine_ruleset(rn.engine);
-	report_enforcement(rs, &rn.cfg, &lsm);
+	report_enforcement(rs, &rn.cfg, &lsm, &o.load.lsm_avail);
 	err = vg_engine_tables(rn.engine, lsm.ok, &kf, &why);
 	if (err) {
 		vg_err("building the %s tables: %s", err == -E2BIG ? "enforcement" : "kernel",

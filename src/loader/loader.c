@@ -715,6 +715,19 @@ static int tp_nargs(const char *name)
 	return n;
 }
 
+/* Do kill rules name opens (the file_open hook refuses those of a process
+ * whose file table is shared: bpf/vigil.bpf.c, lsm_decide)? */
+static bool open_kills(const struct vg_kfilter *kf)
+{
+	static const unsigned opens[] = { VG_EV_SYS_open, VG_EV_SYS_openat, VG_EV_SYS_openat2,
+					  VG_EV_SYS_creat };
+
+	for (size_t i = 0; kf && i < sizeof(opens) / sizeof(opens[0]); i++)
+		if (kf->enf[opens[i]].nclauses > kf->enf[opens[i]].ndeny)
+			return true;
+	return false;
+}
+
 /* Does the kernel offer the kfunc `name` (its BTF has the function)? */
 static bool kernel_has_func(const char *name)
 {
@@ -872,11 +885,25 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	/* The LSM hooks load only where the kernel offers LSM-BPF (probed by
 	 * the caller); elsewhere they would fail the whole object. */
 	{
+		/* the path hooks (the paths the kernel acts on, for the
+		 * records of unlink, rename, chmod, ...) need
+		 * CONFIG_SECURITY_PATH too */
+		bool kpaths = o->lsm_avail && kernel_has_func("bpf_lsm_path_unlink");
+		bool sharers = o->lsm_avail && open_kills(o->kfilter);
 		struct bpf_program *p;
 
-		bpf_object__for_each_program(p, l->skel->obj)
-			if (!strncmp(bpf_program__section_name(p), "lsm/", 4))
+		bpf_object__for_each_program(p, l->skel->obj) {
+			const char *sec = bpf_program__section_name(p);
+
+			if (!strncmp(sec, "lsm/path_", 9))
+				bpf_program__set_autoload(p, kpaths);
+			else if (p == l->skel->progs.vg_lsm_file_open)
+				bpf_program__set_autoload(p, o->lsm || sharers);
+			else if (!strncmp(sec, "lsm/", 4))
 				bpf_program__set_autoload(p, o->lsm);
+		}
+		l->skel->rodata->kpaths_on = kpaths;
+		l->skel->rodata->lsm_sharers = sharers;
 		l->skel->rodata->lsm_active = o->lsm;
 		l->skel->rodata->protect_self = o->lsm && o->protect_self;
 		l->lsm = o->lsm;

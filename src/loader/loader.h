@@ -30,6 +30,12 @@ struct vg_loader_opts {
 	const struct vg_exe_key *never_kill; /* executables never killed */
 	size_t nnever_kill;
 	bool lsm; /* load and attach the LSM-BPF deny hooks (the kernel offers them) */
+	/* LSM-BPF is there (probed), deny rules or not: load the path hooks,
+	 * which give the records of unlink, rename, chmod, ... the paths the
+	 * kernel acted on (where the kernel has CONFIG_SECURITY_PATH), and,
+	 * with kill rules on opens, the file_open hook, which refuses such an
+	 * open by a process whose file table another process shares */
+	bool lsm_avail;
 	bool pin; /* pin maps and links under VG_PIN_DIR; take over pins found there */
 	bool protect_self; /* with lsm: refuse signals and ptrace aimed at vigil */
 	const char *host_root; /* the host's / seen from here, for proc.exepath's files; NULL: / */

@@ -45,6 +45,7 @@ static int decode_sys(const void *data, size_t len, struct vg_event *ev)
 	ev->args = e->args;
 	ev->ext = e->ext;
 	ev->sock = &e->sock;
+	ev->kres = e->kres;
 	for (unsigned i = 0; i < VG_NSTR; i++)
 		if (str_view(data, len, sizeof(*e), e->str[i], &slots[i]))
 			return -EINVAL;

@@ -45,7 +45,9 @@ struct vg_event {
 	const __u64 *ext;	    /* [3] */
 	struct vg_strv argstr[6];   /* string/sockaddr argument i, by argument index */
 	struct vg_strv argbase[6];  /* the directory relative path argument i was resolved
-				     * against (dirfd or cwd, kernel-walked); else absent */
+				     * against (dirfd or cwd, kernel-walked); else absent;
+				     * with bit i of kres, the whole path the kernel acted on */
+	unsigned kres;		    /* vg_sys_event.kres: bit i, argbase[i] is the kernel's path */
 	struct vg_strv path;	    /* kernel-resolved path: fd's file or new cwd */
 	const struct vg_sock *sock; /* kernel socket endpoints; family 0 if none */
 	unsigned enf_rule;	    /* 1 + index of the rule the kernel enforced, else 0 */

@@ -419,6 +419,11 @@ static void arg_resolved(struct vg_evctx *c, int i, bool lexical, struct strbuf 
 	const struct vg_strv *raw = &ev->argstr[i], *base = &ev->argbase[i];
 	const char *cwd = c->proc ? c->proc->cwd : NULL;
 
+	/* what an LSM path hook saw the kernel act on: the whole path */
+	if ((ev->kres >> i) & 1 && base->p) {
+		strbuf_add(sb, base->p, base->len);
+		return;
+	}
 	if (!raw->p)
 		return;
 	if (ev->sc->post == VG_POST_FD_RET) {

@@ -404,7 +404,7 @@ static void test_bad_nstr(void **state)
 	build_openat();
 	rec.sys.nstr = VG_NSTR + 1;
 	assert_einval();
-	rec.sys.nstr = 0xffff;
+	rec.sys.nstr = 0xff;
 	assert_einval();
 	rec.sys.nstr = VG_NSTR;
 	assert_int_equal(vg_decode(rec.bytes, rec.len, &(struct vg_event){ 0 }), 0);

@@ -37,7 +37,7 @@ static inline void unit_sys_str(struct synth_rec *r, unsigned slot, const void *
 {
 	r->sys.str[slot] = unit_rec_data(r, p, n);
 	if (r->sys.nstr < slot + 1)
-		r->sys.nstr = (__u16)(slot + 1);
+		r->sys.nstr = (__u8)(slot + 1);
 }
 
 static inline void unit_exec_str(struct synth_rec *r, unsigned slot, const void *p, size_t n)

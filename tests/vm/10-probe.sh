@@ -11,6 +11,8 @@ for f in btf tracepoint raw_tracepoint tp_btf kprobe fentry lsm_bpf ringbuf bpf_
 done
 check "probe: enforcement kill and deny" \
 	has /tmp/probe.json '"enforcement":{"kill":true,"deny":true}'
+check "probe: the LSM path hooks give the kernel's paths" \
+	has /tmp/probe.json '"kernel_paths":true'
 # Whatever is missing, say why (the JSON keeps the kernel's reason).
 sed 's/},/},\n/g' /tmp/probe.json | grep -F '"available":false' | sed 's/^/# no: /'
 [ -s /tmp/probe.err ] && diag /tmp/probe.err
