@@ -517,7 +517,7 @@ static void sqpoll_sharer(struct sqpoll_state *st, const char *secret)
  * could read the fd left in the table for as long as it likes. It dies at
  * its ring's next submission instead. (The read that submission carries
  * may still run: the window stated in docs/ROLLOUT.md; where LSM-BPF
- * exists the open is refused and there is no fd, tests/vm/45-sharers.sh.)
+ * exists the open is refused and there is no fd, tests/vm/races/45-sharers.sh.)
  */
 static void test_sqpoll_sharer_killed(void **state)
 {
