@@ -254,6 +254,7 @@ run:
 # tests/vm/README.md.
 vmtest: $(BUILD)/vigil
 	$(Q)scripts/vmtest --build $(BUILD)
+	$(Q)scripts/vmtest --races --build $(BUILD)
 
 # `make test` as a new user of a minimal Debian would run it: in a fresh
 # `mmdebstrap --variant=apt bookworm` root (cached in /var/cache/vigil),
