@@ -988,10 +988,6 @@ int BPF_PROG(vg_uring_complete_args, void *rctx, void *req, __u64 user_data, int
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(vg_uring_submit, struct io_kiocb *req)
 {
-	/* a doomed sharer's SQPOLL thread submits without any syscall: it
-	 * dies at its next submission (lib/sharers.bpf.h) */
-	if (doomed_n)
-		sharers_check();
 	uring_submit(req);
 	return 0;
 }

@@ -91,27 +91,17 @@ static inline void uring_queue(struct uring *r, const struct io_uring_sqe *sqe)
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
 }
 
-/* Take the next completion: its result, or -EAGAIN when there is none
- * (`spin`: wait for one, with no syscall). */
-static inline int uring_reap(struct uring *r, int spin)
+/* Take the next completion: its result, or -EAGAIN when there is none. */
+static inline int uring_reap(struct uring *r)
 {
 	unsigned head = *r->cq_head;
 	int res;
 
-	while (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
-		if (!spin)
-			return -EAGAIN;
+	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
 	res = r->cqes[head & *r->cq_mask].res;
 	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
 	return res;
-}
-
-/* Queue one request without any syscall (an SQPOLL ring's kernel thread
- * takes it), and spin until its completion: its result. */
-static inline int uring_poll_run(struct uring *r, const struct io_uring_sqe *sqe)
-{
-	uring_queue(r, sqe);
-	return uring_reap(r, 1);
 }
 
 /* Submit one request and wait for it: its result (res), or -errno. */
@@ -120,7 +110,7 @@ static inline int uring_run(struct uring *r, const struct io_uring_sqe *sqe)
 	uring_queue(r, sqe);
 	if (syscall(SYS_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
 		return -errno;
-	return uring_reap(r, 0);
+	return uring_reap(r);
 }
 
 /* One request on a ring of its own, closed after: its result, or -errno. */

@@ -22,9 +22,8 @@
  * Limits (docs/ROLLOUT.md): a sharer's read that ran between the open's
  * fd install and the kill's decision at that open's exit (microseconds)
  * got its bytes; a sharer that makes no syscall (it cannot read a file
- * without one, but it lives) dies at its next one, or at its io_uring
- * ring's next submission (an SQPOLL thread reads with no syscall:
- * vg_uring_submit checks too); spared processes are
+ * without one, but it lives) dies at its next one (an io_uring SQPOLL
+ * thread reads with no syscall: a stated limit); spared processes are
  * not killed. Where LSM-BPF exists the open itself is refused as well
  * (vg_lsm_file_open loads for kill rules on opens; lsm_decide kills and
  * refuses when sharers_exist), so the fd never exists.

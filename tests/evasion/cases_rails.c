@@ -464,105 +464,6 @@ static void test_clone_files_sharer_killed(void **state)
 		fail_msg("no alert names the sharer %d", (int)pid);
 }
 
-/* What an SQPOLL sharer and this test tell each other, with no syscall
- * on the sharer's side. */
-struct sqpoll_state {
-	volatile pid_t opener; /* the child that opens the secret (ours to wait) */
-	volatile int go;       /* the opener is dead: read its fd */
-	volatile int res;      /* the read's result, once done (0: not yet) */
-};
-
-/*
- * The sharer: an SQPOLL ring set up first (its kernel thread submits what
- * the ring holds, with no syscall of ours), then the opener cloned with
- * CLONE_FILES and CLONE_PARENT (this test's child: the test waits for it,
- * so the sharer need not). Once told the opener is dead, it reads the fd
- * number the open got through the ring, and spins with no syscall.
- */
-static void sqpoll_sharer(struct sqpoll_state *st, const char *secret)
-{
-	static char stack[64 * 1024] __attribute__((aligned(16)));
-	struct io_uring_params p = { .flags = IORING_SETUP_SQPOLL, .sq_thread_idle = 20000 };
-	struct io_uring_sqe sqe = { .opcode = IORING_OP_READ };
-	static char buf[64];
-	struct uring r;
-	int fd;
-	pid_t c;
-
-	if (uring_init_params(&r, 4, &p))
-		_exit(EV_FAIL(1));
-	fd = dup(0);
-	if (fd < 0 || close(fd))
-		_exit(EV_FAIL(2));
-	/* the lowest free number: the one the opener's open gets */
-	c = clone(open_secret_shared, stack + sizeof(stack), CLONE_FILES | CLONE_PARENT | SIGCHLD,
-		  (void *)secret);
-	if (c < 0)
-		_exit(EV_FAIL(3));
-	st->opener = c;
-	while (!st->go)
-		;
-	sqe.fd = fd;
-	sqe.addr = (unsigned long)buf;
-	sqe.len = sizeof(buf);
-	st->res = uring_poll_run(&r, &sqe);
-	for (;;)
-		;
-}
-
-/*
- * CLONE_FILES with an SQPOLL ring: the sharer of a killed opener's table
- * makes no syscall at all (its ring's kernel thread reads for it), so
- * being killed "at its next syscall" would never come, and the thread
- * could read the fd left in the table for as long as it likes. It dies at
- * its ring's next submission instead. (The read that submission carries
- * may still run: the window stated in docs/ROLLOUT.md; where LSM-BPF
- * exists the open is refused and there is no fd, tests/vm/races/45-sharers.sh.)
- */
-static void test_sqpoll_sharer_killed(void **state)
-{
-	struct sqpoll_state *st;
-	char secret[96];
-	pid_t p, w;
-	int status;
-
-	(void)state;
-	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(st != MAP_FAILED);
-	start_secret_agent(secret, sizeof(secret), NULL);
-	p = fork();
-	assert_true(p >= 0);
-	if (p == 0) {
-		alarm(30);
-		sqpoll_sharer(st, secret);
-	}
-	for (int i = 0; !st->opener && i < 5000; i++)
-		usleep(1000);
-	if (!st->opener) {
-		kill(p, SIGKILL);
-		waitpid(p, &status, 0);
-		if (WIFEXITED(status) && WEXITSTATUS(status) >= 100)
-			skip(); /* no SQPOLL ring here */
-		fail_msg("the sharer did not clone its opener (status %#x)", status);
-	}
-	assert_int_equal(waitpid(st->opener, &status, 0), st->opener);
-	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-		fail_msg("the opener of the secret was not killed (status %#x)", status);
-	st->go = 1;
-	/* the sharer makes no syscall from here: only vigil can end it */
-	for (int i = 0; (w = waitpid(p, &status, WNOHANG)) == 0 && i < WAIT_MS; i++)
-		usleep(1000);
-	if (w == 0) {
-		kill(p, SIGKILL);
-		waitpid(p, &status, 0);
-		fail_msg("the SQPOLL sharer lived on (its ring's read returned %d; 0: not yet)",
-			 st->res);
-	}
-	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-		fail_msg("the SQPOLL sharer was not killed (status %#x)", status);
-	munmap(st, sizeof(*st));
-}
-
 int run_rails_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,7 +472,6 @@ int run_rails_tests(void)
 		cmocka_unit_test_teardown(test_never_kill_follows_replacement, rails_teardown),
 		cmocka_unit_test_teardown(test_spared_loses_privilege, rails_teardown),
 		cmocka_unit_test_teardown(test_clone_files_sharer_killed, rails_teardown),
-		cmocka_unit_test_teardown(test_sqpoll_sharer_killed, rails_teardown),
 	};
 
 	return cmocka_run_group_tests_name("evasion: rails", tests, NULL, NULL);
