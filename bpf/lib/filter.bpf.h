@@ -79,6 +79,14 @@ struct {
 	__type(value, struct vg_top_val);
 } path_tops SEC(".maps");
 
+/* The directory names the contains needles need, per generation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct vg_comps);
+} path_comps SEC(".maps");
+
 /* Numbers of the VG_AOP_IN atoms (both generations). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -247,11 +255,36 @@ enum { VG_TOP_UNREAD = 0, VG_TOP_OK = 1, VG_TOP_NONE = 2 };
  * path walk's steps (path.bpf.h, walk_one), its mount crossings, task root
  * and room, but reading only the links, no name: one read per component
  * and one per mount. It keeps the last two components the walk would
- * write: the top directory and the one below it.
+ * write: the top directory and the one below it. It also compares each
+ * directory whose length some contains needle's directory name has with
+ * those names (struct vg_comps), and keeps which it met.
  */
 struct climb_ctx {
 	struct vg_scratch *s;
+	struct vg_comps *comps; /* the generation's, or NULL */
 };
+
+/* Directory name `name` (`len` bytes, 1..VG_FCOMP_MAX - 1) against the
+ * names of t: the bits of those it equals into c->found. */
+static __always_inline void climb_comp(struct vg_climb *c, struct vg_comps *t, __u64 name, __u32 len)
+{
+	/* NUL padded as t's names are; a failed read matches nothing */
+	if (bpf_probe_read_kernel(c->cw, sizeof(c->cw), (const void *)name))
+		return;
+	if (len < 8) {
+		c->cw[0] &= (1ull << (8 * len)) - 1;
+		c->cw[1] = 0;
+	} else if (len < 16) {
+		c->cw[1] &= (1ull << (8 * (len - 8))) - 1;
+	}
+	for (__u32 i = 0; i < VG_FCOMPS; i++) {
+		if (i >= t->n)
+			break;
+		if (t->len[i] == len && *(__u64 *)t->name[i] == c->cw[0] &&
+		    *(__u64 *)&t->name[i][8] == c->cw[1])
+			c->found |= 1u << i;
+	}
+}
 
 /* The mount the climb is in (c->mnt): its parent, mount point, root. */
 static __always_inline void climb_mount(struct vg_climb *c)
@@ -288,6 +321,8 @@ static long climb_step(__u64 i, void *arg)
 			c->d = (__u64)c->ml.mountpoint;
 			c->mnt = (__u64)c->ml.parent;
 			climb_mount(c);
+			if (!c->n)
+				c->bcross = 1;
 			return 0;
 		}
 		c->r = c->n ? 1 : 2; /* the root; nothing named: "/" */
@@ -314,6 +349,13 @@ static long climb_step(__u64 i, void *arg)
 		c->r = 2; /* the walk runs out of room: its path is cut */
 		return 1;
 	}
+	if (!c->n) {
+		c->bname = (__u64)l.name;
+		c->blen = len;
+	}
+	/* a directory (the first name is the file's own) */
+	if (c->n && cc->comps && len < VG_FCOMP_MAX && ((cc->comps->lenmask >> len) & 1))
+		climb_comp(c, cc->comps, (__u64)l.name, len);
 	c->name[1] = c->name[0];
 	c->len[1] = c->len[0];
 	c->name[0] = (__u64)l.name;
@@ -358,9 +400,12 @@ static __always_inline __u8 early_tops(struct vg_scratch *ks)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct fs_struct *fs = task->fs;
 	struct vg_climb *c = &ks->climb;
-	struct climb_ctx cc = { .s = ks };
+	__u32 gen = ks->gen;
+	struct climb_ctx cc = { .s = ks, .comps = bpf_map_lookup_elem(&path_comps, &gen) };
 
 	__builtin_memset(c, 0, sizeof(*c));
+	if (cc.comps && !cc.comps->n)
+		cc.comps = NULL;
 	c->froot = (__u64)fs->root.dentry;
 	c->fmnt = (__u64)container_of(fs->root.mnt, struct mount, mnt);
 	if (have_rdonly_cast) {
@@ -397,24 +442,46 @@ static __always_inline int early_bases(struct vg_scratch *ks)
 {
 	if (ks->have_base == VG_BASE_UNREAD) {
 		struct file *f = (struct file *)ks->early_file;
-		struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		struct vg_climb *c = &ks->climb;
 		struct vg_path_val *v;
+		__u32 len;
+		long n;
 
-		/* a file that is a mount's root (a bind-mounted file) is named
-		 * by its mount point, as the walk names it: not decidable here */
-		if (d == BPF_CORE_READ(f, f_path.mnt, mnt_root)) {
-			ks->have_base = 0;
-			return 0;
-		}
 		__builtin_memset(ks->bkey.name, 0, sizeof(ks->bkey.name));
 		ks->bkey.gen = ks->gen ? VG_SET_GEN_BIT : 0;
-		/* a name as long as the key's room may be longer still (the
-		 * read stops there): no decision */
-		ks->have_base = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name), name) > 0 &&
-				!ks->bkey.name[VG_FBASE_MAX - 2];
-		if (!ks->have_base)
-			return 0;
+		ks->have_base = 0;
+		if (ks->top_state != VG_TOP_UNREAD && c->n) {
+			/* the climb named the file: its name's address and length,
+			 * read with one copy; the NUL after it says the two agree
+			 * (a rename meanwhile: no decision) */
+			len = c->blen;
+			if (c->bcross || len > VG_FBASE_MAX - 2)
+				return 0;
+			barrier_var(len);
+			len &= VG_FBASE_MAX - 1;
+			if (bpf_probe_read_kernel(ks->bkey.name, len + 1, (const void *)c->bname) ||
+			    ks->bkey.name[len & (VG_FBASE_MAX - 1)]) {
+				ks->bkey.name[0] = 0;
+				return 0;
+			}
+			n = len + 1;
+		} else {
+			struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+
+			/* a file that is a mount's root (a bind-mounted file) is
+			 * named by its mount point, as the walk names it: not
+			 * decidable here */
+			if (d == BPF_CORE_READ(f, f_path.mnt, mnt_root))
+				return 0;
+			/* a name as long as the key's room may be longer still
+			 * (the read stops there): no decision */
+			n = bpf_probe_read_kernel_str(ks->bkey.name, sizeof(ks->bkey.name),
+						      BPF_CORE_READ(d, d_name.name));
+			if (n <= 0 || ks->bkey.name[VG_FBASE_MAX - 2])
+				return 0;
+		}
+		ks->have_base = 1;
+		ks->base_len = n - 1;
 		v = bpf_map_lookup_elem(&path_bases, &ks->bkey);
 		if (v)
 			ks->bbits = *v;
@@ -444,7 +511,10 @@ static __always_inline int early_in(struct vg_scratch *s, __u8 flags, __u32 idx)
 	} else if (!(flags & VG_AF_BASE)) {
 		return 1;
 	}
-	return s->have_base != 1 || bit_of(s->bbits.bits, idx);
+	/* the name, read when a set first needs it (into the map value: its
+	 * key may not be a global function's argument, see path_in) */
+	s = scratch_get();
+	return !s || early_bases(s) != 1 || bit_of(s->bbits.bits, idx);
 }
 
 /* The early stage's test of a path atom on fd.name (dense set index in
@@ -461,8 +531,6 @@ static __always_inline int early_base(struct vg_scratch *s, struct vg_atom *a)
 	(void)s;
 	if (a->arg != VG_APATH_FD || !ks || !ks->early_file)
 		return VG_T_UNKNOWN;
-	if (a->flags & (VG_AF_BASE | VG_AF_EBASE))
-		early_bases(ks);
 	if (early_in(ks, a->flags, (__u32)a->val))
 		return VG_T_UNKNOWN;
 	return a->neg ? VG_T_TRUE : VG_T_FALSE;
@@ -510,6 +578,7 @@ static __always_inline int needle_at(struct str_scan_ctx *c, __u32 k, __u32 p)
 static long str_scan_step(__u32 i, void *ctx)
 {
 	struct str_scan_ctx *c = ctx;
+	__u8 last;
 
 	if (!c->s || !c->nd)
 		return 1;
@@ -535,15 +604,21 @@ static long str_scan_step(__u32 i, void *ctx)
 	 * callback's frame stays small (6.1 bounds the chain's stack) */
 	if (c->p >= c->n)
 		return 1;
+	last = c->s->walk[(c->hay + c->p) & (VG_WALK_SIZE - 1)];
 	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		__u32 m;
+
 		if (k >= c->nd->n)
 			break;
-		if (c->nd->len[k] <= c->p + 1 && needle_at(c, k, c->p + 1 - c->nd->len[k])) {
+		m = c->nd->len[k];
+		/* the window's last byte first: most positions end there */
+		if (m && m <= c->p + 1 && c->nd->s[k][(m - 1) & (VG_FNEEDLE_MAX - 1)] == last &&
+		    needle_at(c, k, c->p + 1 - m)) {
 			c->hit = 1;
 			return 1;
 		}
 	}
-	c->p += c->nd->shift[c->s->walk[(c->hay + c->p) & (VG_WALK_SIZE - 1)]];
+	c->p += c->nd->shift[last];
 	return 0;
 }
 
@@ -570,6 +645,86 @@ static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __
 	steps = op == VG_SOP_ENDSWITH ? c.nd->n : op == VG_SOP_STARTSWITH ? 1 : n + 1;
 	bpf_loop(steps, str_scan_step, &c, 0);
 	return c.hit ? VG_T_TRUE : VG_T_FALSE;
+}
+
+/*
+ * The early stage's endswith on fd.name, from the open file's own name
+ * (early_bases): a bpf_loop over the needles, as str_scan_step runs.
+ */
+struct ends_ctx {
+	struct vg_scratch *s;
+	struct vg_needles *nd;
+	int hit;
+};
+
+/* Does needle k end the file's name as the needle's end would end its
+ * path (struct vg_needles: tail, tailx)? */
+static long ends_step(__u32 k, void *arg)
+{
+	struct ends_ctx *c = arg;
+	__u32 m, t, nl, from = 0;
+
+	if (!c->s || !c->nd || k >= VG_FNEEDLES)
+		return 1;
+	/* masked after a barrier: the compiler drops a mask it can prove */
+	barrier_var(k);
+	k &= VG_FNEEDLES - 1;
+	m = c->nd->len[k];
+	nl = c->s->base_len;
+	if ((c->nd->tailx >> k) & 1) {
+		/* the part after the needle's last '/' is the whole name */
+		t = c->nd->tail[k];
+		if (t > m || m - t != nl)
+			return 0;
+	} else {
+		/* no '/': the needle ends the name */
+		if (m > nl)
+			return 0;
+		from = nl - m;
+		t = 0;
+	}
+	for (__u32 j = 0; j < VG_FNEEDLE_MAX; j++) {
+		if (j >= m - t)
+			break;
+		if (c->s->bkey.name[(from + j) & (VG_FBASE_MAX - 1)] !=
+		    c->nd->s[k][(t + j) & (VG_FNEEDLE_MAX - 1)])
+			return 0;
+	}
+	c->hit = 1;
+	return 1;
+}
+
+/*
+ * A VG_A_STR atom on fd.name at the early stage, before any path is
+ * walked: false when the open file's dentries rule every needle out, else
+ * unknown. contains: no directory the climb passed (early_tops) is one a
+ * needle names (struct vg_needles, cmask); endswith: no needle ends the
+ * file's own name as it would end the path. Both read the tree the walk
+ * would read, so they say what the path would (the walk's own rules: a
+ * climb that could not name the path gives no answer, nor does a file
+ * whose name is not its path's last component, early_bases).
+ */
+static __always_inline int early_str(struct vg_atom *a)
+{
+	struct vg_scratch *ks = scratch_get();
+	struct ends_ctx c = {};
+	struct vg_needles *nd;
+
+	if (!ks || !ks->early_file || a->op == VG_SOP_STARTSWITH)
+		return VG_T_UNKNOWN;
+	nd = bpf_map_lookup_elem(&str_needles, &a->set);
+	if (!nd || nd->n > VG_FNEEDLES)
+		return VG_T_UNKNOWN;
+	if (a->op == VG_SOP_CONTAINS)
+		return nd->cmask && ks->top_state == VG_TOP_OK && !(ks->climb.found & nd->cmask)
+			       ? VG_T_FALSE
+			       : VG_T_UNKNOWN;
+	if (!nd->ends || early_bases(ks) != 1)
+		return VG_T_UNKNOWN;
+	c.s = ks;
+	c.nd = nd;
+	bpf_loop(nd->n, ends_step, &c, 0);
+	return c.hit ? VG_T_UNKNOWN : VG_T_FALSE;
 }
 
 /*
@@ -629,8 +784,11 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 		return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
 	}
 	if (a->arg == VG_APATH_FD) {
+		/* no path yet: what the dentries say */
+		if (s->early == VG_STAGE_EARLY)
+			return early_str(a);
 		/* the resolved path; a deep one is cut short, so unknown */
-		if (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_ENTRY ||
+		if (s->early == VG_STAGE_ENTRY ||
 		    e->path_slot == 0xffff || (s->cur.flags & VG_F_PATH_DEEP))
 			return VG_T_UNKNOWN;
 		slot = e->path_slot;
@@ -687,23 +845,65 @@ static __always_inline __u16 dest_port(struct vg_scratch *s, struct vg_sys_event
 	return sa[2] << 8 | sa[3];
 }
 
+/* Not one of quick_eval's kinds. */
+#define VG_T_OTHER 3
+
+/*
+ * The atoms filter_pass tries inline, before it calls clause_pass (the
+ * call and the generic evaluation cost ~30 ns a clause, and most clauses
+ * die on one of these: an open's mode, the result, the container test;
+ * kfilter.c's order_atoms puts them first): the answer atom_eval gives,
+ * negation included, or VG_T_OTHER for another kind.
+ */
+static __always_inline int quick_eval(struct vg_scratch *s, struct vg_atom *a)
+{
+	struct vg_sys_event *e = (void *)s->rec;
+	__u64 flags;
+	int r;
+
+	switch (a->kind) {
+	case VG_A_RET:
+		if (s->early == VG_STAGE_ENTRY)
+			return VG_T_UNKNOWN; /* not known yet */
+		r = num_test(e->ret, a);
+		break;
+	case VG_A_ACC_READ:
+	case VG_A_ACC_WRITE:
+		if (a->arg != 0xff && a->arg >= 6)
+			return VG_T_UNKNOWN;
+		/* openat2's flags are in ext, read with the record's strings */
+		if (a->arg == 0xff && (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_MID))
+			return VG_T_UNKNOWN;
+		flags = a->arg == 0xff ? e->ext[0] : e->args[a->arg];
+		flags &= 3; /* O_ACCMODE */
+		r = a->kind == VG_A_ACC_READ ? (flags == 0 || flags == 2) : (flags == 1 || flags == 2);
+		break;
+	case VG_A_CONTAINER:
+		r = e->task.pid_ns != host_pidns || e->task.mnt_ns != host_mntns;
+		break;
+	default:
+		return VG_T_OTHER;
+	}
+	return a->neg ? !r : r;
+}
+
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
 	struct vg_comm_key ck = {};
 	__s64 x;
-	__u64 flags;
 	int r;
 
 	if (!s || !a)
 		return VG_T_UNKNOWN;
 	e = (void *)s->rec;
-	/* Before the full record, sockets are not read yet, and the return
-	 * value is unknown at the entry. */
+	r = quick_eval(s, a);
+	if (r != VG_T_OTHER)
+		return r;
+	/* Before the full record, sockets are not read yet. */
 	if (s->early != VG_STAGE_FULL &&
 	    (a->kind == VG_A_LPORT || a->kind == VG_A_RPORT || a->kind == VG_A_SOCKFAM ||
-	     a->kind == VG_A_SPORT || a->kind == VG_A_CPORT ||
-	     (a->kind == VG_A_RET && s->early == VG_STAGE_ENTRY)))
+	     a->kind == VG_A_SPORT || a->kind == VG_A_CPORT))
 		return VG_T_UNKNOWN;
 	if (a->kind == VG_A_PATH_IN) {
 		switch (s->early) {
@@ -761,9 +961,6 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	case VG_A_STR:
 		r = str_atom(s, a);
 		break;
-	case VG_A_RET:
-		r = num_test(e->ret, a);
-		break;
 	case VG_A_ARG:
 		if (a->arg >= 6)
 			return VG_T_UNKNOWN;
@@ -777,20 +974,6 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 		break;
 	case VG_A_LOGINUID:
 		r = num_test((__s32)e->task.loginuid, a);
-		break;
-	case VG_A_ACC_READ:
-	case VG_A_ACC_WRITE:
-		if (a->arg != 0xff && a->arg >= 6)
-			return VG_T_UNKNOWN;
-		/* openat2's flags are in ext, read with the record's strings */
-		if (a->arg == 0xff && (s->early == VG_STAGE_EARLY || s->early == VG_STAGE_MID))
-			return VG_T_UNKNOWN;
-		flags = a->arg == 0xff ? e->ext[0] : e->args[a->arg];
-		flags &= 3; /* O_ACCMODE */
-		r = a->kind == VG_A_ACC_READ ? (flags == 0 || flags == 2) : (flags == 1 || flags == 2);
-		break;
-	case VG_A_CONTAINER:
-		r = e->task.pid_ns != host_pidns || e->task.mnt_ns != host_mntns;
 		break;
 	case VG_A_LPORT:
 		if (!e->sock.family)
@@ -902,6 +1085,10 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 		/* the early stage's gates: bit tests on what filter_early read */
 		if (s->early == VG_STAGE_EARLY && (a = gate_of(&f->clauses[c])) &&
 		    !early_in(s, a->flags, (__u32)a->val))
+			continue;
+		/* its first two atoms, where quick_eval knows them */
+		if (quick_eval(s, &f->clauses[c].atoms[0]) == VG_T_FALSE ||
+		    (f->clauses[c].natoms > 1 && quick_eval(s, &f->clauses[c].atoms[1]) == VG_T_FALSE))
 			continue;
 		if (clause_pass(s, f, c))
 			return 1;

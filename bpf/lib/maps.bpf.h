@@ -142,7 +142,11 @@ struct vg_climb {
 	__u32 n;    /* components named */
 	__u32 room; /* bytes the walk would have written */
 	__u32 r;    /* 1: at the root, 2: no answer (the walk would cut or name no directory) */
-	__u32 pad;
+	__u32 found; /* bits of the vg_comps names met among the directories */
+	__u64 cw[2]; /* a directory's name being compared with them */
+	__u64 bname; /* the first name (the file's own): its address, */
+	__u32 blen;  /* its length, */
+	__u32 bcross; /* and whether a mount was crossed before it (a mount's root) */
 	struct path fpath; /* the file's f_path, as read */
 };
 
@@ -160,7 +164,8 @@ struct vg_scratch {
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u32 raw_len;	  /* its length (VG_RAW_OK) */
 	__u8 top_state;	  /* VG_TOP_*: tbits holds early_file's region sets (filter.bpf.h) */
-	__u8 pad2[3];
+	__u8 base_len;	  /* bytes of early_file's name in bkey (have_base 1) */
+	__u8 pad2[2];
 	struct vg_climb climb;
 	struct vg_top_key tkey;	  /* the early stage's region lookup key */
 	struct vg_top_val tbits;  /* the path sets whose regions hold early_file */

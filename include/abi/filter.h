@@ -84,11 +84,40 @@ struct vg_needles {
 	__u8 n;			 /* needles held */
 	__u8 len[VG_FNEEDLES];	 /* bytes of each */
 	__u8 mmin;		 /* bytes of the shortest */
-	__u8 pad[6];
+	/* The early stage's test of fd.name, from the open file's dentries
+	 * (struct vg_comps): contains, when cmask is not 0: every needle
+	 * holds a whole directory name, "/A/" (its first), whose bit in the
+	 * generation's vg_comps is in cmask: a file with none of them among
+	 * its directories contains no needle. endswith, when `ends`: each
+	 * needle's end is judged on the file's own name: the part after the
+	 * needle's last '/', from tail[k], is the whole name (bit k of
+	 * tailx), or a needle without '/' ends the name. */
+	__u8 ends;
+	__u8 tailx;
+	__u32 cmask;
+	__u8 tail[VG_FNEEDLES];
+	__u8 pad[8];
 	char s[VG_FNEEDLES][VG_FNEEDLE_MAX];
 	__u8 shift[256];
 };
-_Static_assert(sizeof(struct vg_needles) == 16 + VG_FNEEDLES * VG_FNEEDLE_MAX + 256, "vg_needles ABI");
+_Static_assert(sizeof(struct vg_needles) == 32 + VG_FNEEDLES * VG_FNEEDLE_MAX + 256, "vg_needles ABI");
+
+/*
+ * The directory names the contains needles of a generation require (value
+ * of the path_comps array, keyed by generation): the early stage's climb
+ * compares each directory it passes whose length is in lenmask with them,
+ * and keeps the bits of those it met (vg_needles.cmask). Names are NUL
+ * padded, of 1 to VG_FCOMP_MAX - 1 bytes.
+ */
+#define VG_FCOMPS 32
+#define VG_FCOMP_MAX 16
+struct vg_comps {
+	__u32 lenmask; /* bit L: some name has L bytes */
+	__u32 n;
+	__u8 len[VG_FCOMPS];
+	char name[VG_FCOMPS][VG_FCOMP_MAX];
+};
+_Static_assert(sizeof(struct vg_comps) == 8 + VG_FCOMPS * (1 + VG_FCOMP_MAX), "vg_comps ABI");
 
 /* VG_AOP_IN: the number is one of set `set` (num_sets), for the numeric
  * atoms (ret, arg, euid, loginuid, ports): `fd.sport in (20 ports)` is one

@@ -3,8 +3,6 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include <bpf/btf.h>
-
 #include "cli/cli.h"
 #include "common/strbuf.h"
 #include "loader/probe.h"
@@ -19,16 +17,6 @@ static void probe_usage(FILE *f)
 		   "(kill at the syscall, deny through LSM-BPF) are available, and whether the\n"
 		   "records of unlink, rename, chmod, ... carry the path the kernel acted on\n"
 		   "(LSM-BPF and its path hooks, CONFIG_SECURITY_PATH).\n");
-}
-
-/* The kernel has the LSM path hooks (bpf/vigil.bpf.c vg_lsm_path_*). */
-static bool path_hooks(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool has = btf && btf__find_by_name_kind(btf, "bpf_lsm_path_unlink", BTF_KIND_FUNC) > 0;
-
-	btf__free(btf);
-	return has;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -60,7 +48,8 @@ int cmd_probe(int argc, char **argv)
 	agent = ft.f[VG_FEAT_BTF].ok && ft.f[VG_FEAT_TP_BTF].ok && ft.f[VG_FEAT_RINGBUF].ok;
 	kill = agent && ft.f[VG_FEAT_SEND_SIGNAL].ok;
 	deny = ft.f[VG_FEAT_LSM_BPF].ok;
-	kpaths = deny && path_hooks();
+	/* the LSM path hooks (bpf/vigil.bpf.c vg_lsm_path_*) */
+	kpaths = deny && vg_kernel_has_func("bpf_lsm_path_unlink");
 	if (json) {
 		struct strbuf sb = STRBUF_INIT;
 		struct json_w w;

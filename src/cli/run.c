@@ -1311,13 +1311,15 @@ static int parse_args(struct run *rn, int argc, char **argv, struct vg_agent_opt
  * The rules' enforcement needs, said before the agent starts. LSM-BPF is
  * probed always (`avail`): where it is, the path hooks load (the paths the
  * kernel acted on, for unlink, rename, chmod, ...), and the file_open
- * hook for kill rules on opens (struct vg_loader_opts); lsm->ok stays
- * true only when a deny rule or --protect-self needs all the deny hooks.
+ * hook for kill rules on opens (struct vg_loader_opts). Returns whether
+ * the deny hooks load: LSM-BPF is there and a deny rule or --protect-self
+ * needs them.
  */
-static void report_enforcement(const struct vg_ruleset *rs, const struct vg_config *c,
-			       struct vg_feature_result *lsm, bool *avail)
+static bool report_enforcement(const struct vg_ruleset *rs, const struct vg_config *c, bool *avail)
 {
+	struct vg_feature_result probe = { 0 }, *lsm = &probe;
 	size_t nenforce = 0, ndeny = 0;
+	bool deny;
 
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const struct vg_rule *r = rs->rules[i];
@@ -1326,13 +1328,12 @@ static void report_enforcement(const struct vg_ruleset *rs, const struct vg_conf
 		ndeny += r->mode == VG_MODE_ENFORCE && r->action == VG_ACTION_DENY;
 	}
 	*avail = vg_feature_lsm(lsm);
-	if (!ndeny && !c->protect_self)
-		lsm->ok = false;
-	else if (!*avail && c->protect_self)
+	deny = *avail && (ndeny || c->protect_self);
+	if (!*avail && c->protect_self)
 		vg_warn("--protect-self needs LSM-BPF, missing here (%s): signals and ptrace aimed "
 			"at vigil are only seen by rules, not refused",
 			lsm->detail);
-	if (ndeny && !lsm->ok)
+	if (ndeny && !deny)
 		for (size_t i = 0; i < rs->nrules; i++) {
 			const struct vg_rule *r = rs->rules[i];
 
@@ -1350,6 +1351,7 @@ static void report_enforcement(const struct vg_ruleset *rs, const struct vg_conf
 		vg_info("%zu rule%s in enforce mode run in shadow mode under --mode %s "
 			"(would-kill/would-deny)",
 			nenforce, nenforce == 1 ? "" : "s", vg_mode_name(c->mode));
+	return deny;
 }
 
 int cmd_run(int argc, char **argv)
@@ -1362,7 +1364,7 @@ int cmd_run(int argc, char **argv)
 	struct vg_diag diag = { .out = stderr };
 	struct strbuf why = STRBUF_INIT;
 	struct vg_kfilter kf = { 0 };
-	struct vg_feature_result lsm = { 0 };
+	bool lsm_deny = false;
 	const struct vg_ruleset *rs;
 	struct vg_agent agent;
 	FILE *audit = NULL;
@@ -1418,8 +1420,8 @@ int cmd_run(int argc, char **argv)
 		goto out_args;
 	}
 	rs = vg_engine_ruleset(rn.engine);
-	report_enforcement(rs, &rn.cfg, &lsm, &o.load.lsm_avail);
-	err = vg_engine_tables(rn.engine, lsm.ok, &kf, &why);
+	lsm_deny = report_enforcement(rs, &rn.cfg, &o.load.lsm_avail);
+	err = vg_engine_tables(rn.engine, lsm_deny, &kf, &why);
 	if (err) {
 		vg_err("building the %s tables: %s", err == -E2BIG ? "enforcement" : "kernel",
 		       why.buf);
@@ -1492,7 +1494,7 @@ int cmd_run(int argc, char **argv)
 	o.load.never_kill = nk.keys;
 	o.load.nnever_kill = nk.n;
 	rn.nk = &nk;
-	o.load.lsm = lsm.ok;
+	o.load.lsm = lsm_deny;
 	o.load.sys_enabled = rs->sys_enabled;
 	o.load.kfilter = &kf;
 	o.load.tamper_pin = true;

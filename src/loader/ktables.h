@@ -85,4 +85,9 @@ struct vg_kfilter {
  * (include/abi/filter.h, struct vg_needles). */
 void vg_needles_index(struct vg_needles *v);
 
+/* Fill the early stage's fields of a needle set (struct vg_needles: cmask,
+ * ends, tail, tailx), adding the directory names its contains test needs
+ * to the generation's table t. */
+void vg_needles_early(struct vg_needles *v, struct vg_comps *t);
+
 #endif /* VIGIL_KTABLES_H */

@@ -5,6 +5,7 @@
  * before attach (so no event is ever seen half-configured).
  */
 #include "loader/loader.h"
+#include "loader/probe.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -284,6 +285,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 	int nfd = bpf_map__fd(l->skel->maps.str_needles);
 	int numfd = bpf_map__fd(l->skel->maps.num_sets);
 	struct vg_filter pass = { .pass_all = 1 };
+	struct vg_comps comps = { 0 };
 	struct psets ps;
 	__u8 one = 1;
 	int err = psets_init(&ps, kf);
@@ -332,10 +334,15 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 			v.n++;
 		}
 		vg_needles_index(&v);
+		vg_needles_early(&v, &comps);
 		k += SET_BASE(gen);
 		if (bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
 			goto fail;
 	}
+	/* the directory names those sets need, the generation's own: the
+	 * other's stay until its last run is over */
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.path_comps), &gen, &comps, BPF_ANY))
+		goto fail;
 	if (fill_paths(pfd, kf, &ps, gen))
 		goto fail;
 	free(ps.ids);
@@ -696,7 +703,7 @@ int vg_loader_set_cap(struct vg_loader *l, uint32_t cap)
  */
 static int tp_nargs(const char *name)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf *btf = vg_kernel_btf();
 	const struct btf_type *t;
 	char tn[96];
 	int id, n = -1;
@@ -711,7 +718,6 @@ static int tp_nargs(const char *name)
 		t = btf__type_by_id(btf, t->type);
 	if (t && btf_is_func_proto(t))
 		n = btf_vlen(t);
-	btf__free(btf);
 	return n;
 }
 
@@ -726,19 +732,6 @@ static bool open_kills(const struct vg_kfilter *kf)
 		if (kf->enf[opens[i]].nclauses > kf->enf[opens[i]].ndeny)
 			return true;
 	return false;
-}
-
-/* Does the kernel offer the kfunc `name` (its BTF has the function)? */
-static bool kernel_has_func(const char *name)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool has;
-
-	if (!btf)
-		return false;
-	has = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return has;
 }
 
 static const char *const tracefs_roots[] = { "/sys/kernel/tracing/events/syscalls",
@@ -881,14 +874,14 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	l->skel->rodata->host_pidns = o->host_pidns;
 	l->skel->rodata->host_mntns = o->host_mntns;
 	/* 6.2+: the early stage's climb reads dentries by direct loads */
-	l->skel->rodata->have_rdonly_cast = kernel_has_func("bpf_rdonly_cast");
+	l->skel->rodata->have_rdonly_cast = vg_kernel_has_func("bpf_rdonly_cast");
 	/* The LSM hooks load only where the kernel offers LSM-BPF (probed by
 	 * the caller); elsewhere they would fail the whole object. */
 	{
 		/* the path hooks (the paths the kernel acts on, for the
 		 * records of unlink, rename, chmod, ...) need
 		 * CONFIG_SECURITY_PATH too */
-		bool kpaths = o->lsm_avail && kernel_has_func("bpf_lsm_path_unlink");
+		bool kpaths = o->lsm_avail && vg_kernel_has_func("bpf_lsm_path_unlink");
 		bool sharers = o->lsm_avail && open_kills(o->kfilter);
 		struct bpf_program *p;
 

@@ -3,6 +3,7 @@
 #include "loader/probe.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,25 @@ static const char *const names[VG_FEAT_MAX] = {
 	[VG_FEAT_RINGBUF] = "ringbuf",
 	[VG_FEAT_SEND_SIGNAL] = "bpf_send_signal",
 };
+
+const struct btf *vg_kernel_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf();
+	}
+	return btf;
+}
+
+bool vg_kernel_has_func(const char *name)
+{
+	const struct btf *btf = vg_kernel_btf();
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
 
 const char *vg_feature_name(enum vg_feature f)
 {

@@ -33,6 +33,17 @@ struct vg_features {
 	struct vg_feature_result f[VG_FEAT_MAX];
 };
 
+struct btf;
+
+/* The kernel's BTF (vmlinux), parsed at the first call and kept for the
+ * process: start-up asks it several questions, and each parse costs ~8 ms.
+ * NULL when the kernel has none. */
+const struct btf *vg_kernel_btf(void);
+
+/* Does the kernel's BTF have the function `name` (a kfunc such as
+ * bpf_rdonly_cast, or an LSM hook's bpf_lsm_<hook>)? */
+bool vg_kernel_has_func(const char *name);
+
 /* Probe LSM-BPF alone (loads, attaches, and "bpf" is an active LSM). */
 bool vg_feature_lsm(struct vg_feature_result *r);
 

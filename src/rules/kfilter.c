@@ -100,22 +100,51 @@ static void dnf_or(struct dnf *d, const struct dnf *x)
 }
 
 /*
- * A full clause meets one more atom: one of the two is dropped (the clause
- * gets weaker, still sound). An executable atom goes first: the rules use
- * proc.exepath as an allowlist (`not proc.exepath in (...)`), which spares
- * few of the events a path, name or string atom turns away, so keeping
- * those keeps everyday traffic in the kernel. Returns true (an atom was
- * dropped).
+ * What an atom is worth keeping in a full clause, by what it turns away
+ * and when: an executable atom least (the rules use proc.exepath as an
+ * allowlist, `not proc.exepath in (...)`, which spares few of the events a
+ * path, name or string atom turns away); then a startswith on the resolved
+ * path in a clause that also has an fd.name set atom (a glob's leading
+ * piece, "/home/" of "/home/<*>/.ssh/<*>", says again what the set says);
+ * then the atoms only the middle stage can judge, after the path walk (the
+ * resolved path's scans, a negated set); then the rest, which the early
+ * stage decides from arguments, identity and the dentries.
+ */
+static int atom_worth(const struct vg_fclause *cl, const struct vg_atom *a)
+{
+	bool fdset = false;
+
+	if (a->kind == VG_A_EXE_IN)
+		return 0;
+	for (int i = 0; i < cl->natoms; i++)
+		fdset = fdset || (cl->atoms[i].kind == VG_A_PATH_IN && !cl->atoms[i].neg &&
+				  cl->atoms[i].arg == VG_APATH_FD);
+	if (a->kind == VG_A_STR && a->arg == VG_APATH_FD)
+		return a->op == VG_SOP_STARTSWITH && fdset ? 1 : 2;
+	if (a->kind == VG_A_PATH_IN && a->neg)
+		return 2;
+	return 3;
+}
+
+/*
+ * A full clause meets one more atom: the one worth least (atom_worth) of
+ * the clause's and the new one is dropped, the newest on a tie (the clause
+ * gets weaker, still sound). Returns true (an atom was dropped).
  */
 static bool keep_narrower(struct vg_fclause *cl, const struct vg_atom *a)
 {
-	if (a->kind == VG_A_EXE_IN)
-		return true;
-	for (int m = cl->natoms - 1; m >= 0; m--)
-		if (cl->atoms[m].kind == VG_A_EXE_IN) {
-			cl->atoms[m] = *a;
-			return true;
+	int low = atom_worth(cl, a), at = -1;
+
+	for (int m = cl->natoms - 1; m >= 0; m--) {
+		int w = atom_worth(cl, &cl->atoms[m]);
+
+		if (w < low) {
+			low = w;
+			at = m;
 		}
+	}
+	if (at >= 0)
+		cl->atoms[at] = *a;
 	return true;
 }
 
@@ -376,8 +405,14 @@ static __u32 union_set(struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, _
 			err = add_comm(kf, set, comm, strnlen(comm, sizeof(comm)));
 		} else if (kind == VG_A_PATH_IN && (kf->paths[i].set == a || kf->paths[i].set == b)) {
 			struct vg_kpath p = kf->paths[i];
+			bool dup = false;
 
-			err = add_path(kf, set, p.path, p.len, p.exact);
+			/* an entry both sets hold, once */
+			for (size_t j = n; j < kf->npaths && !dup; j++)
+				dup = kf->paths[j].exact == p.exact && kf->paths[j].len == p.len &&
+				      !memcmp(kf->paths[j].path, p.path, p.len);
+			if (!dup)
+				err = add_path(kf, set, p.path, p.len, p.exact);
 		}
 		if (err)
 			return 0;
@@ -1156,17 +1191,35 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 	return 0;
 }
 
-/* String scans last in a clause: atoms are tried in order and the first
- * false one ends the clause, so the cheap tests (numbers, sets) decide most
- * events before a string is read. */
+/* Where an atom goes in its clause (order_atoms): 0, what the kernel's
+ * filter tests inline before it evaluates the clause (bpf/lib/filter.bpf.h,
+ * quick_eval); 1, the other tests of numbers and sets; 2, string scans. */
+static int atom_cost(const struct vg_atom *a)
+{
+	switch (a->kind) {
+	case VG_A_RET:
+	case VG_A_ACC_READ:
+	case VG_A_ACC_WRITE:
+	case VG_A_CONTAINER:
+		return 0;
+	case VG_A_STR:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* Cheap atoms first: they are tried in order and the first false one ends
+ * the clause, so an open's mode, its result and the container test decide
+ * most events before a set is looked up or a string read. */
 static void order_atoms(struct vg_fclause *c)
 {
 	struct vg_fclause o = *c;
 	int n = 0;
 
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 3; pass++)
 		for (int i = 0; i < c->natoms; i++)
-			if ((c->atoms[i].kind == VG_A_STR) == (pass == 1))
+			if (atom_cost(&c->atoms[i]) == pass)
 				o.atoms[n++] = c->atoms[i];
 	*c = o;
 }
@@ -1568,6 +1621,54 @@ void vg_needles_index(struct vg_needles *v)
 	}
 }
 
+/* The bit of directory name a (n bytes) in t, added if new; -1 when it
+ * cannot be there (too long, the table full). */
+static int comp_bit(struct vg_comps *t, const char *a, size_t n)
+{
+	if (!n || n >= VG_FCOMP_MAX)
+		return -1;
+	for (__u32 i = 0; i < t->n; i++)
+		if (t->len[i] == n && !memcmp(t->name[i], a, n))
+			return (int)i;
+	if (t->n == VG_FCOMPS)
+		return -1;
+	t->len[t->n] = (__u8)n;
+	memset(t->name[t->n], 0, VG_FCOMP_MAX);
+	memcpy(t->name[t->n], a, n);
+	t->lenmask |= 1u << n;
+	return (int)t->n++;
+}
+
+void vg_needles_early(struct vg_needles *v, struct vg_comps *t)
+{
+	__u32 cmask = 0;
+	bool comps = v->n > 0, ends = v->n > 0;
+
+	for (unsigned k = 0; k < v->n && k < VG_FNEEDLES; k++) {
+		const char *s = v->s[k], *slash;
+		size_t m = v->len[k];
+		int bit = -1;
+
+		/* "/A/...": A is a directory of every path holding it */
+		if (m > 2 && s[0] == '/' && (slash = memchr(s + 1, '/', m - 1)))
+			bit = comp_bit(t, s + 1, (size_t)(slash - s - 1));
+		if (bit < 0)
+			comps = false;
+		else
+			cmask |= 1u << bit;
+		/* the part after the last '/' is the whole name; a needle
+		 * without one ends it; one ending in '/' ends no file's name */
+		slash = memrchr(s, '/', m);
+		v->tail[k] = slash ? (__u8)(slash - s + 1) : 0;
+		if (slash)
+			v->tailx |= (__u8)(1u << k);
+		if (!m || v->tail[k] >= m || m - v->tail[k] >= VG_FBASE_MAX)
+			ends = false;
+	}
+	v->cmask = comps ? cmask : 0;
+	v->ends = ends;
+}
+
 void vg_kfilter_release(struct vg_kfilter *kf)
 {
 	if (!kf)
@@ -1661,6 +1762,35 @@ static void explain_nums(const struct vg_kfilter *kf, const struct vg_atom *a, s
 	strbuf_addch(sb, '}');
 }
 
+/* What the early stage judges a string test on fd.name by: its needle set
+ * as the loader makes it (the sets in order, vg_needles_early numbering the
+ * directory names as they come). */
+static void explain_early_str(const struct vg_kfilter *kf, const struct vg_atom *a,
+			      struct strbuf *sb)
+{
+	struct vg_comps t = { 0 };
+	struct vg_needles v;
+
+	for (size_t i = 0; i < kf->nneedles;) {
+		__u32 set = kf->needles[i].set;
+
+		memset(&v, 0, sizeof(v));
+		for (; i < kf->nneedles && kf->needles[i].set == set; i++)
+			if (v.n < VG_FNEEDLES) {
+				v.len[v.n] = kf->needles[i].len;
+				memcpy(v.s[v.n++], kf->needles[i].s, VG_FNEEDLE_MAX);
+			}
+		vg_needles_early(&v, &t);
+		if (set != a->set)
+			continue;
+		if (a->op == VG_SOP_CONTAINS && v.cmask)
+			strbuf_addstr(sb, " [early: directories]");
+		else if (a->op == VG_SOP_ENDSWITH && v.ends)
+			strbuf_addstr(sb, " [early: name]");
+		return;
+	}
+}
+
 void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct strbuf *sb)
 {
 	const struct vg_filter *f = &kf->f[ev];
@@ -1695,6 +1825,8 @@ void vg_kfilter_explain_table(const struct vg_kfilter *kf, unsigned ev, struct s
 				if (kf->needles[n].set == a->set)
 					strbuf_addf(sb, " '%.*s'", kf->needles[n].len,
 						    kf->needles[n].s);
+			if (a->kind == VG_A_STR && a->arg == VG_APATH_FD)
+				explain_early_str(kf, a, sb);
 		}
 		strbuf_addch(sb, ')');
 	}

@@ -384,7 +384,7 @@ static const char *const evtypes[] = {
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 53) {
+	switch (rand_r(seed) % 56) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -439,6 +439,11 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 49: fprintf(f, "fd.name pmatch (%s/bind)", tmpdir); break;
 	case 50: fprintf(f, "fd.name startswith %s/d/r", tmpdir); break;
 	case 51: fprintf(f, "fd.name = %s/e/hl", tmpdir); break;
+	/* needles the early stage judges from the dentries: a directory name
+	 * (the renamed one, a bind mount's), a name's end (a hard link's) */
+	case 52: fprintf(f, "fd.name contains /e/"); break;
+	case 53: fprintf(f, "fd.name endswith /hl"); break;
+	case 54: fprintf(f, "fd.name contains /bind/"); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }

@@ -126,6 +126,7 @@ static bool atom_true(const struct vg_atom *a, const struct ev *e)
 }
 
 static bool early_in_model(const struct vg_atom *a, const char *path);
+static bool early_str_model(const struct vg_atom *a, const char *path);
 
 /* Does the filter let e through? `early`: its early stage, which judges
  * path atoms from the file's dentries (early_in_model) and takes what it
@@ -144,7 +145,9 @@ static bool filter_model(const struct ev *e, bool early)
 
 			if (early && a->kind == VG_A_PATH_IN && a->arg == VG_APATH_FD)
 				all = early_in_model(a, e->path) || a->neg;
-			else if (!early || !(a->kind == VG_A_STR && a->arg == VG_APATH_FD))
+			else if (early && a->kind == VG_A_STR && a->arg == VG_APATH_FD)
+				all = early_str_model(a, e->path) || a->neg;
+			else
 				all = atom_true(a, e);
 		}
 		if (all)
@@ -211,6 +214,56 @@ static bool early_in_model(const struct vg_atom *a, const char *path)
 		return true;
 	}
 	return strlen(base) >= VG_FBASE_MAX - 1 || named;
+}
+
+/*
+ * The early stage's string tests on fd.name (bpf/lib/filter.bpf.h,
+ * early_str): the needle sets made as the loader makes them, in the order
+ * it makes them (vg_needles_early numbers the directory names), then
+ * judged from the path's directories (contains) and its last component
+ * (endswith). False only where no needle can be in the path.
+ */
+static bool early_str_model(const struct vg_atom *a, const char *path)
+{
+	struct vg_comps t = { 0 };
+	struct vg_needles v = { 0 };
+	const char *base = strrchr(path, '/') + 1;
+	__u32 found = 0;
+
+	for (size_t i = 0; i < KF.nneedles;) {
+		__u32 set = KF.needles[i].set;
+
+		memset(&v, 0, sizeof(v));
+		for (; i < KF.nneedles && KF.needles[i].set == set; i++) {
+			v.len[v.n] = KF.needles[i].len;
+			memcpy(v.s[v.n++], KF.needles[i].s, VG_FNEEDLE_MAX);
+		}
+		vg_needles_index(&v);
+		vg_needles_early(&v, &t);
+		if (set == a->set)
+			break;
+	}
+	/* the directories: every component but the last */
+	for (const char *p = path + 1; p < base;) {
+		size_t l = strcspn(p, "/");
+
+		for (__u32 k = 0; k < t.n; k++)
+			if (t.len[k] == l && !memcmp(t.name[k], p, l))
+				found |= 1u << k;
+		p += l + 1;
+	}
+	if (a->op == VG_SOP_CONTAINS)
+		return !v.cmask || (found & v.cmask);
+	if (a->op != VG_SOP_ENDSWITH || !v.ends || strlen(base) > VG_FBASE_MAX - 2)
+		return true;
+	for (unsigned k = 0; k < v.n; k++) {
+		size_t m = v.len[k], nl = strlen(base), tl = m - v.tail[k];
+
+		if ((v.tailx >> k) & 1 ? nl == tl && !memcmp(base, v.s[k] + v.tail[k], tl)
+				       : nl >= m && !memcmp(base + nl - m, v.s[k], m))
+			return true;
+	}
+	return false;
 }
 
 static bool early_passes(const struct ev *e)
@@ -361,6 +414,16 @@ static void test_bundled_rules_stay_narrow(void **state)
 			fail_msg("early stage passed %s %s", other[i].comm, other[i].path);
 }
 
+/* A path of one to five components drawn from the first n of `names`. */
+static void rand_path(char *path, size_t size, unsigned *seed, const char *const *names, int n)
+{
+	int depth = 1 + rand_r(seed) % 5;
+	size_t o = 0;
+
+	for (int d = 0; d < depth; d++)
+		o += (size_t)snprintf(path + o, size - o, "/%s", names[rand_r(seed) % n]);
+}
+
 /*
  * The early stage against the full filter on random path sets and paths:
  * a file the filter passes is never dropped early, for exact, prefix and
@@ -400,13 +463,9 @@ static void test_early_stage_sound(void **state)
 		compile_yaml(yaml);
 		for (int t = 0; t < 200; t++) {
 			char path[512];
-			size_t o = 0;
-			int depth = 1 + rand_r(&seed) % 5;
 			struct ev e = { "cat", path, O_RDONLY, 3 };
 
-			for (int d = 0; d < depth; d++)
-				o += (size_t)snprintf(path + o, sizeof(path) - o, "/%s",
-						      names[rand_r(&seed) % 9]);
+			rand_path(path, sizeof(path), &seed, names, 9);
 			if (t % 4 == 0) /* one of the rules' own values, or below it */
 				snprintf(path, sizeof(path), "%s%s", vals[t % 3],
 					 t % 8 ? "" : "/f");
@@ -421,6 +480,72 @@ static void test_early_stage_sound(void **state)
 	}
 	/* and it does decide: most random paths are outside the sets */
 	assert_true(dropped > 1000);
+}
+
+/*
+ * The early stage's string tests against the full filter: fd.name contains,
+ * endswith, globs and fd.filename lists on random paths made of the names
+ * the needles hold (".ssh" as a directory and as a file, "config" after
+ * ".kube" and elsewhere, "_key" ending a name or inside one): a path the
+ * filter passes is never dropped early, and most others are.
+ */
+static void test_early_strings_sound(void **state)
+{
+	static const char *const names[] = {
+		".ssh", "home", "ann", ".kube", "config", "id_key", "x_key.pub", "gcloud",
+		".config", "rc", "notes.txt", "a.ssh", ".sshx",
+	};
+	static const char *const conds[] = {
+		"fd.name contains /.ssh/",
+		"fd.name contains /.config/gcloud/",
+		"fd.name endswith /.kube/config",
+		"fd.name endswith _key",
+		"fd.filename in (rc, config)",
+		"not fd.filename endswith .pub",
+		"fd.name glob \"*/.ssh/*\"",
+		"fd.name glob \"/home/*/.config/gcloud/*credentials*\"",
+		"fd.name contains ssh/",
+		"fd.name endswith .ssh/",
+	};
+	unsigned seed = 7;
+	static const int decidable[] = { 0, 1, 2, 3, 4, 6, 7 };
+	int dropped = 0, tried = 0; /* of the paths the filter drops */
+
+	(void)state;
+	for (int round = 0; round < 30; round++) {
+		char yaml[4096];
+		size_t n = 0;
+
+		/* the second half: only tests the early stage can judge (not a
+		 * needle ending inside a name, nor a negated one) */
+		bool judged = round >= 15;
+
+		for (int r = 0; r < 3; r++) {
+			const char *c1 = conds[judged ? decidable[rand_r(&seed) % 7] : rand_r(&seed) % 10];
+			const char *c2 = conds[judged ? decidable[rand_r(&seed) % 7] : rand_r(&seed) % 10];
+
+			n += (size_t)snprintf(yaml + n, sizeof(yaml) - n,
+					      "- rule: r%d\n  desc: d\n  output: o\n  priority: WARNING\n"
+					      "  condition: evt.type = openat and fd.name startswith / and "
+					      "(%s or %s)\n",
+					      r, c1, c2);
+		}
+		compile_yaml(yaml);
+		for (int t = 0; t < 300; t++) {
+			char path[512];
+			struct ev e = { "cat", path, O_RDONLY, 3 };
+
+			rand_path(path, sizeof(path), &seed, names, 13);
+			if (passes(&e) && !early_passes(&e))
+				fail_msg("early stage dropped %s, which the filter passes:\n%s", path, yaml);
+			tried += judged && !passes(&e);
+			dropped += judged && !early_passes(&e);
+		}
+		teardown(NULL);
+	}
+	/* and it decides: of the paths the filter drops, most are dropped
+	 * before the walk (no needle's directory, no needle's end) */
+	assert_true(dropped > tried / 2);
 }
 
 /* proc.exepath: `in`/`=`/`!=` become a file-identity atom over a set of the
@@ -524,6 +649,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_exepath_atom, teardown),
 		cmocka_unit_test_teardown(test_bundled_rules_stay_narrow, teardown),
 		cmocka_unit_test_teardown(test_early_stage_sound, teardown),
+		cmocka_unit_test_teardown(test_early_strings_sound, teardown),
 	};
 
 	return cmocka_run_group_tests_name("kfilter", tests, NULL, NULL);
