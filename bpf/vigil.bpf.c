@@ -241,8 +241,8 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 					bool at_exit)
 {
 	struct vg_sys_event *e = (void *)s->rec;
+	__u32 i, krow = VG_ENTRY_NONE;
 	bool copy = false;
-	__u32 i;
 
 	if (fresh)
 		cursor_reset(s, sizeof(*e));
@@ -259,9 +259,10 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 		__u32 row = s->compat ? VG_NR_COMPAT + e->nr : e->nr;
 
 		copy = entry_take(s, task, row);
-		/* and the paths the kernel acted on, where a path hook saw them */
+		/* and the paths the kernel acted on, where a path hook saw
+		 * them (rec_put_bases takes them) */
 		if (copy && kpaths_on)
-			kpaths_take(s, task, row);
+			krow = row;
 	}
 
 	for (i = 0; i < 6; i++) {
@@ -299,7 +300,7 @@ static __always_inline __u32 sys_record(struct vg_scratch *s, struct task_struct
 		}
 	}
 
-	rec_put_bases(s, conf, at_exit);
+	rec_put_bases(s, conf, at_exit, krow);
 
 	if (conf->post == VG_POST_CWD && e->ret == 0)
 		rec_put_path(s, cwd_addr(task));

@@ -890,7 +890,7 @@ static __always_inline int quick_eval(struct vg_scratch *s, struct vg_atom *a)
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
-	struct vg_comm_key ck = {};
+	struct vg_comm_key ck;
 	__s64 x;
 	int r;
 
@@ -930,6 +930,7 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	}
 	switch (a->kind) {
 	case VG_A_COMM_IN:
+		__builtin_memset(&ck, 0, sizeof(ck));
 		ck.set = a->set;
 		for (int i = 0; i < 16; i++) { /* NUL-pad, as user space keyed it */
 			char c = e->task.comm[i];
@@ -1038,24 +1039,30 @@ static __always_inline struct vg_atom *gate_of(struct vg_fclause *cl)
 	return &cl->atoms[g];
 }
 
-/* 0 when an atom of clause c of `f` is false, else 1. A global function,
+/* 0 when an atom of clause c of `f` is false, else 1; its atoms before
+ * `from` are known not to be (filter_pass tried them). A global function,
  * like filter_pass: each loop is verified once per program. */
-__noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
+__noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c, __u32 from)
 {
 	struct vg_fclause *cl;
 	struct vg_atom *a;
+	__u32 skip;
 
 	if (!s || !f || c >= VG_FCLAUSES)
 		return 1;
 	cl = &f->clauses[c];
 	/* the gate first: past the early stage (where filter_pass tested
-	 * it), one bit of the path trie's answer, looked up once a record */
-	a = s->early == VG_STAGE_EARLY ? NULL : gate_of(cl);
-	if (a && atom_eval(s, a) == VG_T_FALSE)
+	 * it, and where it can say no more), one bit of the path trie's
+	 * answer, looked up once a record */
+	a = gate_of(cl);
+	skip = s->early == VG_STAGE_EARLY && a ? cl->gate - 1 : VG_FATOMS;
+	if (s->early != VG_STAGE_EARLY && a && atom_eval(s, a) == VG_T_FALSE)
 		return 0;
 	for (__u32 i = 0; i < VG_FATOMS; i++) {
 		if (i >= cl->natoms)
 			break;
+		if (i < from || i == skip)
+			continue;
 		if (atom_eval(s, &cl->atoms[i]) == VG_T_FALSE)
 			return 0;
 	}
@@ -1071,7 +1078,8 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
 	struct vg_filter *f;
 	struct vg_atom *a;
-	__u32 key, c;
+	__u32 key, c, from;
+	int q;
 
 	if (!s)
 		return 1;
@@ -1086,11 +1094,20 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 		if (s->early == VG_STAGE_EARLY && (a = gate_of(&f->clauses[c])) &&
 		    !early_in(s, a->flags, (__u32)a->val))
 			continue;
-		/* its first two atoms, where quick_eval knows them */
-		if (quick_eval(s, &f->clauses[c].atoms[0]) == VG_T_FALSE ||
-		    (f->clauses[c].natoms > 1 && quick_eval(s, &f->clauses[c].atoms[1]) == VG_T_FALSE))
+		/* its leading atoms (two at most) where quick_eval knows them */
+		from = 0;
+		q = quick_eval(s, &f->clauses[c].atoms[0]);
+		if (q == VG_T_FALSE)
 			continue;
-		if (clause_pass(s, f, c))
+		if (q != VG_T_OTHER) {
+			from = 1;
+			q = f->clauses[c].natoms > 1 ? quick_eval(s, &f->clauses[c].atoms[1]) : VG_T_OTHER;
+			if (q == VG_T_FALSE)
+				continue;
+			if (q != VG_T_OTHER)
+				from = 2;
+		}
+		if (clause_pass(s, f, c, from))
 			return 1;
 	}
 	return 0;

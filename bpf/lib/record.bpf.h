@@ -165,18 +165,6 @@ __noinline int kpath_put(struct vg_scratch *s, __u32 row, __u32 u, __u64 mnt, __
 	return 0;
 }
 
-/* sys_exit, after entry_take took the copy of row `row`: the paths the
- * hooks left for this call, into s->cur.kmask (then used: a later call
- * must not find them). */
-static __always_inline void kpaths_take(struct vg_scratch *s, struct task_struct *task, __u32 row)
-{
-	struct vg_kpaths *kp = bpf_task_storage_get(&entry_kpaths, task, 0, 0);
-
-	if (kp && kp->row == row) {
-		s->cur.kmask = kp->have;
-		kp->row = VG_ENTRY_NONE;
-	}
-}
 
 /* The next string of the current task's entry copy (entry_take() in
  * vigil.bpf.c checked that it is this syscall's) into the next slot, as
@@ -315,11 +303,11 @@ static __always_inline void slot_mark_rel(struct vg_scratch *s, __u32 i, bool so
 		s->cur.rel |= 1u << (i & 7);
 }
 
-/* Path argument u's path from the hooks (kpaths_take) into the next
- * slot; its kmask bit is cleared when the slot could not take it. */
-__noinline int rec_put_kpath(struct vg_scratch *s, __u32 u)
+/* Path argument u's path from the hooks (kp, the task's entry_kpaths)
+ * into the next slot; its kmask bit is cleared when the slot could not
+ * take it. */
+__noinline int rec_put_kpath(struct vg_scratch *s, struct vg_kpaths *kp, __u32 u)
 {
-	struct vg_kpaths *kp;
 	struct vg_str *sl;
 	__u32 off;
 	long n;
@@ -327,7 +315,6 @@ __noinline int rec_put_kpath(struct vg_scratch *s, __u32 u)
 	if (!s)
 		return 0;
 	sl = slot_claim(&s->cur);
-	kp = bpf_task_storage_get(&entry_kpaths, bpf_get_current_task_btf(), 0, 0);
 	if (!sl || !kp || u >= VG_KPATH_N) {
 		s->cur.kmask &= ~(1u << (u & 7));
 		return 0;
@@ -350,9 +337,10 @@ __noinline int rec_put_kpath(struct vg_scratch *s, __u32 u)
  * hooks): the slots are claimed but left absent, which the filter reads
  * as unknown. The arguments are the record's (e->args).
  */
-__noinline int rec_put_bases(struct vg_scratch *s, struct vg_sc_conf *conf, __u32 walk)
+__noinline int rec_put_bases(struct vg_scratch *s, struct vg_sc_conf *conf, __u32 walk, __u32 krow)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct vg_kpaths *kp = NULL;
 	struct vg_sys_event *e;
 	__u32 u = 0;
 
@@ -360,13 +348,22 @@ __noinline int rec_put_bases(struct vg_scratch *s, struct vg_sc_conf *conf, __u3
 		return 0;
 	e = (void *)s->rec;
 	e->kres = 0;
+	/* the paths the hooks left for this call (entry-copy row krow), into
+	 * kmask, then used: a later call must not find them */
+	if (krow != VG_ENTRY_NONE) {
+		kp = bpf_task_storage_get(&entry_kpaths, task, 0, 0);
+		if (kp && kp->row == krow) {
+			s->cur.kmask = kp->have;
+			kp->row = VG_ENTRY_NONE;
+		}
+	}
 	for (int i = 0; i < 6; i++) {
 		__u8 k = conf->karg[i];
 
 		if (k != VG_KARG_UPATH && k != VG_KARG_SOCKADDR)
 			continue;
 		if (k == VG_KARG_UPATH && walk && (s->cur.kmask & (1u << u))) {
-			rec_put_kpath(s, u);
+			rec_put_kpath(s, kp, u);
 			if (s->cur.kmask & (1u << u)) {
 				e->kres |= 1u << i;
 				if (!u)

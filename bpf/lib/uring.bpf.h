@@ -160,7 +160,7 @@ static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, 
 	}
 	/* relative names: the request's dirfd, or the cwd of the process
 	 * (io-wq threads share it) */
-	rec_put_bases(s, conf, 1);
+	rec_put_bases(s, conf, 1, VG_ENTRY_NONE);
 	if (f) {
 		if (conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0)
 			sock_fill(&e->sock, f);
