@@ -157,8 +157,12 @@ static __always_inline int path_key(struct vg_scratch *s, struct vg_path_key *k,
 	__u32 off, len;
 	int trunc = 0;
 
-	off = e->str[slot & (VG_NSTR - 1)].off;
-	len = e->str[slot & (VG_NSTR - 1)].len;
+	/* masked after a barrier: the compiler drops a mask its callers'
+	 * checks make redundant, and 6.1's verifier loses those bounds */
+	barrier_var(slot);
+	slot &= VG_NSTR - 1;
+	off = e->str[slot].off;
+	len = e->str[slot].len;
 	if (!off)
 		return -1;
 	__builtin_memset(k, 0, sizeof(*k));
@@ -649,49 +653,50 @@ static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __
 
 /*
  * The early stage's endswith on fd.name, from the open file's own name
- * (early_bases): a bpf_loop over the needles, as str_scan_step runs.
+ * (early_bases): does a needle of nd end the name as it would end the
+ * path (struct vg_needles: tail, tailx)? A global function, not a
+ * bpf_loop: its context would sit in atom_eval's frame, and 6.1 bounds
+ * the stack of the whole call chain to 512 bytes.
  */
-struct ends_ctx {
-	struct vg_scratch *s;
-	struct vg_needles *nd;
-	int hit;
-};
-
-/* Does needle k end the file's name as the needle's end would end its
- * path (struct vg_needles: tail, tailx)? */
-static long ends_step(__u32 k, void *arg)
+__noinline int name_ends(struct vg_scratch *s, struct vg_needles *nd)
 {
-	struct ends_ctx *c = arg;
-	__u32 m, t, nl, from = 0;
+	__u32 m, t, nl, from;
 
-	if (!c->s || !c->nd || k >= VG_FNEEDLES)
+	if (!s || !nd)
 		return 1;
-	/* masked after a barrier: the compiler drops a mask it can prove */
-	barrier_var(k);
-	k &= VG_FNEEDLES - 1;
-	m = c->nd->len[k];
-	nl = c->s->base_len;
-	if ((c->nd->tailx >> k) & 1) {
-		/* the part after the needle's last '/' is the whole name */
-		t = c->nd->tail[k];
-		if (t > m || m - t != nl)
-			return 0;
-	} else {
-		/* no '/': the needle ends the name */
-		if (m > nl)
-			return 0;
-		from = nl - m;
-		t = 0;
-	}
-	for (__u32 j = 0; j < VG_FNEEDLE_MAX; j++) {
-		if (j >= m - t)
+	nl = s->base_len;
+	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		int hit = 1;
+
+		if (k >= nd->n)
 			break;
-		if (c->s->bkey.name[(from + j) & (VG_FBASE_MAX - 1)] !=
-		    c->nd->s[k][(t + j) & (VG_FNEEDLE_MAX - 1)])
-			return 0;
+		m = nd->len[k];
+		if ((nd->tailx >> k) & 1) {
+			/* the part after the needle's last '/' is the whole name */
+			t = nd->tail[k];
+			if (t > m || m - t != nl)
+				continue;
+			from = 0;
+		} else {
+			/* no '/': the needle ends the name */
+			if (m > nl)
+				continue;
+			from = nl - m;
+			t = 0;
+		}
+		for (__u32 j = 0; j < VG_FNEEDLE_MAX; j++) {
+			if (j >= m - t)
+				break;
+			if (s->bkey.name[(from + j) & (VG_FBASE_MAX - 1)] !=
+			    nd->s[k][(t + j) & (VG_FNEEDLE_MAX - 1)]) {
+				hit = 0;
+				break;
+			}
+		}
+		if (hit)
+			return 1;
 	}
-	c->hit = 1;
-	return 1;
+	return 0;
 }
 
 /*
@@ -707,12 +712,14 @@ static long ends_step(__u32 k, void *arg)
 static __always_inline int early_str(struct vg_atom *a)
 {
 	struct vg_scratch *ks = scratch_get();
-	struct ends_ctx c = {};
 	struct vg_needles *nd;
 
 	if (!ks || !ks->early_file || a->op == VG_SOP_STARTSWITH)
 		return VG_T_UNKNOWN;
-	nd = bpf_map_lookup_elem(&str_needles, &a->set);
+	/* the key in the map value: 6.1 refuses the atom's memory as a key,
+	 * and atom_eval's frame has no room to spare (6.1's 512-byte chain) */
+	ks->climb.nkey = a->set;
+	nd = bpf_map_lookup_elem(&str_needles, &ks->climb.nkey);
 	if (!nd || nd->n > VG_FNEEDLES)
 		return VG_T_UNKNOWN;
 	if (a->op == VG_SOP_CONTAINS)
@@ -721,10 +728,7 @@ static __always_inline int early_str(struct vg_atom *a)
 			       : VG_T_UNKNOWN;
 	if (!nd->ends || early_bases(ks) != 1)
 		return VG_T_UNKNOWN;
-	c.s = ks;
-	c.nd = nd;
-	bpf_loop(nd->n, ends_step, &c, 0);
-	return c.hit ? VG_T_UNKNOWN : VG_T_FALSE;
+	return name_ends(ks, nd) ? VG_T_UNKNOWN : VG_T_FALSE;
 }
 
 /*
@@ -849,11 +853,11 @@ static __always_inline __u16 dest_port(struct vg_scratch *s, struct vg_sys_event
 #define VG_T_OTHER 3
 
 /*
- * The atoms filter_pass tries inline, before it calls clause_pass (the
- * call and the generic evaluation cost ~30 ns a clause, and most clauses
- * die on one of these: an open's mode, the result, the container test;
- * kfilter.c's order_atoms puts them first): the answer atom_eval gives,
- * negation included, or VG_T_OTHER for another kind.
+ * The atoms clause_pass tries inline, before any atom_eval (a call and the
+ * generic evaluation cost ~30 ns, and most clauses die on one of these: an
+ * open's mode, the result, the container test; kfilter.c's order_atoms
+ * puts them first): the answer atom_eval gives, negation included, or
+ * VG_T_OTHER for another kind.
  */
 static __always_inline int quick_eval(struct vg_scratch *s, struct vg_atom *a)
 {
@@ -1039,21 +1043,33 @@ static __always_inline struct vg_atom *gate_of(struct vg_fclause *cl)
 	return &cl->atoms[g];
 }
 
-/* 0 when an atom of clause c of `f` is false, else 1; its atoms before
- * `from` are known not to be (filter_pass tried them). A global function,
+/* 0 when an atom of clause c of `f` is false, else 1. A global function,
  * like filter_pass: each loop is verified once per program. */
-__noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c, __u32 from)
+__noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
 {
 	struct vg_fclause *cl;
 	struct vg_atom *a;
-	__u32 skip;
+	__u32 skip, from = 0;
+	int q;
 
 	if (!s || !f || c >= VG_FCLAUSES)
 		return 1;
 	cl = &f->clauses[c];
-	/* the gate first: past the early stage (where filter_pass tested
-	 * it, and where it can say no more), one bit of the path trie's
-	 * answer, looked up once a record */
+	/* its leading atoms (two at most) inline, where quick_eval knows them */
+	q = quick_eval(s, &cl->atoms[0]);
+	if (q == VG_T_FALSE)
+		return 0;
+	if (q != VG_T_OTHER) {
+		from = 1;
+		q = cl->natoms > 1 ? quick_eval(s, &cl->atoms[1]) : VG_T_OTHER;
+		if (q == VG_T_FALSE)
+			return 0;
+		if (q != VG_T_OTHER)
+			from = 2;
+	}
+	/* the gate: past the early stage (where filter_pass tested it, and
+	 * where it can say no more), one bit of the path trie's answer,
+	 * looked up once a record */
 	a = gate_of(cl);
 	skip = s->early == VG_STAGE_EARLY && a ? cl->gate - 1 : VG_FATOMS;
 	if (s->early != VG_STAGE_EARLY && a && atom_eval(s, a) == VG_T_FALSE)
@@ -1078,8 +1094,7 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 {
 	struct vg_filter *f;
 	struct vg_atom *a;
-	__u32 key, c, from;
-	int q;
+	__u32 key, c;
 
 	if (!s)
 		return 1;
@@ -1094,20 +1109,7 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 		if (s->early == VG_STAGE_EARLY && (a = gate_of(&f->clauses[c])) &&
 		    !early_in(s, a->flags, (__u32)a->val))
 			continue;
-		/* its leading atoms (two at most) where quick_eval knows them */
-		from = 0;
-		q = quick_eval(s, &f->clauses[c].atoms[0]);
-		if (q == VG_T_FALSE)
-			continue;
-		if (q != VG_T_OTHER) {
-			from = 1;
-			q = f->clauses[c].natoms > 1 ? quick_eval(s, &f->clauses[c].atoms[1]) : VG_T_OTHER;
-			if (q == VG_T_FALSE)
-				continue;
-			if (q != VG_T_OTHER)
-				from = 2;
-		}
-		if (clause_pass(s, f, c, from))
+		if (clause_pass(s, f, c))
 			return 1;
 	}
 	return 0;

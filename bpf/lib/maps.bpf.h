@@ -147,6 +147,8 @@ struct vg_climb {
 	__u64 bname; /* the first name (the file's own): its address, */
 	__u32 blen;  /* its length, */
 	__u32 bcross; /* and whether a mount was crossed before it (a mount's root) */
+	__u32 nkey;   /* early_str's needle-set lookup key */
+	__u32 pad;
 	struct path fpath; /* the file's f_path, as read */
 };
 
