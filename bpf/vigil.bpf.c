@@ -147,23 +147,41 @@ static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *c
 /* A sendto/sendmsg that names a destination or opens a connection (TCP
  * Fast Open): the only sends recorded. A send on a connected socket has
  * neither, and is dropped on this test alone (one user read for sendmsg,
- * its msghdr's msg_name; none for sendto). */
-static __always_inline int send_has_dest(struct vg_sc_conf *conf, __u64 *a, bool compat)
+ * its msghdr's msg_name and msg_namelen; none for sendto). The address and
+ * its length go to s->early_dest/early_dlen, for the early stage's port
+ * test. */
+static __always_inline int send_has_dest(struct vg_scratch *s, struct vg_sc_conf *conf, __u64 *a,
+					 bool compat)
 {
-	__u64 name = 0;
+	struct {
+		__u64 name;
+		__u32 len;
+	} m = {};
+	__u32 m32[2] = {};
 
-	if (conf->karg[1] != VG_KARG_MSGHDR) /* sendto(fd, buf, len, flags, addr, alen) */
+	s->early_dest = 0;
+	s->early_dlen = 0;
+	if (conf->karg[1] != VG_KARG_MSGHDR) { /* sendto(fd, buf, len, flags, addr, alen) */
+		s->early_dest = a[4];
+		s->early_dlen = (__u32)a[5];
 		return a[4] || (a[3] & VG_MSG_FASTOPEN);
-	if (a[2] & VG_MSG_FASTOPEN)
+	}
+	/* msg_name, then msg_namelen, lead struct msghdr and compat_msghdr */
+	if (compat) {
+		if (!bpf_probe_read_user(m32, sizeof(m32), (void *)a[1])) {
+			m.name = m32[0];
+			m.len = m32[1];
+		} else {
+			return 1; /* unreadable: let the record say so */
+		}
+	} else if (bpf_probe_read_user(&m, 12, (void *)a[1])) {
 		return 1;
-	/* msg_name is the first member of struct msghdr and compat_msghdr */
-	if (bpf_probe_read_user(&name, compat ? 4 : 8, (void *)a[1]))
-		return 1; /* unreadable: let the record say so */
-	return name != 0;
+	}
+	s->early_dest = m.name;
+	s->early_dlen = m.len;
+	return m.name != 0 || (a[2] & VG_MSG_FASTOPEN);
 }
 
-/* The destination of a sendmsg: msg_name, msg_namelen of the (compat)
- * msghdr at `uptr`, into the next string slot. */
 static __always_inline void rec_put_msgname(struct vg_scratch *s, __u64 uptr, bool compat)
 {
 	struct {
@@ -370,18 +388,20 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (!pend && (conf->flags & VG_SCF_SKIP_ZERO) && ret == 0)
 		return 0;
-	if (!pend && (conf->flags & VG_SCF_DEST_ONLY) &&
-	    !send_has_dest(conf, args, hflags & VG_F_COMPAT))
-		return 0;
-	cnt = counters_get(conf->ev);
-	if (cnt)
-		cnt->seen++;
-
 	s = scratch_get();
 	if (!s) {
 		misc_inc(VG_MISC_SCRATCH);
 		return 0;
 	}
+	s->early_dest = 0;
+	s->early_dlen = 0;
+	if (!pend && (conf->flags & VG_SCF_DEST_ONLY) &&
+	    !send_has_dest(s, conf, args, hflags & VG_F_COMPAT))
+		return 0;
+	cnt = counters_get(conf->ev);
+	if (cnt)
+		cnt->seen++;
+
 	s->gen = table_gen & 1; /* one ruleset for this whole run */
 	s->compat = !!(hflags & VG_F_COMPAT);
 	e = (void *)s->rec;
@@ -400,6 +420,8 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		f = fd_file(task, (int)e->args[0]);
 		break;
 	}
+	/* a socket call's socket, for the early stage's port test */
+	s->early_sock = conf->post == VG_POST_SOCK_RET || conf->post == VG_POST_SOCK_ARG0 ? (__u64)f : 0;
 	/* Most events end here: no rule can match them, whatever their
 	 * strings and paths, which are not read. */
 	if (!pend && !filter_early(s, task, conf->ev,

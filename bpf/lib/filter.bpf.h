@@ -24,6 +24,7 @@
 #include "task.bpf.h"
 #include "path.bpf.h"
 #include "exe.bpf.h"
+#include "sock.bpf.h"
 #include "abi/filter.h"
 
 /* Namespaces of the host, for VG_A_CONTAINER (set by user space at load). */
@@ -891,6 +892,47 @@ static __always_inline int quick_eval(struct vg_scratch *s, struct vg_atom *a)
 	return a->neg ? !r : r;
 }
 
+/*
+ * The remote port at the early stage, before the record is built: the
+ * socket's (a connected one), else the destination address a send names,
+ * read as dest_port reads the record's copy of it (a family other than
+ * the socket's, a short address or port 0: unknown). Only for atoms with
+ * a destination slot, as at the full stage. VG_T_UNKNOWN, or the test's
+ * answer before negation.
+ */
+static __always_inline int early_rport(struct vg_atom *a)
+{
+	struct vg_scratch *ks = scratch_get();
+	struct vg_sys_event *e;
+	__u8 sa[4];
+	__s64 x;
+
+	if (!ks || !ks->early_sock)
+		return VG_T_UNKNOWN;
+	e = (void *)ks->rec;
+	if (!ks->sock_read) {
+		__builtin_memset(&e->sock, 0, sizeof(e->sock));
+		sock_fill(&e->sock, (struct file *)ks->early_sock);
+		ks->sock_read = 1;
+	}
+	if (!e->sock.family)
+		return VG_T_UNKNOWN;
+	x = e->sock.rport;
+	if (!x) {
+		if (a->arg >= VG_NSTR || (e->sock.family != 2 && e->sock.family != 10) ||
+		    !ks->early_dest || ks->early_dlen < 4 ||
+		    bpf_probe_read_user(sa, sizeof(sa), (const void *)ks->early_dest))
+			return VG_T_UNKNOWN;
+		/* sa_family (host order), then the port (network order) */
+		if ((sa[0] | sa[1] << 8) != e->sock.family)
+			return VG_T_UNKNOWN;
+		x = sa[2] << 8 | sa[3];
+		if (!x)
+			return VG_T_UNKNOWN;
+	}
+	return num_test(x, a);
+}
+
 __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 {
 	struct vg_sys_event *e;
@@ -904,6 +946,12 @@ __noinline int atom_eval(struct vg_scratch *s, struct vg_atom *a)
 	r = quick_eval(s, a);
 	if (r != VG_T_OTHER)
 		return r;
+	if (a->kind == VG_A_RPORT && s->early == VG_STAGE_EARLY) {
+		r = early_rport(a);
+		if (r == VG_T_UNKNOWN)
+			return r;
+		return a->neg ? !r : r;
+	}
 	/* Before the full record, sockets are not read yet. */
 	if (s->early != VG_STAGE_FULL &&
 	    (a->kind == VG_A_LPORT || a->kind == VG_A_RPORT || a->kind == VG_A_SOCKFAM ||
@@ -1143,6 +1191,7 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	task_fill_pidmnt(&e->task, task);
 	/* the file's name is read by the first atom that needs it */
 	s->have_base = f ? VG_BASE_UNREAD : 0;
+	s->sock_read = 0;
 	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
 	/* the region sets, read once, before the clauses; the name sets

@@ -164,6 +164,11 @@ struct vg_scratch {
 	__u8 raw_state; /* VG_RAW_*: the raw path argument in walk[VG_HAY_RAW] */
 	__u8 pad[1];
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
+	__u64 early_sock; /* early stage: the socket file of a socket call, or 0 */
+	__u64 early_dest; /* early stage: a send's destination address (user), or 0 */
+	__u32 early_dlen; /* its length */
+	__u8 sock_read;	  /* early stage: the record's sock holds early_sock's */
+	__u8 pad3[3];
 	__u32 raw_len;	  /* its length (VG_RAW_OK) */
 	__u8 top_state;	  /* VG_TOP_*: tbits holds early_file's region sets (filter.bpf.h) */
 	__u8 base_len;	  /* bytes of early_file's name in bkey (have_base 1) */

@@ -263,6 +263,11 @@ static void child_run(int which)
 			s = socket(AF_INET, SOCK_DGRAM, 0); /* datagrams to an address */
 			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, sizeof(udp));
 			sendmsg(s, &m, 0);
+			/* and to addresses the early stage's port test cannot read:
+			 * too short, another family (both refused) */
+			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, 2);
+			udp.sin_family = AF_INET6;
+			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, sizeof(udp));
 			close(s);
 		}
 		sin.sin_port = htons(1); /* refused */
@@ -550,6 +555,10 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"  condition: evt.type = sendto and fd.sport = %u and scoped\n"
 		"- rule: datagram to discard\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.name\"\n"
 		"  condition: evt.type in (sendto, sendmsg) and fd.sport = 9 and fd.l4proto = udp and scoped\n"
+		"- rule: datagram to remote port 9\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.rport\"\n"
+		"  condition: evt.type in (sendto, sendmsg) and fd.rport = 9 and scoped\n"
+		"- rule: datagram not to remote port 9\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%evt.res\"\n"
+		"  condition: evt.type = sendto and not fd.rport in (9, 53) and scoped\n"
 		"- rule: datagram to a listed port\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.sport\"\n"
 		"  condition: evt.type in (sendto, sendmsg) and fd.sport in (3333, 4444, 9, 5555) and not fd.sport in (3334, 7777, 14444) and scoped\n"
 		"- rule: queued or pidfd signal\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%evt.arg.sig\"\n"
