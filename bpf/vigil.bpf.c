@@ -163,7 +163,8 @@ static __always_inline int send_has_dest(struct vg_scratch *s, struct vg_sc_conf
 	s->early_dlen = 0;
 	if (conf->karg[1] != VG_KARG_MSGHDR) { /* sendto(fd, buf, len, flags, addr, alen) */
 		s->early_dest = a[4];
-		s->early_dlen = (__u32)a[5];
+		/* clamped as the record's copy clamps it (rec_put_ubytes) */
+		s->early_dlen = a[5] > VG_SOCKADDR_MAX ? VG_SOCKADDR_MAX : (__u32)a[5];
 		return a[4] || (a[3] & VG_MSG_FASTOPEN);
 	}
 	/* msg_name, then msg_namelen, lead struct msghdr and compat_msghdr */

@@ -919,10 +919,17 @@ static __always_inline int early_rport(struct vg_atom *a)
 		return VG_T_UNKNOWN;
 	x = e->sock.rport;
 	if (!x) {
+		/* as the record copies it (rec_put_ubytes): the whole address,
+		 * up to VG_SOCKADDR_MAX bytes, or none when that is unreadable */
+		__u32 n = ks->early_dlen > VG_SOCKADDR_MAX ? VG_SOCKADDR_MAX : ks->early_dlen;
+
 		if (a->arg >= VG_NSTR || (e->sock.family != 2 && e->sock.family != 10) ||
-		    !ks->early_dest || ks->early_dlen < 4 ||
-		    bpf_probe_read_user(sa, sizeof(sa), (const void *)ks->early_dest))
+		    !ks->early_dest || n < 4 ||
+		    bpf_probe_read_user(&ks->walk[VG_HAY_TMP], n & (2 * VG_SOCKADDR_MAX - 1),
+					(const void *)ks->early_dest))
 			return VG_T_UNKNOWN;
+		ks->cur.tmp_slot = 0; /* the scan area holds no slot's string now */
+		__builtin_memcpy(sa, &ks->walk[VG_HAY_TMP], sizeof(sa));
 		/* sa_family (host order), then the port (network order) */
 		if ((sa[0] | sa[1] << 8) != e->sock.family)
 			return VG_T_UNKNOWN;

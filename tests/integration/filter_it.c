@@ -264,8 +264,20 @@ static void child_run(int which)
 			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, sizeof(udp));
 			sendmsg(s, &m, 0);
 			/* and to addresses the early stage's port test cannot read:
-			 * too short, another family (both refused) */
+			 * too short, one whose end is unreadable (the record has no
+			 * copy then), another family (all refused) */
 			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, 2);
+			{
+				char *pg = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+				if (pg != MAP_FAILED && !mprotect(pg + 4096, 4096, PROT_NONE)) {
+					memcpy(pg + 4092, &udp, 4); /* family and port */
+					sendto(s, "x", 1, 0, (struct sockaddr *)(pg + 4092), sizeof(udp));
+				}
+				if (pg != MAP_FAILED)
+					munmap(pg, 8192);
+			}
 			udp.sin_family = AF_INET6;
 			sendto(s, "x", 1, 0, (struct sockaddr *)&udp, sizeof(udp));
 			close(s);
