@@ -558,23 +558,60 @@ struct str_scan_ctx {
 	int hit;
 };
 
-/* Does needle k of c->nd sit at position p of the haystack? */
-static __always_inline int needle_at(struct str_scan_ctx *c, __u32 k, __u32 p)
+/* Does needle k of nd sit at walk[at], with `room` bytes of the haystack
+ * from there to its end? A global function, verified once: inlined in str_scan_step
+ * its 32-byte compare was explored again on every pass the verifier makes
+ * over the callback (kernels since 6.7 verify a bpf_loop callback as a
+ * loop, until its states converge), which took 6.18.44's verifier past
+ * its million instructions. */
+__noinline int needle_at(struct vg_scratch *s, struct vg_needles *nd, __u32 k, __u32 at,
+			 __u32 room)
 {
-	__u32 m = c->nd->len[k & (VG_FNEEDLES - 1)];
+	__u32 m;
 
+	if (!s || !nd)
+		return 0;
+	m = nd->len[k & (VG_FNEEDLES - 1)];
 	if (!m)
 		return 1;
-	if (m > c->n || p > c->n - m)
+	if (m > room)
 		return 0;
 	for (__u32 j = 0; j < VG_FNEEDLE_MAX; j++) {
 		if (j >= m)
 			break;
-		if (c->s->walk[(c->hay + p + j) & (VG_WALK_SIZE - 1)] !=
-		    c->nd->s[k & (VG_FNEEDLES - 1)][j])
+		if (s->walk[(at + j) & (VG_WALK_SIZE - 1)] != nd->s[k & (VG_FNEEDLES - 1)][j])
 			return 0;
 	}
 	return 1;
+}
+
+/* Does a needle of nd end at walk[hay + p], the last byte of a contains
+ * scan's window? The window's last byte is compared first: most
+ * positions end there. Global, as needle_at. */
+__noinline int needle_ends_at(struct vg_scratch *s, struct vg_needles *nd, __u32 hay, __u32 p)
+{
+	__u8 last;
+
+	if (!s || !nd)
+		return 0;
+	last = s->walk[(hay + p) & (VG_WALK_SIZE - 1)];
+	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
+		__u32 m, at, j;
+
+		if (k >= nd->n)
+			break;
+		m = nd->len[k];
+		if (!m || m > p + 1 || nd->s[k][(m - 1) & (VG_FNEEDLE_MAX - 1)] != last)
+			continue;
+		at = hay + p + 1 - m;
+		for (j = 0; j < VG_FNEEDLE_MAX; j++) {
+			if (j >= m || s->walk[(at + j) & (VG_WALK_SIZE - 1)] != nd->s[k][j])
+				break;
+		}
+		if (j >= m)
+			return 1;
+	}
+	return 0;
 }
 
 /* bpf_loop step i: endswith tries needle i at the end; startswith every
@@ -590,7 +627,7 @@ static long str_scan_step(__u32 i, void *ctx)
 	if (c->op == VG_SOP_ENDSWITH) {
 		__u32 m = c->nd->len[i & (VG_FNEEDLES - 1)];
 
-		if (i < VG_FNEEDLES && m <= c->n && needle_at(c, i, c->n - m))
+		if (i < VG_FNEEDLES && m <= c->n && needle_at(c->s, c->nd, i, c->hay + c->n - m, m))
 			c->hit = 1;
 		return c->hit ? 1 : 0;
 	}
@@ -598,7 +635,7 @@ static long str_scan_step(__u32 i, void *ctx)
 		for (__u32 k = 0; k < VG_FNEEDLES; k++) {
 			if (k >= c->nd->n)
 				break;
-			if (needle_at(c, k, 0)) {
+			if (needle_at(c->s, c->nd, k, c->hay, c->n)) {
 				c->hit = 1;
 				break;
 			}
@@ -609,20 +646,11 @@ static long str_scan_step(__u32 i, void *ctx)
 	 * callback's frame stays small (6.1 bounds the chain's stack) */
 	if (c->p >= c->n)
 		return 1;
-	last = c->s->walk[(c->hay + c->p) & (VG_WALK_SIZE - 1)];
-	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
-		__u32 m;
-
-		if (k >= c->nd->n)
-			break;
-		m = c->nd->len[k];
-		/* the window's last byte first: most positions end there */
-		if (m && m <= c->p + 1 && c->nd->s[k][(m - 1) & (VG_FNEEDLE_MAX - 1)] == last &&
-		    needle_at(c, k, c->p + 1 - m)) {
-			c->hit = 1;
-			return 1;
-		}
+	if (needle_ends_at(c->s, c->nd, c->hay, c->p)) {
+		c->hit = 1;
+		return 1;
 	}
+	last = c->s->walk[(c->hay + c->p) & (VG_WALK_SIZE - 1)];
 	c->p += c->nd->shift[last];
 	return 0;
 }
