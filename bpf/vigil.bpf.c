@@ -372,17 +372,17 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	if (is_self(task))
 		return 0;
 	/* the entry stage or an LSM hook decided during this syscall: report it */
-	if (lsm_active || lsm_sharers || entry_stage) {
+	if ((lsm_active || lsm_sharers || entry_stage) && pending_n > 0) {
 		tid = task->pid;
 		pend = bpf_map_lookup_elem(&pending, &tid);
 		if (pend && pend->ev != conf->ev) {
-			bpf_map_delete_elem(&pending, &tid); /* from an untraced call */
+			pending_drop(tid); /* from an untraced call */
 			pend = NULL;
 		} else if (pend) {
 			/* a copy: the LRU map may reuse the entry meanwhile */
 			pv = *pend;
 			pend = &pv;
-			bpf_map_delete_elem(&pending, &tid);
+			pending_drop(tid);
 		}
 	}
 	if (!pend && (conf->flags & VG_SCF_FAIL_ONLY) && ret >= 0)
@@ -510,7 +510,7 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	p.ev = (__u16)ev;
 	p.flags = v | VG_F_AT_ENTRY;
 	tid = task->pid;
-	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	pending_put(tid, &p);
 	return 0;
 }
 
@@ -739,9 +739,10 @@ static __always_inline int lsm_decide(struct file *f, bool uring)
 		}
 		if (old && (old->flags & VG_F_KILLED) && kill)
 			old->flags |= VG_F_DENIED;
+		else if (uring)
+			bpf_map_update_elem(&uring_pending, &tid, &p, BPF_ANY);
 		else if (!old || !(old->flags & VG_F_KILLED))
-			bpf_map_update_elem(uring ? (void *)&uring_pending : (void *)&pending, &tid, &p,
-					    BPF_ANY);
+			pending_put(tid, &p);
 		if (!(p.flags & VG_F_DENIED))
 			return 0;
 		misc_inc(VG_MISC_DENIALS);
@@ -789,7 +790,7 @@ static __always_inline int self_protect(void)
 		p.flags = VG_F_DENIED;
 		p.ev = (__u16)conf->ev;
 		tid = task->pid;
-		bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+		pending_put(tid, &p);
 	}
 	return -1; /* -EPERM */
 }
@@ -1152,6 +1153,9 @@ int BPF_PROG(vg_proc_exit, struct task_struct *p)
 	struct vg_scratch *s;
 	struct vg_exit_event *e;
 
+	/* a verdict no exit of this thread will take (an exit_group) */
+	if (pending_n > 0)
+		pending_drop(p->pid);
 	/* signal->live has already been decremented: 0 means the last thread. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;

@@ -102,6 +102,40 @@ struct {
 	__type(value, struct vg_pending);
 } pending SEC(".maps");
 
+/* Entries in `pending`: each creation counts one, each deletion takes one
+ * off. Only an LRU eviction (a full map) is not taken off, so this is
+ * never below the true number; sys_exit looks the map up only when it is
+ * not 0, which saves every traced syscall a hash lookup on a host that
+ * enforces nothing at the moment. */
+volatile __s64 pending_n = 0;
+
+/* The verdict of thread `tid` for its syscall's exit: a new entry, or
+ * written over the one there (not counted twice). */
+static __always_inline void pending_put(__u32 tid, struct vg_pending *p)
+{
+	struct vg_pending *old;
+
+	for (int i = 0; i < 2; i++) {
+		if (!bpf_map_update_elem(&pending, &tid, p, BPF_NOEXIST)) {
+			__sync_fetch_and_add(&pending_n, 1);
+			return;
+		}
+		/* there, unless evicted meanwhile: then created above */
+		old = bpf_map_lookup_elem(&pending, &tid);
+		if (old) {
+			*old = *p;
+			return;
+		}
+	}
+}
+
+/* Thread `tid`'s entry gone (taken by its exit, or the thread's end). */
+static __always_inline void pending_drop(__u32 tid)
+{
+	if (!bpf_map_delete_elem(&pending, &tid))
+		__sync_fetch_and_add(&pending_n, -1);
+}
+
 /* A verdict the file_open hook reached on an io_uring OPENAT, per thread
  * (the submitter, or the io-wq worker that ran the open), until that
  * request's completion reports it (bpf/lib/uring.bpf.h): the io_uring_enter

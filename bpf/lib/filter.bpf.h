@@ -655,6 +655,52 @@ static long str_scan_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* The exact mask of x's zero bytes: 0x80 in each, 0 elsewhere (no carry
+ * crosses a byte: (x & 0x7f) + 0x7f is at most 0xfe). */
+static __always_inline __u64 zero_bytes(__u64 x)
+{
+	const __u64 low7 = 0x7f7f7f7f7f7f7f7full;
+
+	return ~(((x & low7) + low7) | x | low7);
+}
+
+/*
+ * Does the n-byte haystack at walk[hay] hold nd's prefilter bytes (npre,
+ * pre)? Read as 8-byte words 7 bytes apart, so that every pair of
+ * neighbouring bytes is within one word; bytes past the haystack's end
+ * are masked off. 0 only when the bytes are surely not there. A global
+ * function: its frame stays off atom_eval's, in the call chain whose
+ * stack 6.1 bounds to 512 bytes.
+ */
+__noinline int pre_in(struct vg_scratch *s, struct vg_needles *nd, __u32 hay, __u32 n)
+{
+	const __u64 ones = 0x0101010101010101ull;
+	__u64 w, t, valid, a, b;
+	__u32 i;
+
+	if (!s || !nd)
+		return 1;
+	a = ones * nd->pre[0];
+	b = ones * nd->pre[1];
+
+	for (__u32 p = 0; p < VG_FSCAN_MAX; p += 7) {
+		if (p >= n)
+			break;
+		i = (hay + p) & (VG_WALK_SIZE - 1);
+		if (i > VG_WALK_SIZE - 8)
+			return 1;
+		w = *(__u64 *)&s->walk[i];
+		valid = n - p >= 8 ? ~0ull : (1ull << (8 * (n - p))) - 1;
+		t = zero_bytes(w ^ a) & valid;
+		/* a pair: pre[0] at byte j, pre[1] at byte j + 1 */
+		if (nd->npre == 2)
+			t &= (zero_bytes(w ^ b) & valid) >> 8;
+		if (t)
+			return 1;
+	}
+	return 0;
+}
+
 /* Any needle of set `id` (an OR) in (at the start of, at the end of: `op`)
  * the n-byte string at walk[hay]? */
 static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __u32 id, __u32 op)
@@ -674,6 +720,8 @@ static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __
 	/* an empty needle is in every string */
 	if (op == VG_SOP_CONTAINS && !c.nd->mmin)
 		return VG_T_TRUE;
+	if (op == VG_SOP_CONTAINS && c.nd->npre && !pre_in(s, c.nd, hay, n))
+		return VG_T_FALSE;
 	c.p = c.nd->mmin - 1;
 	steps = op == VG_SOP_ENDSWITH ? c.nd->n : op == VG_SOP_STARTSWITH ? 1 : n + 1;
 	bpf_loop(steps, str_scan_step, &c, 0);
@@ -747,8 +795,8 @@ static __always_inline int early_str(struct vg_atom *a)
 		return VG_T_UNKNOWN;
 	/* the key in the map value: 6.1 refuses the atom's memory as a key,
 	 * and atom_eval's frame has no room to spare (6.1's 512-byte chain) */
-	ks->climb.nkey = a->set;
-	nd = bpf_map_lookup_elem(&str_needles, &ks->climb.nkey);
+	ks->nkey = a->set;
+	nd = bpf_map_lookup_elem(&str_needles, &ks->nkey);
 	if (!nd || nd->n > VG_FNEEDLES)
 		return VG_T_UNKNOWN;
 	if (a->op == VG_SOP_CONTAINS)
@@ -1223,10 +1271,10 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
 	e->task.euid = cred->euid.val;
 	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
+	s->sock_read = 0;
 	task_fill_pidmnt(&e->task, task);
 	/* the file's name is read by the first atom that needs it */
 	s->have_base = f ? VG_BASE_UNREAD : 0;
-	s->sock_read = 0;
 	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
 	/* the region sets, read once, before the clauses; the name sets

@@ -147,8 +147,6 @@ struct vg_climb {
 	__u64 bname; /* the first name (the file's own): its address, */
 	__u32 blen;  /* its length, */
 	__u32 bcross; /* and whether a mount was crossed before it (a mount's root) */
-	__u32 nkey;   /* early_str's needle-set lookup key */
-	__u32 pad;
 	struct path fpath; /* the file's f_path, as read */
 };
 
@@ -173,6 +171,8 @@ struct vg_scratch {
 	__u8 top_state;	  /* VG_TOP_*: tbits holds early_file's region sets (filter.bpf.h) */
 	__u8 base_len;	  /* bytes of early_file's name in bkey (have_base 1) */
 	__u8 pad2[2];
+	__u32 nkey;	  /* early_str's needle-set lookup key */
+	__u32 pad4;
 	struct vg_climb climb;
 	struct vg_top_key tkey;	  /* the early stage's region lookup key */
 	struct vg_top_val tbits;  /* the path sets whose regions hold early_file */

@@ -96,7 +96,13 @@ struct vg_needles {
 	__u8 tailx;
 	__u32 cmask;
 	__u8 tail[VG_FNEEDLES];
-	__u8 pad[8];
+	/* contains: two bytes every needle holds side by side (npre 2), or
+	 * one byte every needle holds (npre 1): a haystack without them holds
+	 * no needle, which a scan of 8-byte words tells before the needle
+	 * scan ("../" -> ".."; npre 0: no such bytes) */
+	__u8 npre;
+	__u8 pre[2];
+	__u8 pad[5];
 	char s[VG_FNEEDLES][VG_FNEEDLE_MAX];
 	__u8 shift[256];
 };

@@ -90,4 +90,16 @@ void vg_needles_index(struct vg_needles *v);
  * to the generation's table t. */
 void vg_needles_early(struct vg_needles *v, struct vg_comps *t);
 
+/*
+ * The needle set of kf that starts at kf->needles[*i] (the builder keeps a
+ * set's needles together), as the kernel's str_needles holds it: into *v,
+ * indexed and with its early fields, the directory names numbered in t in
+ * the order the sets come (so every caller that walks the sets from the
+ * first numbers them alike). Sets *set to its id and *i past it. Returns 1,
+ * 0 when there is no set left, -E2BIG when it has more needles than a
+ * value holds (one left out would narrow the set).
+ */
+int vg_needles_next(const struct vg_kfilter *kf, size_t *i, __u32 *set, struct vg_needles *v,
+		    struct vg_comps *t);
+
 #endif /* VIGIL_KTABLES_H */

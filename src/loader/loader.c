@@ -318,23 +318,17 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 			goto fail;
 	}
 	/* a set's needles into one value (kfilter.c keeps them together) */
-	for (size_t i = 0; kf && i < kf->nneedles;) {
+	for (size_t i = 0;;) {
 		struct vg_needles v;
-		__u32 k = kf->needles[i].set;
+		__u32 k;
+		int r = vg_needles_next(kf, &i, &k, &v, &comps);
 
-		memset(&v, 0, sizeof(v));
-		for (; i < kf->nneedles && kf->needles[i].set == k; i++) {
-			/* a needle left out would narrow the set: never */
-			if (v.n == VG_FNEEDLES) {
-				errno = E2BIG;
-				goto fail;
-			}
-			v.len[v.n] = kf->needles[i].len;
-			memcpy(v.s[v.n], kf->needles[i].s, sizeof(v.s[0]));
-			v.n++;
+		if (r <= 0) {
+			if (!r)
+				break;
+			errno = -r;
+			goto fail;
 		}
-		vg_needles_index(&v);
-		vg_needles_early(&v, &comps);
 		k += SET_BASE(gen);
 		if (bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
 			goto fail;

@@ -1601,6 +1601,57 @@ int vg_kfilter_build_enforce(struct vg_kfilter *kf, const struct vg_ruleset *rs,
 	return 0;
 }
 
+/* How seldom byte c is in a path, roughly: '/' in every one, lower-case
+ * letters in most; '.', digits and the rest less often. */
+static int byte_rarity(unsigned char c)
+{
+	if (c == '/')
+		return 0;
+	if (c >= 'a' && c <= 'z')
+		return 1;
+	return 2;
+}
+
+/* Needle k of v holds bytes a, b side by side (b < 0: byte a alone). */
+static bool needle_holds(const struct vg_needles *v, unsigned k, int a, int b)
+{
+	for (unsigned j = 0; j < v->len[k]; j++)
+		if ((unsigned char)v->s[k][j] == a &&
+		    (b < 0 || (j + 1 < v->len[k] && (unsigned char)v->s[k][j + 1] == b)))
+			return true;
+	return false;
+}
+
+/* v's npre and pre (struct vg_needles): the rarest pair of bytes every
+ * needle holds side by side, else the rarest byte every needle holds. */
+static void needles_prefilter(struct vg_needles *v)
+{
+	int best = -1;
+
+	v->npre = 0;
+	if (!v->n || v->n > VG_FNEEDLES || !v->mmin)
+		return;
+	for (int pair = 1; pair >= 0 && !v->npre; pair--) {
+		for (unsigned j = 0; j + pair < v->len[0]; j++) {
+			int a = (unsigned char)v->s[0][j], b = pair ? (unsigned char)v->s[0][j + 1] : -1;
+			int score = byte_rarity((unsigned char)a) + (pair ? byte_rarity((unsigned char)b) : 0);
+			unsigned k;
+
+			if (score <= best)
+				continue;
+			for (k = 1; k < v->n; k++)
+				if (!needle_holds(v, k, a, b))
+					break;
+			if (k < v->n)
+				continue;
+			best = score;
+			v->npre = (__u8)(pair + 1);
+			v->pre[0] = (__u8)a;
+			v->pre[1] = pair ? (__u8)b : 0;
+		}
+	}
+}
+
 void vg_needles_index(struct vg_needles *v)
 {
 	unsigned m = VG_FNEEDLE_MAX;
@@ -1609,6 +1660,7 @@ void vg_needles_index(struct vg_needles *v)
 		if (v->len[k] < m)
 			m = v->len[k];
 	v->mmin = (__u8)m;
+	needles_prefilter(v);
 	memset(v->shift, (int)(m ? m : 1), sizeof(v->shift));
 	/* each byte among the last m of a needle, but its last: how far
 	 * that place is from the window's end */
@@ -1637,6 +1689,24 @@ static int comp_bit(struct vg_comps *t, const char *a, size_t n)
 	memcpy(t->name[t->n], a, n);
 	t->lenmask |= 1u << n;
 	return (int)t->n++;
+}
+
+int vg_needles_next(const struct vg_kfilter *kf, size_t *i, __u32 *set, struct vg_needles *v,
+		    struct vg_comps *t)
+{
+	if (!kf || *i >= kf->nneedles)
+		return 0;
+	*set = kf->needles[*i].set;
+	memset(v, 0, sizeof(*v));
+	for (; *i < kf->nneedles && kf->needles[*i].set == *set; ++*i) {
+		if (v->n == VG_FNEEDLES)
+			return -E2BIG;
+		v->len[v->n] = kf->needles[*i].len;
+		memcpy(v->s[v->n++], kf->needles[*i].s, VG_FNEEDLE_MAX);
+	}
+	vg_needles_index(v);
+	vg_needles_early(v, t);
+	return 1;
 }
 
 void vg_needles_early(struct vg_needles *v, struct vg_comps *t)
@@ -1770,17 +1840,10 @@ static void explain_early_str(const struct vg_kfilter *kf, const struct vg_atom 
 {
 	struct vg_comps t = { 0 };
 	struct vg_needles v;
+	size_t i = 0;
+	__u32 set;
 
-	for (size_t i = 0; i < kf->nneedles;) {
-		__u32 set = kf->needles[i].set;
-
-		memset(&v, 0, sizeof(v));
-		for (; i < kf->nneedles && kf->needles[i].set == set; i++)
-			if (v.n < VG_FNEEDLES) {
-				v.len[v.n] = kf->needles[i].len;
-				memcpy(v.s[v.n++], kf->needles[i].s, VG_FNEEDLE_MAX);
-			}
-		vg_needles_early(&v, &t);
+	while (vg_needles_next(kf, &i, &set, &v, &t) == 1) {
 		if (set != a->set)
 			continue;
 		if (a->op == VG_SOP_CONTAINS && v.cmask)

@@ -214,6 +214,18 @@ static void child_run(int which)
 		}
 		snprintf(p, sizeof(p), "%s/d/../d/f1", tmpdir); /* a traversal (fd.nameraw) */
 		close(open(p, O_RDONLY));
+		/* the ".." at each offset modulo 7 (the kernel's prefilter reads
+		 * 8-byte words 7 bytes apart), and a ".." that ends the name */
+		for (int k = 1; k < 8; k++) {
+			int n = snprintf(p, sizeof(p), "%s/d/", tmpdir);
+
+			for (int j = 0; j < k; j++)
+				n += snprintf(p + n, sizeof(p) - n, "./");
+			snprintf(p + n, sizeof(p) - n, "../d/f1");
+			close(open(p, O_RDONLY));
+		}
+		snprintf(p, sizeof(p), "%s/d/..", tmpdir);
+		close(open(p, O_RDONLY));
 		snprintf(p, sizeof(p), "%s/d/./f1", tmpdir);
 		close(openat(AT_FDCWD, p, O_RDONLY));
 		snprintf(p, sizeof(p), "%s/link", tmpdir); /* through a symlink */

@@ -218,8 +218,8 @@ static bool early_in_model(const struct vg_atom *a, const char *path)
 
 /*
  * The early stage's string tests on fd.name (bpf/lib/filter.bpf.h,
- * early_str): the needle sets made as the loader makes them, in the order
- * it makes them (vg_needles_early numbers the directory names), then
+ * early_str): the needle sets made as the loader makes them
+ * (vg_needles_next, which numbers the directory names), then
  * judged from the path's directories (contains) and its last component
  * (endswith). False only where no needle can be in the path.
  */
@@ -228,21 +228,12 @@ static bool early_str_model(const struct vg_atom *a, const char *path)
 	struct vg_comps t = { 0 };
 	struct vg_needles v = { 0 };
 	const char *base = strrchr(path, '/') + 1;
-	__u32 found = 0;
+	__u32 found = 0, set;
+	size_t i = 0;
 
-	for (size_t i = 0; i < KF.nneedles;) {
-		__u32 set = KF.needles[i].set;
-
-		memset(&v, 0, sizeof(v));
-		for (; i < KF.nneedles && KF.needles[i].set == set; i++) {
-			v.len[v.n] = KF.needles[i].len;
-			memcpy(v.s[v.n++], KF.needles[i].s, VG_FNEEDLE_MAX);
-		}
-		vg_needles_index(&v);
-		vg_needles_early(&v, &t);
+	while (vg_needles_next(&KF, &i, &set, &v, &t) == 1)
 		if (set == a->set)
 			break;
-	}
 	/* the directories: every component but the last */
 	for (const char *p = path + 1; p < base;) {
 		size_t l = strcspn(p, "/");
@@ -639,6 +630,81 @@ static void test_true_rule_passes_all(void **state)
 	assert_true(KF.f[VG_EV_SYS_openat].pass_all);
 }
 
+/* needles_prefilter (through vg_needles_index): the bytes it picks are in
+ * every needle, side by side for a pair, so a haystack without them holds
+ * no needle. */
+static struct vg_needles needle_set(const char *const *ns, unsigned n)
+{
+	struct vg_needles v = { 0 };
+
+	for (unsigned k = 0; k < n; k++) {
+		v.len[k] = (__u8)strlen(ns[k]);
+		memcpy(v.s[k], ns[k], v.len[k]);
+	}
+	v.n = (__u8)n;
+	vg_needles_index(&v);
+	return v;
+}
+
+static bool holds_pre(const struct vg_needles *v, const char *h, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if ((__u8)h[j] == v->pre[0] && (v->npre == 1 || (j + 1 < n && (__u8)h[j + 1] == v->pre[1])))
+			return true;
+	return false;
+}
+
+static void test_needle_prefilter(void **state)
+{
+	static const char *const dots[] = { "../" }, *const keys[] = { "/.ssh/", "/.aws/" },
+				 *const apart[] = { "ab", "cd" }, *const one[] = { "xa", "ya" };
+	struct vg_needles v;
+	unsigned seed = 7;
+
+	(void)state;
+	v = needle_set(dots, 1);
+	assert_int_equal(v.npre, 2);
+	assert_memory_equal(v.pre, "..", 2);
+	v = needle_set(keys, 2);
+	assert_int_equal(v.npre, 2);
+	assert_memory_equal(v.pre, "/.", 2);
+	v = needle_set(apart, 2);
+	assert_int_equal(v.npre, 0);
+	v = needle_set(one, 2);
+	assert_int_equal(v.npre, 1);
+	assert_int_equal(v.pre[0], 'a');
+	/* random sets over a small alphabet, random haystacks: a haystack
+	 * holding a needle holds the prefilter's bytes */
+	for (int round = 0; round < 3000; round++) {
+		char buf[VG_FNEEDLES][8], hay[40];
+		const char *ns[VG_FNEEDLES];
+		unsigned n = 1 + rand_r(&seed) % 4;
+
+		for (unsigned k = 0; k < n; k++) {
+			unsigned l = 1 + rand_r(&seed) % 5;
+
+			for (unsigned j = 0; j < l; j++)
+				buf[k][j] = "./ab"[rand_r(&seed) % 4];
+			buf[k][l] = 0;
+			ns[k] = buf[k];
+		}
+		v = needle_set(ns, n);
+		for (unsigned k = 0; k < n && v.npre; k++)
+			assert_true(holds_pre(&v, ns[k], strlen(ns[k])));
+		for (int h = 0; h < 20; h++) {
+			size_t hl = rand_r(&seed) % sizeof(hay);
+			bool any = false;
+
+			for (size_t j = 0; j < hl; j++)
+				hay[j] = "./ab"[rand_r(&seed) % 4];
+			for (unsigned k = 0; k < n; k++)
+				any |= memmem(hay, hl, ns[k], strlen(ns[k])) != NULL;
+			if (any && v.npre)
+				assert_true(holds_pre(&v, hay, hl));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +716,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bundled_rules_stay_narrow, teardown),
 		cmocka_unit_test_teardown(test_early_stage_sound, teardown),
 		cmocka_unit_test_teardown(test_early_strings_sound, teardown),
+		cmocka_unit_test(test_needle_prefilter),
 	};
 
 	return cmocka_run_group_tests_name("kfilter", tests, NULL, NULL);
