@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "../tests/ia32.h"
 #include "../tests/uring.h"
 #include "bench.skel.h"
 
@@ -98,27 +99,16 @@ static struct sockaddr_in discard = { .sin_family = AF_INET, .sin_port = 0x0900 
 static struct file_handle *handle;
 static int handle_mnt = -1;
 
-static long int80(long nr, long a, long b)
-{
-	long ret;
-
-	__asm__ volatile("int $0x80"
-			 : "=a"(ret)
-			 : "a"(nr), "b"(a), "c"(b)
-			 : "memory", "cc", "r8", "r9", "r10", "r11");
-	return ret;
-}
-
 static void op_ia32_ppid(void)
 {
-	int80(64, 0, 0); /* i386 getppid */
+	ia32_call(64, 0, 0, 0, 0, 0); /* i386 getppid */
 }
 
 static void op_ia32_open(void)
 {
-	long fd = int80(5, (long)(unsigned long)low_path, O_RDONLY);
+	long fd = ia32_call(5, (long)(unsigned long)low_path, O_RDONLY, 0, 0, 0);
 
-	int80(6, fd, 0);
+	ia32_call(6, fd, 0, 0, 0, 0);
 }
 
 static void op_send_connected(void)
@@ -206,9 +196,19 @@ static const struct door {
 };
 #define NDOORS (sizeof(doors) / sizeof(doors[0]))
 
+/* int 0x80 faults on some machines (tests/ia32.h): those rows are absent */
+static bool door_absent(const struct door *d)
+{
+	return (d->op == op_ia32_ppid || d->op == op_ia32_open) && !ia32_syscalls_work();
+}
+
 static double loop_door(const struct door *d)
 {
-	double t0 = now_ns();
+	double t0;
+
+	if (door_absent(d))
+		return 0;
+	t0 = now_ns();
 
 	for (int i = 0; i < DOOR_ITERS; i++)
 		d->op();
@@ -282,6 +282,11 @@ static int doors_run(struct bench_bpf *s, const char *vigil)
 	printf(" %10s %10s\n", "empty/none", "vigil/none");
 	for (size_t d = 0; d < NDOORS; d++) {
 		double med[3];
+
+		if (door_absent(&doors[d])) {
+			printf("%-24s absent: int 0x80 faults on this machine\n", doors[d].name);
+			continue;
+		}
 
 		for (int c = 0; c < 3; c++) {
 			qsort(ns[c][d], DOOR_ROUNDS, sizeof(double), cmp_double);

@@ -23,6 +23,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../ia32.h"
 #include "evasion.h"
 
 #define NR32_OPEN 5
@@ -36,19 +37,6 @@
 #define SYS_CONNECT_ 3
 #define SYS_SENDTO_ 11
 #define POOL_PORT 3333 /* a stratum port: "Connection to mining pool port" */
-
-long int80(long nr, long a, long b, long c, long d, long e)
-{
-	long ret;
-
-	/* int 0x80 from 64-bit code: the i386 ABI (ebx, ecx, edx, esi, edi);
-	 * r8-r11 are not preserved there */
-	__asm__ volatile("int $0x80"
-			 : "=a"(ret)
-			 : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e)
-			 : "memory", "cc", "r8", "r9", "r10", "r11");
-	return ret;
-}
 
 void *low_copy(const void *data, size_t len)
 {
@@ -86,10 +74,10 @@ static int ia32_open_shadow(void)
 
 	if (!path)
 		return EV_FAIL(1);
-	fd = int80(NR32_OPEN, (long)(unsigned long)path, O_RDONLY, 0, 0, 0);
+	fd = ia32_call(NR32_OPEN, (long)(unsigned long)path, O_RDONLY, 0, 0, 0);
 	if (fd < 0)
 		return EV_FAIL(2);
-	int80(NR32_CLOSE, fd, 0, 0, 0, 0);
+	ia32_call(NR32_CLOSE, fd, 0, 0, 0, 0);
 	return 0;
 }
 
@@ -102,12 +90,12 @@ static int ia32_openat_shadow_garbage(void)
 
 	if (!path)
 		return EV_FAIL(1);
-	fd = int80(NR32_OPENAT, (long)0x13370000ffffff9cull /* AT_FDCWD */,
+	fd = ia32_call(NR32_OPENAT, (long)0x13370000ffffff9cull /* AT_FDCWD */,
 		   (long)(0xdead000000000000ull | (unsigned long)path),
 		   (long)(0x4000000000000000ull | O_RDONLY), 0, 0);
 	if (fd < 0)
 		return EV_FAIL(2);
-	int80(NR32_CLOSE, fd, 0, 0, 0, 0);
+	ia32_call(NR32_CLOSE, fd, 0, 0, 0, 0);
 	return 0;
 }
 
@@ -154,7 +142,7 @@ static int ia32_init_module(void)
 
 	if (!img || !args)
 		return EV_FAIL(1);
-	int80(NR32_INIT_MODULE, (long)(unsigned long)img, sizeof(junk_module),
+	ia32_call(NR32_INIT_MODULE, (long)(unsigned long)img, sizeof(junk_module),
 	      (long)(unsigned long)args, 0, 0);
 	return 0; /* alive: not killed */
 }
@@ -186,13 +174,13 @@ static int ia32_socketcall_connect(void)
 
 	if (!a || !lsin)
 		return EV_FAIL(1);
-	s = int80(NR32_SOCKETCALL, SYS_SOCKET_, (long)(unsigned long)a, 0, 0, 0);
+	s = ia32_call(NR32_SOCKETCALL, SYS_SOCKET_, (long)(unsigned long)a, 0, 0, 0);
 	if (s < 0)
 		return EV_FAIL(2);
 	a[0] = (unsigned int)s;
 	a[1] = (unsigned int)(unsigned long)lsin;
 	a[2] = sizeof(sin);
-	int80(NR32_SOCKETCALL, SYS_CONNECT_, (long)(unsigned long)a, 0, 0, 0); /* refused is fine */
+	ia32_call(NR32_SOCKETCALL, SYS_CONNECT_, (long)(unsigned long)a, 0, 0, 0); /* refused is fine */
 	close((int)s);
 	return 0;
 }
@@ -206,7 +194,7 @@ static int ia32_connect(void)
 
 	if (!lsin || s < 0)
 		return EV_FAIL(1);
-	int80(NR32_CONNECT, s, (long)(unsigned long)lsin, sizeof(sin), 0, 0);
+	ia32_call(NR32_CONNECT, s, (long)(unsigned long)lsin, sizeof(sin), 0, 0);
 	close(s);
 	return 0;
 }
@@ -272,7 +260,7 @@ static int ia32_sendto_fastopen(void)
 	a = low_copy(args, sizeof(args));
 	if (!a)
 		return EV_FAIL(2);
-	int80(NR32_SOCKETCALL, SYS_SENDTO_, (long)(unsigned long)a, 0, 0, 0);
+	ia32_call(NR32_SOCKETCALL, SYS_SENDTO_, (long)(unsigned long)a, 0, 0, 0);
 	close(s);
 	return 0;
 }
@@ -317,7 +305,7 @@ static int tgsigqueue_sigcont(void)
 
 static int ia32_kill_sigcont(void)
 {
-	return int80(NR32_KILL, env.vigil_pid, SIGCONT, 0, 0, 0) ? EV_FAIL(1) : 0;
+	return ia32_call(NR32_KILL, env.vigil_pid, SIGCONT, 0, 0, 0) ? EV_FAIL(1) : 0;
 }
 
 static int plain_kill_sigcont(void)
@@ -356,26 +344,26 @@ static int vm_read_vigil(void)
 #define SIGQ "Signal sent to vigil through a pidfd or a signal queue"
 
 const struct evasion_case syscall_cases[] = {
-	CASE("ia32: open(/etc/shadow) through int 0x80", SHADOW, ia32_open_shadow, 0),
+	CASE("ia32: open(/etc/shadow) through int 0x80", SHADOW, ia32_open_shadow, EV_IA32),
 	CASE("ia32: openat through int 0x80, garbage in the upper halves", SHADOW,
-	     ia32_openat_shadow_garbage, 0),
+	     ia32_openat_shadow_garbage, EV_IA32),
 	CASE("control: open(/etc/shadow)", SHADOW, plain_open_shadow, 0),
 	CASE("ia32: init_module through int 0x80 in a private mount namespace is killed", MODULE,
-	     ia32_init_module, EV_MNTNS | EV_KILLED),
+	     ia32_init_module, EV_MNTNS | EV_KILLED | EV_IA32),
 	CASE("control: init_module in a private mount namespace is killed", MODULE,
 	     plain_init_module, EV_MNTNS | EV_KILLED),
-	CASE("ia32: connect through socketcall", POOL, ia32_socketcall_connect, EV_FAR),
-	CASE("ia32: connect (362)", POOL, ia32_connect, EV_FAR),
+	CASE("ia32: connect through socketcall", POOL, ia32_socketcall_connect, EV_FAR | EV_IA32),
+	CASE("ia32: connect (362)", POOL, ia32_connect, EV_FAR | EV_IA32),
 	CASE("control: connect", POOL, plain_connect, EV_FAR),
 	CASE("open_by_handle_at: /etc/shadow by handle", SHADOW, open_by_handle_shadow, 0),
 	CASE("send: TCP Fast Open with sendto", SEND, sendto_fastopen, EV_FAR),
 	CASE("send: TCP Fast Open with sendmsg", SEND, sendmsg_fastopen, EV_FAR),
 	CASE("send: TCP Fast Open with ia32 socketcall(SYS_SENDTO)", SEND, ia32_sendto_fastopen,
-	     EV_FAR),
+	     EV_FAR | EV_IA32),
 	CASE("signal: pidfd_send_signal to vigil", SIGQ, pidfd_sigcont, 0),
 	CASE("signal: rt_sigqueueinfo to vigil", SIGQ, sigqueue_sigcont, 0),
 	CASE("signal: rt_tgsigqueueinfo to vigil", SIGQ, tgsigqueue_sigcont, 0),
-	CASE("signal: kill through int 0x80", "Signal sent to vigil", ia32_kill_sigcont, 0),
+	CASE("signal: kill through int 0x80", "Signal sent to vigil", ia32_kill_sigcont, EV_IA32),
 	CASE("control: kill to vigil", "Signal sent to vigil", plain_kill_sigcont, 0),
 	CASE("memory: process_vm_readv of vigil", "Memory of vigil read or written", vm_read_vigil,
 	     0),
