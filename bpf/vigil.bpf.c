@@ -530,26 +530,80 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
  * says so (VG_F_ARGS_LATE). The loader attaches the ones this kernel has
  * and marks their rows VG_SCF_ENTRY_STR.
  */
+/* Whether a kill clause decides event-table key `key` at sys_enter. */
+static __always_inline bool entry_decides(__u32 key)
+{
+	struct vg_enforce *t;
+
+	if (!entry_stage)
+		return false;
+	t = bpf_map_lookup_elem(&enforce, &key);
+	return t && t->nentry;
+}
+
+/*
+ * The call's string arguments (a[], as conf names them) into ec's slots,
+ * or with b into the task's entry_big, whole. A string that fills its slot
+ * may be cut: ec->big says the call's strings go to entry_big.
+ */
+static __noinline int entry_read(struct vg_entry_copy *ec, struct vg_entry_big *b,
+				 struct vg_sc_conf *conf, __u64 *a)
+{
+	__u32 k = 0;
+	long n;
+
+	if (!ec || !conf || !a)
+		return 0;
+	ec->err = 0;
+	ec->big = 0;
+	for (int i = 0; i < 6; i++) {
+		if (conf->karg[i] != VG_KARG_USTR && conf->karg[i] != VG_KARG_UPATH)
+			continue;
+		if (k >= VG_ENTRY_NSTR)
+			break;
+		ec->len[k] = 0;
+		if (a[i]) {
+			if (b)
+				n = bpf_probe_read_user_str(b->data[k], VG_PATH_MAX, (void *)a[i]);
+			else
+				n = bpf_probe_read_user_str(ec->data[k], VG_ENTRY_SLOT, (void *)a[i]);
+			if (n > 0)
+				ec->len[k] = n;
+			else
+				ec->err |= 1 << k;
+			if (b || n == VG_ENTRY_SLOT)
+				ec->big = 1;
+		}
+		k++;
+	}
+	return 0;
+}
+
 static __always_inline int entry_copy(struct trace_event_raw_sys_enter *ctx, const int nargs)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vg_entry_copy *ec;
 	struct vg_sc_conf *conf;
 	struct vg_filter *fl;
-	__u32 nr = (__u32)ctx->id, key, k = 0;
+	__u32 nr = (__u32)ctx->id, key;
 	__u64 a[6];
-	long n;
 
 	if (nr >= VG_NR_MAX || is_self(task))
 		return 0;
 	conf = bpf_map_lookup_elem(&sc_table, &nr);
 	if (!conf || !conf->ev || !(conf->flags & VG_SCF_ENTRY_STR))
 		return 0;
-	/* no rule names this call: its exit drops it before any string (an
-	 * older copy is voided, should a reload make the exit want one) */
+	/* no rule names this call, or none its exit records (execve's exit
+	 * records failures, and every rule on it wants a success): the exit
+	 * drops it before any string. An older copy is voided, should a
+	 * reload make the exit want one. Not when a kill rule decides this
+	 * call at its entry, or an LSM verdict may: their records need the
+	 * copy. */
 	key = table_key(conf->ev, table_gen);
 	fl = bpf_map_lookup_elem(&filters, &key);
-	if (fl && !fl->pass_all && !fl->nclauses && !entry_stage && !lsm_active) {
+	if (fl && !fl->pass_all &&
+	    (!fl->nclauses || (fl->no_fail && (conf->flags & VG_SCF_FAIL_ONLY))) && !lsm_active &&
+	    !entry_decides(key)) {
 		ec = bpf_task_storage_get(&entry_strs, task, 0, 0);
 		if (ec)
 			ec->row = VG_ENTRY_NONE;
@@ -574,21 +628,18 @@ static __always_inline int entry_copy(struct trace_event_raw_sys_enter *ctx, con
 		a[3] = ctx->args[3];
 	if (nargs > 4)
 		a[4] = ctx->args[4];
-	ec->err = 0;
-	for (int i = 0; i < 6; i++) {
-		if (conf->karg[i] != VG_KARG_USTR && conf->karg[i] != VG_KARG_UPATH)
-			continue;
-		if (k >= VG_ENTRY_NSTR)
-			break;
-		ec->len[k] = 0;
-		if (a[i]) {
-			n = bpf_probe_read_user_str(ec->data[k], VG_PATH_MAX, (void *)a[i]);
-			if (n > 0)
-				ec->len[k] = n;
-			else
-				ec->err |= 1 << k;
+	entry_read(ec, NULL, conf, a);
+	if (ec->big) {
+		/* one string filled its slot: all again, whole, in entry_big */
+		struct vg_entry_big *b = bpf_task_storage_get(&entry_big, task, 0,
+							      BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (!b) {
+			misc_inc(VG_MISC_ENTRY_NOMEM);
+			ec->row = VG_ENTRY_NONE;
+			return 0; /* the exit reads late, and says so */
 		}
-		k++;
+		entry_read(ec, b, conf, a);
 	}
 	ec->row = nr;
 	/* paths an LSM hook left for an earlier call are not this one's */

@@ -86,14 +86,25 @@ __noinline int rec_put_str(struct vg_scratch *s, __u64 ptr, __u32 kernel)
  * kernel used what was there at the entry. One per task, created on first
  * use and freed with the task. `row` says which sc_table row (syscall) the
  * strings belong to, so that a copy is never taken for another call.
+ *
+ * Strings shorter than VG_ENTRY_SLOT bytes (nearly all) are kept in the
+ * copy itself, 1.5 KiB a task; a call with a longer one has all its
+ * strings in the task's entry_big (`big`, 12 KiB), created the first time
+ * the task needs it.
  */
 #define VG_ENTRY_NSTR 3 /* string arguments a traced syscall has at most (mount) */
 #define VG_ENTRY_NONE 0xffffffffu
+#define VG_ENTRY_SLOT 512
 
 struct vg_entry_copy {
 	__u32 row;		  /* sc_table key; VG_ENTRY_NONE once used */
 	__u16 len[VG_ENTRY_NSTR]; /* bytes read, NUL included; 0: NULL or unreadable */
 	__u16 err;		  /* bit k: string k could not be read (page not in yet) */
+	__u32 big;		  /* the strings are in entry_big, not in data */
+	__u8 data[VG_ENTRY_NSTR][VG_ENTRY_SLOT];
+};
+
+struct vg_entry_big {
 	__u8 data[VG_ENTRY_NSTR][VG_PATH_MAX];
 };
 
@@ -103,6 +114,13 @@ struct {
 	__type(key, int);
 	__type(value, struct vg_entry_copy);
 } entry_strs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vg_entry_big);
+} entry_big SEC(".maps");
 
 /*
  * The paths the kernel acted on, where LSM-BPF and the path hooks exist
@@ -194,7 +212,16 @@ __noinline int rec_put_copy(struct vg_scratch *s, __u64 uptr)
 	}
 	if (!ec->len[k])
 		return 0;
-	n = bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, ec->data[k]);
+	if (ec->big) {
+		struct vg_entry_big *b;
+
+		b = bpf_task_storage_get(&entry_big, bpf_get_current_task_btf(), 0, 0);
+		if (!b)
+			return 0;
+		n = bpf_probe_read_kernel_str(&s->rec[off], VG_PATH_MAX, b->data[k]);
+	} else {
+		n = bpf_probe_read_kernel_str(&s->rec[off], VG_ENTRY_SLOT, ec->data[k]);
+	}
 	str_done(s, sl, off, n);
 	return 0;
 }

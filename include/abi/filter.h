@@ -204,7 +204,8 @@ struct vg_filter {
 	__u8 pass_all; /* no filtering for this event id */
 	__u8 nclauses; /* 0 with !pass_all: the event id is not wanted at all */
 	__u8 tops;     /* some atom tests regions (VG_AF_TOP): the early stage reads them */
-	__u8 pad[5];
+	__u8 no_fail;  /* every clause needs ret >= 0: no failed call can match */
+	__u8 pad[4];
 	struct vg_fclause clauses[VG_FCLAUSES];
 };
 _Static_assert(sizeof(struct vg_filter) == 8 + VG_FCLAUSES * (8 + VG_FATOMS * 24), "vg_filter ABI");

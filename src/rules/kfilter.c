@@ -1368,6 +1368,34 @@ static int early_keys(struct vg_kfilter *kf)
 	return err;
 }
 
+/* Whether atom a is false for every failed call (ret < 0). */
+static bool atom_needs_success(const struct vg_atom *a)
+{
+	if (a->kind != VG_A_RET)
+		return false;
+	if (!a->neg)
+		return (a->op == VG_AOP_GE && a->val >= 0) || (a->op == VG_AOP_GT && a->val >= -1) ||
+		       (a->op == VG_AOP_EQ && a->val >= 0);
+	/* not (ret < v), not (ret <= v) */
+	return (a->op == VG_AOP_LT && a->val >= 0) || (a->op == VG_AOP_LE && a->val >= -1);
+}
+
+/* Whether no failed call can pass f: each clause has an atom only a
+ * success satisfies. The entry programs then copy no strings for a call
+ * whose exit records failures only (execve: a success is the exec event). */
+static bool filter_needs_success(const struct vg_filter *f)
+{
+	for (unsigned c = 0; c < f->nclauses; c++) {
+		bool need = false;
+
+		for (unsigned i = 0; i < f->clauses[c].natoms && !need; i++)
+			need = atom_needs_success(&f->clauses[c].atoms[i]);
+		if (!need)
+			return false;
+	}
+	return f->nclauses > 0;
+}
+
 int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pass_all)
 {
 	struct vg_fclause *all = NULL;
@@ -1420,6 +1448,7 @@ int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pa
 			order_atoms(&all[c]);
 		f->nclauses = (__u8)n;
 		memcpy(f->clauses, all, sizeof(all[0]) * n);
+		f->no_fail = filter_needs_success(f);
 		kf->nfiltered_ids++;
 		kf->nclauses += n;
 	}

@@ -87,6 +87,11 @@ static int write_rules(void)
 		"  output: \"container write %%fd.name in %%container.id pod=%%k8s.pod.uid\"\n"
 		"  priority: WARNING\n"
 		"  tags: [T1610]\n"
+		"- rule: IT rename\n"
+		"  desc: a rename by a test child, its names as the entry copied them\n"
+		"  condition: evt.type = rename and it_child\n"
+		"  output: \"rename %%evt.arg.oldpath to %%evt.arg.newpath late=%%evt.args.late\"\n"
+		"  priority: NOTICE\n"
 		"",
 		exe_copy, me, tmpdir, tmpdir, port, tmpdir);
 	return fclose(f);
@@ -138,7 +143,23 @@ static int group_teardown(void **state)
 
 /* --- children ------------------------------------------------------------------- */
 
-enum act { ACT_EXEC, ACT_WRITE, ACT_CONNECT, ACT_SETUID, ACT_DECOY };
+enum act { ACT_EXEC, ACT_WRITE, ACT_CONNECT, ACT_SETUID, ACT_DECOY, ACT_RENAME };
+
+/* Names for ACT_RENAME: short ones, and one of 600-odd bytes (three
+ * components of 200, below no directory that exists), longer than the
+ * entry copy's slot (VG_ENTRY_SLOT, 512 in bpf/lib/record.bpf.h). */
+static char name_a[96], name_b[96], name_long[700];
+
+static void rename_names(void)
+{
+	char comp[201];
+
+	memset(comp, 'q', 200);
+	comp[200] = '\0';
+	snprintf(name_a, sizeof(name_a), "%s/ren-a", tmpdir);
+	snprintf(name_b, sizeof(name_b), "%s/ren-b", tmpdir);
+	snprintf(name_long, sizeof(name_long), "%s/%s/%s/%s", tmpdir, comp, comp, comp);
+}
 
 static int child_main(enum act a)
 {
@@ -161,6 +182,13 @@ static int child_main(enum act a)
 		return connect(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 ? 0 : 1;
 	case ACT_SETUID:
 		return setuid(65534) == 0 ? 0 : 1;
+	case ACT_RENAME:
+		/* none of these names exists: each fails with ENOENT, after
+		 * the entry has copied its names */
+		rename(name_a, name_b);
+		rename(name_long, name_a);
+		rename(name_b, name_long);
+		return 0;
 	case ACT_DECOY:
 		/* near misses of every rule above */
 		snprintf(p, sizeof(p), "%s/other/written", tmpdir); /* other dir */
@@ -291,6 +319,44 @@ static void test_connect_alert(void **state)
 	/* an alert-mode rule: no enforcement verdict (tests/integration/enforce_it.c
 	 * has those) */
 	assert_string_equal(jstr(ev, "action"), "none");
+}
+
+struct rename_want {
+	long long pid;
+	const char *from;
+};
+
+static bool rename_of(json_t *ev, void *ctx)
+{
+	const struct rename_want *w = ctx;
+	const char *rule = jstr(ev, "rule"), *from = alert_str(ev, "evt.arg.oldpath");
+
+	return rule && !strcmp(rule, "IT rename") && alert_int(ev, "proc.pid") == w->pid && from &&
+	       !strcmp(from, w->from);
+}
+
+/* A rename's names are the ones its entry copied (the exit reads them
+ * from that copy, not from memory another thread may have rewritten), the
+ * long ones whole: those go to the copy's big buffer. */
+static void test_entry_copy_names(void **state)
+{
+	const char *from[3] = { name_a, name_long, name_b }, *to[3] = { name_b, name_a, name_long };
+	struct rename_want w;
+
+	(void)state;
+	rename_names();
+	w.pid = run_child(ACT_RENAME);
+	for (int i = 0; i < 3; i++) {
+		json_t *ev, *late;
+
+		w.from = from[i];
+		ev = vigil_wait(&agent, rename_of, &w, WAIT_MS);
+		if (!ev)
+			fail_msg("no alert for rename %d (from %zu bytes)", i, strlen(w.from));
+		assert_string_equal(alert_str(ev, "evt.arg.newpath"), to[i]);
+		late = json_object_get(json_object_get(ev, "output_fields"), "evt.args.late");
+		assert_true(json_is_false(late));
+	}
 }
 
 static void test_observe_not_alerted(void **state)
@@ -571,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_exec_alert),
 		cmocka_unit_test(test_write_alert),
 		cmocka_unit_test(test_connect_alert),
+		cmocka_unit_test(test_entry_copy_names),
 		cmocka_unit_test(test_observe_not_alerted),
 		cmocka_unit_test(test_decoy_silent),
 		cmocka_unit_test(test_container_context),

@@ -630,6 +630,46 @@ static void test_true_rule_passes_all(void **state)
 	assert_true(KF.f[VG_EV_SYS_openat].pass_all);
 }
 
+/* no_fail: set when every clause needs a success, so that execve's entry
+ * programs, whose exit records only failures, copy nothing. */
+static void test_no_fail(void **state)
+{
+	static const struct {
+		const char *cond;
+		bool no_fail;
+	} cases[] = {
+		{ "evt.type = execve and evt.res = SUCCESS and proc.name = x", true },
+		{ "evt.type = execve and evt.failed = false", true },
+		{ "evt.type = execve and evt.rawres >= 0", true },
+		{ "evt.type = execve and evt.rawres > -1", true },
+		{ "evt.type = execve and not evt.rawres < 0", true },
+		{ "evt.type = execve and proc.name = x", false },
+		{ "evt.type = execve and evt.res != SUCCESS", false },
+		{ "evt.type = execve and evt.rawres > -2", false },
+		{ "evt.type = execve and (evt.res = SUCCESS or proc.name = x)", false },
+	};
+	struct vg_rule_source src = vg_bundled_rules();
+	struct vg_diag d = { 0 };
+	char yaml[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(yaml, sizeof(yaml), RULE("r", "%s"), cases[i].cond);
+		compile_yaml(yaml);
+		if (KF.f[VG_EV_SYS_execve].no_fail != cases[i].no_fail)
+			fail_msg("%s: no_fail %d", cases[i].cond, KF.f[VG_EV_SYS_execve].no_fail);
+		teardown(NULL);
+	}
+	/* the bundled rules: every exec rule wants a success; opens not */
+	RS = vg_ruleset_load(NULL, 0, &src, 1, &d);
+	assert_non_null(RS);
+	assert_int_equal(vg_kfilter_build(&KF, RS, false), 0);
+	assert_true(KF.f[VG_EV_SYS_execve].no_fail);
+	assert_true(KF.f[VG_EV_SYS_execveat].no_fail);
+	assert_false(KF.f[VG_EV_SYS_openat].no_fail);
+	assert_false(KF.f[VG_EV_SYS_unlink].no_fail);
+}
+
 /* needles_prefilter (through vg_needles_index): the bytes it picks are in
  * every needle, side by side for a pair, so a haystack without them holds
  * no needle. */
@@ -717,6 +757,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_early_stage_sound, teardown),
 		cmocka_unit_test_teardown(test_early_strings_sound, teardown),
 		cmocka_unit_test(test_needle_prefilter),
+		cmocka_unit_test_teardown(test_no_fail, teardown),
 	};
 
 	return cmocka_run_group_tests_name("kfilter", tests, NULL, NULL);
