@@ -457,6 +457,17 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* Whether a kill clause decides event-table key `key` at sys_enter. */
+static __always_inline bool entry_decides(__u32 key)
+{
+	struct vg_enforce *t;
+
+	if (!entry_stage)
+		return false;
+	t = bpf_map_lookup_elem(&enforce, &key);
+	return t && t->nentry;
+}
+
 /*
  * The entry stage of enforcement: a kill rule whose whole condition is
  * known at the syscall's entry (identity, arguments, path arguments) kills
@@ -470,7 +481,6 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vg_sc_conf *conf;
-	struct vg_enforce *t;
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
@@ -486,8 +496,7 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	ev = conf->ev;
 	gen = table_gen & 1;
 	key = table_key(ev, gen);
-	t = bpf_map_lookup_elem(&enforce, &key);
-	if (!t || !t->nentry || is_self(task))
+	if (!entry_decides(key) || is_self(task))
 		return 0;
 	s = scratch_get();
 	if (!s)
@@ -530,17 +539,6 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
  * says so (VG_F_ARGS_LATE). The loader attaches the ones this kernel has
  * and marks their rows VG_SCF_ENTRY_STR.
  */
-/* Whether a kill clause decides event-table key `key` at sys_enter. */
-static __always_inline bool entry_decides(__u32 key)
-{
-	struct vg_enforce *t;
-
-	if (!entry_stage)
-		return false;
-	t = bpf_map_lookup_elem(&enforce, &key);
-	return t && t->nentry;
-}
-
 /*
  * The call's string arguments (a[], as conf names them) into ec's slots,
  * or with b into the task's entry_big, whole. A string that fills its slot
@@ -555,7 +553,7 @@ static __noinline int entry_read(struct vg_entry_copy *ec, struct vg_entry_big *
 	if (!ec || !conf || !a)
 		return 0;
 	ec->err = 0;
-	ec->big = 0;
+	ec->big = !!b;
 	for (int i = 0; i < 6; i++) {
 		if (conf->karg[i] != VG_KARG_USTR && conf->karg[i] != VG_KARG_UPATH)
 			continue;
@@ -571,7 +569,7 @@ static __noinline int entry_read(struct vg_entry_copy *ec, struct vg_entry_big *
 				ec->len[k] = n;
 			else
 				ec->err |= 1 << k;
-			if (b || n == VG_ENTRY_SLOT)
+			if (n == VG_ENTRY_SLOT)
 				ec->big = 1;
 		}
 		k++;

@@ -1271,10 +1271,10 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
 	e->task.euid = cred->euid.val;
 	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
-	s->sock_read = 0;
 	task_fill_pidmnt(&e->task, task);
 	/* the file's name is read by the first atom that needs it */
 	s->have_base = f ? VG_BASE_UNREAD : 0;
+	s->sock_read = 0;
 	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
 	/* the region sets, read once, before the clauses; the name sets

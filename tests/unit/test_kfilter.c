@@ -38,6 +38,17 @@ static void compile_yaml(const char *yaml)
 	assert_int_equal(vg_kfilter_build(&KF, RS, false), 0);
 }
 
+/* RS and KF from the bundled rules. */
+static void compile_bundled(void)
+{
+	struct vg_rule_source src = vg_bundled_rules();
+	struct vg_diag d = { 0 };
+
+	RS = vg_ruleset_load(NULL, 0, &src, 1, &d);
+	assert_non_null(RS);
+	assert_int_equal(vg_kfilter_build(&KF, RS, false), 0);
+}
+
 static int teardown(void **state)
 {
 	vg_kfilter_release(&KF);
@@ -362,14 +373,10 @@ static void test_bundled_rules_stay_narrow(void **state)
 		{ "cat", "/home/ann/.bashrc", O_RDONLY, 3 },
 		{ "ps", "/proc/42/stat", O_RDONLY, 3 },
 	};
-	struct vg_rule_source src = vg_bundled_rules();
-	struct vg_diag d = { 0 };
 	const struct vg_filter *f = &KF.f[VG_EV_SYS_openat];
 
 	(void)state;
-	RS = vg_ruleset_load(NULL, 0, &src, 1, &d);
-	assert_non_null(RS);
-	assert_int_equal(vg_kfilter_build(&KF, RS, false), 0);
+	compile_bundled();
 	assert_false(f->pass_all);
 	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
 		if (!passes(&match[i]))
@@ -648,8 +655,6 @@ static void test_no_fail(void **state)
 		{ "evt.type = execve and evt.rawres > -2", false },
 		{ "evt.type = execve and (evt.res = SUCCESS or proc.name = x)", false },
 	};
-	struct vg_rule_source src = vg_bundled_rules();
-	struct vg_diag d = { 0 };
 	char yaml[256];
 
 	(void)state;
@@ -661,9 +666,7 @@ static void test_no_fail(void **state)
 		teardown(NULL);
 	}
 	/* the bundled rules: every exec rule wants a success; opens not */
-	RS = vg_ruleset_load(NULL, 0, &src, 1, &d);
-	assert_non_null(RS);
-	assert_int_equal(vg_kfilter_build(&KF, RS, false), 0);
+	compile_bundled();
 	assert_true(KF.f[VG_EV_SYS_execve].no_fail);
 	assert_true(KF.f[VG_EV_SYS_execveat].no_fail);
 	assert_false(KF.f[VG_EV_SYS_openat].no_fail);
