@@ -473,18 +473,16 @@ static __always_inline bool entry_decides(__u32 key)
  * known at the syscall's entry (identity, arguments, path arguments) kills
  * there, before the syscall runs; it still runs to completion, and the task
  * dies on its way back to user space. What needs the result or a path the
- * kernel resolves is decided at sys_exit. Attached only when kill rules
- * are loaded (src/loader/loader.c).
+ * kernel resolves is decided at sys_exit, as is everything when no entry
+ * program ran (an ia32 call, a --pin agent gone).
  */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
+static __always_inline int entry_stage_run(struct task_struct *task, struct pt_regs *regs, __u32 nr)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct vg_sc_conf *conf;
 	struct vg_scratch *s;
 	struct vg_sys_event *e;
 	struct vg_pending p = {};
-	__u32 nr = (__u32)id, ev, tid, key, gen;
+	__u32 ev, tid, key, gen;
 	__u64 args[6];
 	__u16 v, hflags;
 
@@ -521,6 +519,34 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 	tid = task->pid;
 	pending_put(tid, &p);
 	return 0;
+}
+
+/*
+ * The entry stage, where it runs: on the syscalls:sys_enter_<name>
+ * tracepoints of the calls a kill clause decides at the entry, attached by
+ * the loader (src/loader/loader.c, decide_attach) for the rules loaded.
+ * Every other syscall pays nothing for it: a raw sys_enter program would
+ * cost every syscall of the machine a run. Those tracepoints do not fire
+ * for ia32 calls; the exit decides them. The arguments come from the
+ * task's registers, so the one program attaches to any call's tracepoint
+ * (the context is not read: its size differs from call to call).
+ */
+SEC("tracepoint")
+int vg_entry_decide(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+
+	return entry_stage_run(task, regs, (__u32)regs->orig_ax);
+}
+
+/* The same on the raw sys_enter, every syscall: only where a call that
+ * needs the entry stage has no tracepoint of its own that the loader
+ * finds (tracefs missing, say). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
+{
+	return entry_stage_run(bpf_get_current_task_btf(), regs, (__u32)id);
 }
 
 /*

@@ -279,13 +279,17 @@ static int swap_in(struct vg_engine *e, struct vg_ruleset *rs, struct strbuf *wh
 	if (!act)
 		strbuf_addstr(why, "out of memory");
 	vg_agent_syscalls(rs->sys_enabled, sys);
-	if (!err && kf.nentry && !l->entry)
+	/* the entry stage on the new rules' calls before they are live, off
+	 * the others after */
+	if (!err && !vg_loader_entry_attach(l, &kf))
 		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
-			"entry stage was not loaded at start (restart vigil to load it)");
+			"raw sys_enter stage was not loaded at start (restart vigil to load it)");
 	if (!err) {
 		err = vg_loader_swap_rules(l, &kf, sys);
 		if (err)
 			strbuf_addstr(why, strerror(-err));
+		else
+			vg_loader_entry_detach_unused(l, &kf);
 	}
 	if (err) {
 		vg_ruleset_free(rs);

@@ -503,9 +503,10 @@ static int attach_pinned(struct vg_loader *l)
 		char path[PATH_MAX];
 		struct bpf_link *link, *old;
 
-		/* the entry programs are attached by entry_attach() */
-		if (!bpf_program__autoload(p) || !strncmp(bpf_program__name(p), ENTRY_PROG,
-							   strlen(ENTRY_PROG)))
+		/* the entry programs are attached by entry_attach() and
+		 * vg_loader_entry_attach() */
+		if (!bpf_program__autoload(p) || p == l->skel->progs.vg_entry_decide ||
+		    !strncmp(bpf_program__name(p), ENTRY_PROG, strlen(ENTRY_PROG)))
 			continue;
 		link = bpf_program__attach(p);
 		if (!link) {
@@ -752,6 +753,33 @@ static int entry_tp_id(const char *name)
 }
 
 /*
+ * Attach program prog_fd to tracepoint `id` through a perf event and its
+ * ioctl, which every kernel since 4.x takes and which sandboxes that refuse
+ * a perf-event bpf_link (this CI's) allow. The program runs on every CPU.
+ * The perf event's fd (closing it detaches), or a negative errno.
+ */
+static int tp_attach(int prog_fd, int id)
+{
+	struct perf_event_attr attr = { 0 };
+	int fd, err;
+
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.size = sizeof(attr);
+	attr.config = (__u64)id;
+	attr.sample_period = 1;
+	attr.wakeup_events = 1;
+	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
  * The per-syscall entry programs (vg_enter_<name>, bpf/vigil.bpf.c) that
  * copy string arguments at the entry: each loads where its tracepoint
  * exists (tracefs mounted, the syscall built in), and its row then says
@@ -791,7 +819,6 @@ static void entry_attach(struct vg_loader *l)
 
 	bpf_object__for_each_program(p, l->skel->obj) {
 		const char *name = bpf_program__name(p);
-		struct perf_event_attr attr = { 0 };
 		int id, fd;
 
 		if (strncmp(name, ENTRY_PROG, strlen(ENTRY_PROG)) || !bpf_program__autoload(p))
@@ -800,21 +827,98 @@ static void entry_attach(struct vg_loader *l)
 		id = entry_tp_id(name);
 		if (l->nentry_fds >= sizeof(l->entry_fds) / sizeof(l->entry_fds[0]) || id < 0)
 			continue;
-		attr.type = PERF_TYPE_TRACEPOINT;
-		attr.size = sizeof(attr);
-		attr.config = (__u64)id;
-		attr.sample_period = 1;
-		attr.wakeup_events = 1;
-		fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0 || ioctl(fd, PERF_EVENT_IOC_SET_BPF, bpf_program__fd(p)) ||
-		    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
-			vg_warn("attaching %s%s (%s): %s: its strings are read at the syscall's exit",
-				ENTRY_PROG, name, fd < 0 ? "perf event" : "ioctl", strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		fd = tp_attach(bpf_program__fd(p), id);
+		if (fd < 0) {
+			vg_warn("attaching %s%s: %s: its strings are read at the syscall's exit",
+				ENTRY_PROG, name, strerror(-fd));
 			continue;
 		}
 		l->entry_fds[l->nentry_fds++] = fd;
+	}
+}
+
+/*
+ * The entry stage (vg_entry_decide, bpf/vigil.bpf.c) runs on the
+ * syscalls:sys_enter_<name> tracepoints of the calls that a kill clause
+ * decides at the entry, and nowhere else. A call's tracepoint is named
+ * after the kernel's definition of it, which a few rows spell otherwise.
+ */
+static const char *sc_tp_name(const char *sc)
+{
+	static const char *const alias[][2] = {
+		{ "umount2", "umount" }, { "stat", "newstat" },	  { "lstat", "newlstat" },
+		{ "fstat", "newfstat" }, { "uname", "newuname" },
+	};
+
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (!strcmp(sc, alias[i][0]))
+			return alias[i][1];
+	return sc;
+}
+
+/* Where the entry stage of event ev runs: 1, its tracepoint (*id); 0,
+ * nowhere, the kernel has no such call (tracefs has every built call's
+ * tracepoint: a call without one is not built, e.g. the module loads of a
+ * kernel without modules, and fails with ENOSYS); -1, only on the raw
+ * sys_enter (no tracefs to ask). */
+static int decide_where(unsigned ev, int *id)
+{
+	const struct vg_sc_desc *d = vg_sc_by_ev(ev);
+
+	*id = d ? entry_tp_id(sc_tp_name(d->name)) : -1;
+	if (*id >= 0)
+		return 1;
+	return entry_tp_id("openat") >= 0 ? 0 : -1;
+}
+
+/* Whether some call of kf needs the raw sys_enter for its entry stage. */
+static bool decide_needs_raw(const struct vg_kfilter *kf)
+{
+	int id;
+
+	for (unsigned ev = 1; kf && ev < VG_EV_MAX; ev++)
+		if (kf->enf[ev].nentry && decide_where(ev, &id) < 0)
+			return true;
+	return false;
+}
+
+bool vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf)
+{
+	bool all = true;
+	int id, fd;
+
+	if (l->entry)
+		return true; /* the raw sys_enter decides every call */
+	for (unsigned ev = 1; kf && ev < VG_EV_MAX; ev++) {
+		if (!kf->enf[ev].nentry || l->decide_fd[ev] > 0)
+			continue;
+		switch (decide_where(ev, &id)) {
+		case 0:
+			continue;
+		case -1:
+			all = false;
+			continue;
+		}
+		fd = tp_attach(bpf_program__fd(l->skel->progs.vg_entry_decide), id);
+		if (fd < 0) {
+			vg_warn("attaching the entry stage to %s's tracepoint: %s: its kill rules "
+				"act at the syscall's exit",
+				vg_ev_name(ev), strerror(-fd));
+			all = false;
+			continue;
+		}
+		l->decide_fd[ev] = fd + 1;
+	}
+	return all;
+}
+
+void vg_loader_entry_detach_unused(struct vg_loader *l, const struct vg_kfilter *kf)
+{
+	for (unsigned ev = 1; ev < VG_EV_MAX; ev++) {
+		if (l->decide_fd[ev] > 0 && !(kf && kf->enf[ev].nentry)) {
+			close(l->decide_fd[ev] - 1);
+			l->decide_fd[ev] = 0;
+		}
 	}
 }
 
@@ -897,14 +1001,16 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 	}
 	uring_autoload(l->skel);
 	entry_autoload(l);
-	/* The sys_enter stage costs every syscall a program run: only with
-	 * kill rules to decide there. */
+	/* The entry stage runs on the tracepoints of the calls it decides
+	 * (vg_loader_entry_attach); the raw sys_enter, which costs every
+	 * syscall of the machine a program run, only where one of them has
+	 * none that tracefs shows. */
 	{
-		bool entry = o->kfilter && o->kfilter->nentry;
+		bool raw = decide_needs_raw(o->kfilter);
 
-		bpf_program__set_autoload(l->skel->progs.vg_sys_enter, entry);
-		l->skel->rodata->entry_stage = entry;
-		l->entry = entry;
+		bpf_program__set_autoload(l->skel->progs.vg_sys_enter, raw);
+		l->skel->rodata->entry_stage = 1;
+		l->entry = raw;
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);
 	if (err) {
@@ -1007,6 +1113,7 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		}
 	}
 	entry_attach(l);
+	vg_loader_entry_attach(l, o->kfilter);
 	return 0;
 fail:
 	vg_loader_stop(l);
@@ -1024,6 +1131,7 @@ void vg_loader_stop(struct vg_loader *l)
 	for (size_t i = 0; i < l->nentry_fds; i++)
 		close(l->entry_fds[i]);
 	l->nentry_fds = 0;
+	vg_loader_entry_detach_unused(l, NULL);
 	vigil_bpf__destroy(l->skel);
 	l->skel = NULL;
 	vg_exesets_release(&l->exes);

@@ -56,12 +56,13 @@ struct vg_loader_opts {
 struct vg_loader {
 	struct vigil_bpf *skel;
 	bool lsm;   /* the LSM hooks are attached */
-	bool entry; /* the sys_enter stage is attached */
+	bool entry; /* the raw sys_enter stage is attached (vg_loader_entry_attach) */
 	bool took_over; /* --pin found a previous vigil's pins and replaced its programs */
 	bool entry_str[VG_EV_MAX]; /* the event's strings are copied at its entry */
 	struct bpf_link *links[32]; /* --pin: the links we attached */
 	int entry_fds[32];	    /* perf events of the entry programs (entry_attach) */
 	size_t nentry_fds;
+	int decide_fd[VG_EV_MAX]; /* perf event fd + 1 of the entry stage on each call, or 0 */
 	size_t nlinks;
 	size_t nsyscalls; /* syscall rows enabled in the kernel table */
 	uint32_t doomed_seen; /* the kernel's doomed_n when last polled */
@@ -85,6 +86,17 @@ int vg_loader_unpin(void);
  * live. 0 or negative errno (the running tables are then untouched).
  */
 int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const bool *sys_enabled);
+
+/*
+ * The entry stage of kf's kill rules: attached to the entry tracepoint of
+ * each call they decide there, unless already. False when a call's rules
+ * can act only at its exit (its tracepoint did not attach, or it has none
+ * and the raw sys_enter stage is not loaded); a warning says which.
+ */
+bool vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf);
+/* Detach the entry stage from the calls kf does not decide there (kf
+ * NULL: from all). */
+void vg_loader_entry_detach_unused(struct vg_loader *l, const struct vg_kfilter *kf);
 
 /* Change the global mode the kernel enforces under (at run time). 0 or
  * negative errno. */

@@ -148,18 +148,17 @@ static void test_kill(void **state)
 /* A rule decided by what the syscall's entry shows (comm, open flags)
  * kills there: the open itself still completes (the file is created), the
  * write after it never happens. */
-static void test_kill_at_entry(void **state)
+/* A victim that only writes (the read of run_victim() kills first), under
+ * a rule on its name and the open's flags that kills it at the entry: the
+ * open itself still completes (the file is created), the write after it
+ * never happens, and the alert `rule` says so. */
+static void assert_killed_at_entry(struct vigil_proc *v, const char *rule)
 {
-	static struct vigil_proc v; /* static: see `running` */
 	struct victim_result r;
 	struct stat st;
+	char script[256];
 	json_t *ev;
 
-	char script[256];
-
-	(void)state;
-	start(&v, NULL);
-	/* a victim that only writes (the read of run_victim() kills first) */
 	unlink(after);
 	snprintf(script, sizeof(script), "echo after > %s", after);
 	r.pid = fork();
@@ -171,10 +170,19 @@ static void test_kill_at_entry(void **state)
 	assert_true(killed_by_sigkill(r.status));
 	assert_int_equal(stat(after, &st), 0); /* the open ran to completion */
 	assert_int_equal(st.st_size, 0);       /* the write never happened */
-	ev = wait_alert(&v, "kill victim write", r.pid);
+	ev = wait_alert(v, rule, r.pid);
 	assert_non_null(ev);
 	assert_string_equal(jstr(ev, "action"), "killed");
 	assert_string_equal(jstr(ev, "decided_at"), "syscall entry");
+}
+
+static void test_kill_at_entry(void **state)
+{
+	static struct vigil_proc v; /* static: see `running` */
+
+	(void)state;
+	start(&v, NULL);
+	assert_killed_at_entry(&v, "kill victim write");
 	stop(&v);
 }
 
@@ -337,8 +345,11 @@ static void test_reload(void **state)
 			fprintf(f,
 				"- rule: reload victim\n  desc: x\n  priority: CRITICAL\n  output: x\n"
 				"  mode: %s\n  condition: evt.type in (open, openat) and fd.name = %s "
-				"and proc.name = %s\n",
-				modes[i], marked, comm);
+				"and proc.name = %s\n"
+				"- rule: reload victim write\n  desc: x\n  priority: CRITICAL\n"
+				"  output: x\n  mode: %s\n  condition: evt.type in (open, openat) "
+				"and evt.is_open_write = true and proc.name = %s\n",
+				modes[i], marked, comm, modes[i], comm);
 		else
 			fputs("- rule: broken\n  condition: (\n", f);
 		fclose(f);
@@ -350,12 +361,15 @@ static void test_reload(void **state)
 			continue;
 		}
 		kill(v.pid, SIGHUP);
-		assert_true(vigil_wait_stderr(&v, i == 1 ? "rules reloaded: 1 rules"
+		assert_true(vigil_wait_stderr(&v, i == 1 ? "rules reloaded: 2 rules"
 						   : "the running rules stay in place", WAIT_MS));
 		/* enforce since the first reload, still after the broken one */
 		r = run_victim();
 		assert_true(killed_by_sigkill(r.status));
 		assert_non_null(wait_alert(&v, "reload victim", r.pid));
+		/* no rule decided at the entry at the start: the reload
+		 * attached the entry stage to the opens */
+		assert_killed_at_entry(&v, "reload victim write");
 	}
 	stop(&v);
 }
