@@ -1193,7 +1193,11 @@ static int drop_unused_sets(struct vg_kfilter *kf)
 
 /* Where an atom goes in its clause (order_atoms): 0, what the kernel's
  * filter tests inline before it evaluates the clause (bpf/lib/filter.bpf.h,
- * quick_eval); 1, the other tests of numbers and sets; 2, string scans. */
+ * quick_eval); 1, the other tests of numbers and sets; 2, string scans of
+ * comm and fd.name (the early stage answers fd.name's from the dentries it
+ * already climbed); 3, scans of a raw argument, which the early stage
+ * reads from the caller's memory first (fd.nameraw's "../": a /home file's
+ * clause of "Directory traversal" ends at its "/.ssh/" instead). */
 static int atom_cost(const struct vg_atom *a)
 {
 	switch (a->kind) {
@@ -1203,7 +1207,7 @@ static int atom_cost(const struct vg_atom *a)
 	case VG_A_CONTAINER:
 		return 0;
 	case VG_A_STR:
-		return 2;
+		return a->arg == VG_APATH_FD || a->arg == VG_ASTR_COMM ? 2 : 3;
 	default:
 		return 1;
 	}
@@ -1217,7 +1221,7 @@ static void order_atoms(struct vg_fclause *c)
 	struct vg_fclause o = *c;
 	int n = 0;
 
-	for (int pass = 0; pass < 3; pass++)
+	for (int pass = 0; pass < 4; pass++)
 		for (int i = 0; i < c->natoms; i++)
 			if (atom_cost(&c->atoms[i]) == pass)
 				o.atoms[n++] = c->atoms[i];
