@@ -372,7 +372,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	if (is_self(task))
 		return 0;
 	/* the entry stage or an LSM hook decided during this syscall: report it */
-	if ((lsm_active || lsm_sharers || entry_stage) && pending_n > 0) {
+	if (pending_n > 0) {
 		tid = task->pid;
 		pend = bpf_map_lookup_elem(&pending, &tid);
 		if (pend && pend->ev != conf->ev) {
@@ -460,11 +460,8 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 /* Whether a kill clause decides event-table key `key` at sys_enter. */
 static __always_inline bool entry_decides(__u32 key)
 {
-	struct vg_enforce *t;
+	struct vg_enforce *t = bpf_map_lookup_elem(&enforce, &key);
 
-	if (!entry_stage)
-		return false;
-	t = bpf_map_lookup_elem(&enforce, &key);
 	return t && t->nentry;
 }
 
@@ -524,7 +521,8 @@ static __always_inline int entry_stage_run(struct task_struct *task, struct pt_r
 /*
  * The entry stage, where it runs: on the syscalls:sys_enter_<name>
  * tracepoints of the calls a kill clause decides at the entry, attached by
- * the loader (src/loader/loader.c, decide_attach) for the rules loaded.
+ * the loader (src/loader/loader.c, vg_loader_entry_attach) for the rules
+ * loaded.
  * Every other syscall pays nothing for it: a raw sys_enter program would
  * cost every syscall of the machine a run. Those tracepoints do not fire
  * for ia32 calls; the exit decides them. The arguments come from the

@@ -81,8 +81,6 @@ const volatile __u8 lsm_active = 0;
  * open that one decides when the opener's file table is shared with
  * another process (sharers.bpf.h), and kills there. */
 const volatile __u8 lsm_sharers = 0;
-/* The sys_enter stage runs (kill rules are loaded). */
-const volatile __u8 entry_stage = 0;
 /* --protect-self: the LSM hooks refuse signals and ptrace aimed at vigil. */
 const volatile __u8 protect_self = 0;
 

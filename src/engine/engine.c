@@ -281,9 +281,8 @@ static int swap_in(struct vg_engine *e, struct vg_ruleset *rs, struct strbuf *wh
 	vg_agent_syscalls(rs->sys_enabled, sys);
 	/* the entry stage on the new rules' calls before they are live, off
 	 * the others after */
-	if (!err && !vg_loader_entry_attach(l, &kf))
-		vg_warn("reload: kill rules decidable at the syscall's entry act at its exit: the "
-			"raw sys_enter stage was not loaded at start (restart vigil to load it)");
+	if (!err)
+		vg_loader_entry_attach(l, &kf); /* warns of calls left to the exit */
 	if (!err) {
 		err = vg_loader_swap_rules(l, &kf, sys);
 		if (err)

@@ -882,13 +882,12 @@ static bool decide_needs_raw(const struct vg_kfilter *kf)
 	return false;
 }
 
-bool vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf)
+void vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf)
 {
-	bool all = true;
 	int id, fd;
 
 	if (l->entry)
-		return true; /* the raw sys_enter decides every call */
+		return; /* the raw sys_enter decides every call */
 	for (unsigned ev = 1; kf && ev < VG_EV_MAX; ev++) {
 		if (!kf->enf[ev].nentry || l->decide_fd[ev] > 0)
 			continue;
@@ -896,7 +895,10 @@ bool vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf)
 		case 0:
 			continue;
 		case -1:
-			all = false;
+			vg_warn("%s has no tracepoint tracefs shows, and the raw sys_enter stage was "
+				"not loaded at start: its kill rules act at the syscall's exit (restart "
+				"vigil to load it)",
+				vg_ev_name(ev));
 			continue;
 		}
 		fd = tp_attach(bpf_program__fd(l->skel->progs.vg_entry_decide), id);
@@ -904,12 +906,10 @@ bool vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf)
 			vg_warn("attaching the entry stage to %s's tracepoint: %s: its kill rules "
 				"act at the syscall's exit",
 				vg_ev_name(ev), strerror(-fd));
-			all = false;
 			continue;
 		}
 		l->decide_fd[ev] = fd + 1;
 	}
-	return all;
 }
 
 void vg_loader_entry_detach_unused(struct vg_loader *l, const struct vg_kfilter *kf)
@@ -1009,7 +1009,6 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		bool raw = decide_needs_raw(o->kfilter);
 
 		bpf_program__set_autoload(l->skel->progs.vg_sys_enter, raw);
-		l->skel->rodata->entry_stage = 1;
 		l->entry = raw;
 	}
 	err = bpf_map__set_max_entries(l->skel->maps.events, (__u32)rb);

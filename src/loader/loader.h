@@ -89,11 +89,11 @@ int vg_loader_swap_rules(struct vg_loader *l, const struct vg_kfilter *kf, const
 
 /*
  * The entry stage of kf's kill rules: attached to the entry tracepoint of
- * each call they decide there, unless already. False when a call's rules
- * can act only at its exit (its tracepoint did not attach, or it has none
- * and the raw sys_enter stage is not loaded); a warning says which.
+ * each call they decide there, unless already. A call whose rules can act
+ * only at its exit (its tracepoint did not attach, or it has none and the
+ * raw sys_enter stage is not loaded) gets a warning that says why.
  */
-bool vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf);
+void vg_loader_entry_attach(struct vg_loader *l, const struct vg_kfilter *kf);
 /* Detach the entry stage from the calls kf does not decide there (kf
  * NULL: from all). */
 void vg_loader_entry_detach_unused(struct vg_loader *l, const struct vg_kfilter *kf);

@@ -145,9 +145,6 @@ static void test_kill(void **state)
 	stop(&v);
 }
 
-/* A rule decided by what the syscall's entry shows (comm, open flags)
- * kills there: the open itself still completes (the file is created), the
- * write after it never happens. */
 /* A victim that only writes (the read of run_victim() kills first), under
  * a rule on its name and the open's flags that kills it at the entry: the
  * open itself still completes (the file is created), the write after it
