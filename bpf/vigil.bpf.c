@@ -22,9 +22,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* `task` is a BTF pointer at every caller: a direct load, no helper. */
 static __always_inline int is_self(struct task_struct *task)
 {
-	return vigil_tgid && BPF_CORE_READ(task, tgid) == vigil_tgid;
+	return vigil_tgid && task->tgid == vigil_tgid;
 }
 
 /* x86_64 syscall arguments, in order. `regs` is the tracepoint's trusted

@@ -384,6 +384,20 @@ static __always_inline void top_name(char *dst, __u64 name, __u32 len)
 		dst[0] = '/';
 }
 
+/* The region map's value for ks->tkey as ks->tbits (no bits when there
+ * is none); whether a two-directory key may follow (vg_top_val, deeper). */
+static __always_inline __u64 top_first(struct vg_scratch *ks)
+{
+	struct vg_top_val *v = bpf_map_lookup_elem(&path_tops, &ks->tkey);
+
+	if (!v) {
+		__builtin_memset(&ks->tbits, 0, sizeof(ks->tbits));
+		return 0;
+	}
+	ks->tbits = *v;
+	return v->deeper;
+}
+
 /* OR the region map's value for ks->tkey into ks->tbits. */
 static __always_inline void top_or(struct vg_scratch *ks)
 {
@@ -428,13 +442,12 @@ static __always_inline __u8 early_tops(struct vg_scratch *ks)
 	if (c->r != 1)
 		return VG_TOP_NONE;
 	__builtin_memset(&ks->tkey, 0, sizeof(ks->tkey));
-	__builtin_memset(&ks->tbits, 0, sizeof(ks->tbits));
 	ks->tkey.gen = ks->gen ? VG_SET_GEN_BIT : 0;
-	/* a file of the root directory: ("", ""); else its top directory */
+	/* a file of the root directory: ("", ""); else its top directory,
+	 * then the two, only when the top's key says such keys exist */
 	if (c->n > 1)
 		top_name(ks->tkey.d1, c->name[0], c->len[0]);
-	top_or(ks);
-	if (c->n > 2) {
+	if (top_first(ks) && c->n > 2) {
 		top_name(ks->tkey.d2, c->name[1], c->len[1]);
 		top_or(ks);
 	}

@@ -244,10 +244,15 @@ struct vg_top_key {
 };
 
 /* Value of the region map: the path sets (dense index) with a prefix
- * entry, and those with an exact entry, of that region. */
+ * entry, and those with an exact entry, of that region. `deeper`, on a
+ * one-directory key (a, ""): some key (a, b) exists. The loader gives
+ * every such a a key (a, "") (with no bits when no set names the region
+ * itself), so that a file below a with no (a, "") key, or one without
+ * `deeper`, needs no second lookup. */
 struct vg_top_val {
 	__u64 prefix[1024 / 64];
 	__u64 exact[1024 / 64];
+	__u64 deeper;
 };
 
 /* Key of the path sets LPM trie: prefix length in bits over (set, path). */
@@ -273,7 +278,7 @@ struct vg_path_key {
 struct vg_path_val {
 	__u64 bits[VG_FPSETS / 64];
 };
-_Static_assert(sizeof(struct vg_top_val) == 2 * sizeof(struct vg_path_val), "vg_top_val ABI");
+_Static_assert(sizeof(struct vg_top_val) == 2 * sizeof(struct vg_path_val) + 8, "vg_top_val ABI");
 
 /*
  * Enforcement tables (bpf/lib/enforce.bpf.h): per event id, the clauses of

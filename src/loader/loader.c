@@ -243,30 +243,53 @@ static int fill_bases(int bfd, const struct vg_kfilter *kf, const struct psets *
 	return 0;
 }
 
-/* The region map of generation `gen`: per region, the sets with a prefix
- * entry and those with an exact entry there (once per distinct region). */
+/* Top key u is (d1, d2). */
+static bool top_is(const struct vg_ktop *u, const char *d1, const char *d2)
+{
+	return !memcmp(u->d1, d1, VG_FTOP_MAX) && !memcmp(u->d2, d2, VG_FTOP_MAX);
+}
+
+/* The region map of generation `gen`: one key per distinct region, with
+ * its sets' bits; a one-directory key (a, "") also says whether some key
+ * (a, b) exists, and is made, with no bits, when only such keys name a
+ * (struct vg_top_val, deeper). */
 static int fill_tops(int tfd, const struct vg_kfilter *kf, const struct psets *ps, __u32 gen)
 {
+	static const char none[VG_FTOP_MAX];
+
 	for (size_t i = 0; i < kf->ntops; i++) {
 		const struct vg_ktop *t = &kf->tops[i];
 		struct vg_top_key k = { .gen = SET_BASE(gen) };
 		struct vg_top_val v;
-		bool first = true;
+		bool first = true, one = !memcmp(t->d2, none, VG_FTOP_MAX), has_one = false;
 
 		for (size_t j = 0; j < i && first; j++)
-			first = memcmp(kf->tops[j].d1, t->d1, VG_FTOP_MAX) ||
-				memcmp(kf->tops[j].d2, t->d2, VG_FTOP_MAX);
+			first = !top_is(&kf->tops[j], t->d1, t->d2);
 		if (!first)
 			continue;
 		memset(&v, 0, sizeof(v));
-		for (size_t j = i; j < kf->ntops; j++) {
+		for (size_t j = 0; j < kf->ntops; j++) {
 			const struct vg_ktop *u = &kf->tops[j];
 
-			if (!memcmp(u->d1, t->d1, VG_FTOP_MAX) && !memcmp(u->d2, t->d2, VG_FTOP_MAX))
+			if (top_is(u, t->d1, t->d2))
 				pset_bit(u->exact ? v.exact : v.prefix, ps, u->set);
+			if (!memcmp(u->d1, t->d1, VG_FTOP_MAX)) {
+				if (memcmp(u->d2, none, VG_FTOP_MAX))
+					v.deeper = one;
+				else
+					has_one = true;
+			}
 		}
 		memcpy(k.d1, t->d1, VG_FTOP_MAX);
 		memcpy(k.d2, t->d2, VG_FTOP_MAX);
+		if (bpf_map_update_elem(tfd, &k, &v, BPF_ANY))
+			return -errno;
+		if (one || has_one)
+			continue;
+		/* no set names the top directory alone: its key, no bits */
+		memset(&v, 0, sizeof(v));
+		v.deeper = 1;
+		memset(k.d2, 0, sizeof(k.d2));
 		if (bpf_map_update_elem(tfd, &k, &v, BPF_ANY))
 			return -errno;
 	}
