@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """In-kernel A/B of vigil builds on open+close loops.
 
-    bench/kernelab.py ROUNDS VIGIL_A VIGIL_B ... -- PATH ...
+    bench/kernelab.py ROUNDS VIGIL_A VIGIL_B ... -- PATH|getppid ...
 
 Each round starts each binary in turn (`run` with its bundled rules, pinned
 to CPU 0), opens and closes each PATH N times from CPU 1 (N from the
@@ -10,7 +10,8 @@ environment, default 200000) and reads the run time of every BPF program
 from bpf_stats before and after. It prints, per path and binary, the time
 all programs spent per open+close: the least and the median over the
 rounds. The least is the figure to compare on a noisy VM: the noise only
-adds. Root only; bpftool must be installed (scripts/install-deps --bench).
+adds. `getppid` in place of a path runs a getppid loop instead: a syscall
+no rule traces, which pays only the dispatcher's first lines. Root only; bpftool must be installed (scripts/install-deps --bench).
 """
 import json
 import os
@@ -23,10 +24,17 @@ LOOP = r"""
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 int main(int argc, char **argv)
 {
 	long n = atol(argv[2]);
+	if (!strcmp(argv[1], "getppid")) {
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		return 0;
+	}
 	for (long i = 0; i < n; i++) {
 		int fd = open(argv[1], O_RDONLY);
 		if (fd < 0) {
@@ -83,7 +91,8 @@ def main():
     finally:
         open(stats, "w").write(old)
         subprocess.call(["rm", "-rf", tmp])
-    print(f"in-kernel ns per open+close, all BPF programs ({rounds} rounds, {n} each)")
+    print(f"in-kernel ns per operation (open+close, or getppid), all BPF programs "
+          f"({rounds} rounds, {n} each)")
     for p in paths:
         print(p)
         for b in bins:

@@ -96,10 +96,12 @@ struct {
 	__type(value, __u8);
 } num_sets SEC(".maps");
 
-/* Needles of the VG_A_STR atoms, by set id (both generations). */
+/* Needles of the VG_A_STR atoms, by the slot the loader gave their set
+ * (struct vg_atom): an array, looked up without a hash. A slot no fill
+ * wrote holds no needle (n 0), and its atoms are unknown. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * VG_FNSETS); /* two halves: table_gen */
 	__type(key, __u32);
 	__type(value, struct vg_needles);
 } str_needles SEC(".maps");
@@ -714,15 +716,15 @@ __noinline int pre_in(struct vg_scratch *s, struct vg_needles *nd, __u32 hay, __
 	return 0;
 }
 
-/* Any needle of set `id` (an OR) in (at the start of, at the end of: `op`)
- * the n-byte string at walk[hay]? */
+/* Any needle of the set in slot `id` (an OR) in (at the start of, at the
+ * end of: `op`) the n-byte string at walk[hay]? */
 static __always_inline int str_scan(struct vg_scratch *s, __u32 hay, __u32 n, __u32 id, __u32 op)
 {
 	struct str_scan_ctx c = { .s = s, .hay = hay, .n = n, .op = op };
 	__u32 steps;
 
 	c.nd = bpf_map_lookup_elem(&str_needles, &id);
-	if (!c.nd || c.nd->n > VG_FNEEDLES || n >= VG_FSCAN_MAX)
+	if (!c.nd || !c.nd->n || c.nd->n > VG_FNEEDLES || n >= VG_FSCAN_MAX)
 		return VG_T_UNKNOWN;
 	for (__u32 k = 0; k < VG_FNEEDLES; k++) {
 		if (k >= c.nd->n)
@@ -808,9 +810,9 @@ static __always_inline int early_str(struct vg_atom *a)
 		return VG_T_UNKNOWN;
 	/* the key in the map value: 6.1 refuses the atom's memory as a key,
 	 * and atom_eval's frame has no room to spare (6.1's 512-byte chain) */
-	ks->nkey = a->set;
+	ks->nkey = a->slot;
 	nd = bpf_map_lookup_elem(&str_needles, &ks->nkey);
-	if (!nd || nd->n > VG_FNEEDLES)
+	if (!nd || !nd->n || nd->n > VG_FNEEDLES)
 		return VG_T_UNKNOWN;
 	if (a->op == VG_SOP_CONTAINS)
 		return nd->cmask && ks->top_state == VG_TOP_OK && !(ks->climb.found & nd->cmask)
@@ -875,7 +877,7 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 		for (len = 0; len < sizeof(e->task.comm); len++)
 			if (!e->task.comm[len])
 				break;
-		return str_scan(s, VG_HAY_TMP, len, a->set, a->op);
+		return str_scan(s, VG_HAY_TMP, len, a->slot, a->op);
 	}
 	if (a->arg == VG_APATH_FD) {
 		/* no path yet: what the dentries say */
@@ -898,7 +900,7 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 		}
 		if (s->raw_state != VG_RAW_OK)
 			return VG_T_UNKNOWN;
-		return str_scan_once(s, VG_HAY_RAW, s->raw_len, a->set, a->op);
+		return str_scan_once(s, VG_HAY_RAW, s->raw_len, a->slot, a->op);
 	} else {
 		slot = a->width;
 	}
@@ -915,7 +917,7 @@ static __always_inline int str_atom(struct vg_scratch *s, struct vg_atom *a)
 			return VG_T_UNKNOWN;
 		s->cur.tmp_slot = slot + 1;
 	}
-	return str_scan_once(s, VG_HAY_TMP, len, a->set, a->op);
+	return str_scan_once(s, VG_HAY_TMP, len, a->slot, a->op);
 }
 
 /* The port of the IPv4 or IPv6 address the call passed, in record slot

@@ -171,7 +171,7 @@ struct vg_scratch {
 	__u8 top_state;	  /* VG_TOP_*: tbits holds early_file's region sets (filter.bpf.h) */
 	__u8 base_len;	  /* bytes of early_file's name in bkey (have_base 1) */
 	__u8 pad2[2];
-	__u32 nkey;	  /* early_str's needle-set lookup key */
+	__u32 nkey;	  /* early_str's needle-set lookup key (a slot) */
 	__u32 pad4;
 	struct vg_climb climb;
 	struct vg_top_key tkey;	  /* the early stage's region lookup key */

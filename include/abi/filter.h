@@ -70,6 +70,8 @@ enum vg_str_op { VG_SOP_CONTAINS, VG_SOP_STARTSWITH, VG_SOP_ENDSWITH };
  * atoms of one kind into one set (any needle matches), as they join path
  * sets; a union beyond this drops the atom (weaker, still sound). */
 #define VG_FNEEDLES 8
+/* Needle sets a generation holds in the str_needles array. */
+#define VG_FNSETS 512
 
 /*
  * Value of the needle map, keyed by the atom's set id. A contains scan
@@ -176,7 +178,10 @@ struct vg_atom {
 	__u8 flags; /* VG_AF_* */
 	__u8 pad[2];
 	__u32 set;
-	__u32 pad2;
+	/* VG_A_STR: the needle set's slot in str_needles, the loader's
+	 * (generation g's sets at g * VG_FNSETS + their index; a set past
+	 * VG_FNSETS gets none, 2 * VG_FNSETS, and its atoms are unknown) */
+	__u32 slot;
 	__s64 val;
 };
 _Static_assert(sizeof(struct vg_atom) == 24, "vg_atom ABI");

@@ -113,10 +113,13 @@ static int fill_sc_table(struct vg_loader *l, const bool *enabled)
 #define SET_BASE(gen) ((gen) ? SET_GEN_BIT : 0)
 
 /* The path sets of a kfilter, sorted: a set's place is its dense index,
- * its bit in the path trie's values (struct vg_path_val). */
+ * its bit in the path trie's values (struct vg_path_val). The needle sets
+ * too, sorted: a set's place is its slot in the str_needles array. */
 struct psets {
 	__u32 *ids;
 	size_t n;
+	__u32 *nids;
+	size_t nn;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -126,28 +129,51 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort ids[0..n) and drop repeats; the count left. */
+static size_t ids_unique(__u32 *ids, size_t n)
+{
+	size_t m = 0;
+
+	qsort(ids, n, sizeof(*ids), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (!m || ids[m - 1] != ids[i])
+			ids[m++] = ids[i];
+	return m;
+}
+
+static void psets_release(struct psets *ps)
+{
+	free(ps->ids);
+	free(ps->nids);
+	ps->ids = ps->nids = NULL;
+}
+
 static int psets_init(struct psets *ps, const struct vg_kfilter *kf)
 {
-	size_t n = 0;
-
-	ps->n = 0;
-	ps->ids = NULL;
-	if (!kf || !kf->npaths)
+	memset(ps, 0, sizeof(*ps));
+	if (!kf)
+		return 0;
+	if (kf->nneedles) {
+		ps->nids = malloc(kf->nneedles * sizeof(*ps->nids));
+		if (!ps->nids)
+			return -ENOMEM;
+		for (size_t i = 0; i < kf->nneedles; i++)
+			ps->nids[i] = kf->needles[i].set;
+		ps->nn = ids_unique(ps->nids, kf->nneedles);
+	}
+	if (!kf->npaths)
 		return 0;
 	ps->ids = malloc(kf->npaths * sizeof(*ps->ids));
-	if (!ps->ids)
+	if (!ps->ids) {
+		psets_release(ps);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < kf->npaths; i++)
 		ps->ids[i] = kf->paths[i].set;
-	qsort(ps->ids, kf->npaths, sizeof(*ps->ids), cmp_u32);
-	for (size_t i = 0; i < kf->npaths; i++)
-		if (!n || ps->ids[n - 1] != ps->ids[i])
-			ps->ids[n++] = ps->ids[i];
-	ps->n = n;
-	if (n > VG_FPSETS) {
-		vg_err("the rules make %zu path sets; the kernel filter holds %d", n, VG_FPSETS);
-		free(ps->ids);
-		ps->ids = NULL;
+	ps->n = ids_unique(ps->ids, kf->npaths);
+	if (ps->n > VG_FPSETS) {
+		vg_err("the rules make %zu path sets; the kernel filter holds %d", ps->n, VG_FPSETS);
+		psets_release(ps);
 		return -E2BIG;
 	}
 	return 0;
@@ -161,13 +187,26 @@ static __u32 psets_index(const struct psets *ps, __u32 set)
 	return p ? (__u32)(p - ps->ids) : VG_FPSETS;
 }
 
+/* Slot of needle set `set` in generation `gen`'s part of str_needles, or
+ * 2 * VG_FNSETS (none: its atoms are unknown) past the generation's room. */
+static __u32 needles_slot(const struct psets *ps, __u32 set, __u32 gen)
+{
+	__u32 *p = ps->nn ? bsearch(&set, ps->nids, ps->nn, sizeof(set), cmp_u32) : NULL;
+	size_t i = p ? (size_t)(p - ps->nids) : VG_FNSETS;
+
+	return i < VG_FNSETS ? gen * VG_FNSETS + (__u32)i : 2 * VG_FNSETS;
+}
+
 /* Atoms name sets by id: move them into generation `gen`'s range; a path
- * atom also gets its set's index in the trie's bits (`val`). */
+ * atom also gets its set's index in the trie's bits (`val`), a string
+ * atom its needle set's slot. */
 static void atoms_rebase(struct vg_atom *a, int n, __u32 gen, const struct psets *ps)
 {
 	for (int i = 0; i < n && i < VG_FATOMS; i++) {
 		if (a[i].kind == VG_A_PATH_IN)
 			a[i].val = psets_index(ps, a[i].set);
+		if (a[i].kind == VG_A_STR)
+			a[i].slot = needles_slot(ps, a[i].set, gen);
 		if (vg_atom_has_set(&a[i]))
 			a[i].set += SET_BASE(gen);
 	}
@@ -352,8 +391,8 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 			errno = -r;
 			goto fail;
 		}
-		k += SET_BASE(gen);
-		if (bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
+		k = needles_slot(&ps, k, gen);
+		if (k < 2 * VG_FNSETS && bpf_map_update_elem(nfd, &k, &v, BPF_ANY))
 			goto fail;
 	}
 	/* the directory names those sets need, the generation's own: the
@@ -362,12 +401,12 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 		goto fail;
 	if (fill_paths(pfd, kf, &ps, gen))
 		goto fail;
-	free(ps.ids);
+	psets_release(&ps);
 	return 0;
 fail:
 	err = -errno;
 	vg_err("filling the kernel filter tables: %s", strerror(errno));
-	free(ps.ids);
+	psets_release(&ps);
 	return err;
 }
 
@@ -394,7 +433,7 @@ static int fill_enforce_tables(struct vg_loader *l, const struct vg_kfilter *kf,
 			break;
 		}
 	}
-	free(ps.ids);
+	psets_release(&ps);
 	return err;
 }
 
@@ -650,7 +689,7 @@ static void sets_drop_gen(struct vg_loader *l, __u32 gen)
 	map_delete_if(l->skel->maps.path_tops, key_of_gen, gen);
 	map_delete_if(l->skel->maps.path_sets, key_of_gen, gen);
 	map_delete_if(l->skel->maps.exe_sets, key_of_gen, gen);
-	map_delete_if(l->skel->maps.str_needles, key_of_gen, gen);
+	/* str_needles, an array: a fill writes every slot its atoms use */
 	map_delete_if(l->skel->maps.num_sets, key_of_gen, gen);
 }
 
@@ -1100,7 +1139,6 @@ int vg_loader_start(struct vg_loader *l, const struct vg_loader_opts *o)
 		map_clear(l->skel->maps.path_bases);
 		map_clear(l->skel->maps.path_tops);
 		map_clear(l->skel->maps.exe_sets);
-		map_clear(l->skel->maps.str_needles);
 		map_clear(l->skel->maps.num_sets);
 		map_clear(l->skel->maps.never_kill);
 		map_clear(l->skel->maps.pending);
