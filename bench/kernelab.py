@@ -11,7 +11,8 @@ from bpf_stats before and after. It prints, per path and binary, the time
 all programs spent per open+close: the least and the median over the
 rounds. The least is the figure to compare on a noisy VM: the noise only
 adds. `getppid` in place of a path runs a getppid loop instead: a syscall
-no rule traces, which pays only the dispatcher's first lines. Root only; bpftool must be installed (scripts/install-deps --bench).
+no rule traces, which pays only the dispatcher's first lines. Root only;
+bpftool must be installed (scripts/install-deps --bench).
 """
 import json
 import os

@@ -74,7 +74,7 @@ enum vg_str_op { VG_SOP_CONTAINS, VG_SOP_STARTSWITH, VG_SOP_ENDSWITH };
 #define VG_FNSETS 512
 
 /*
- * Value of the needle map, keyed by the atom's set id. A contains scan
+ * Value of the needle map, at the atom's slot (struct vg_atom). A contains scan
  * skips ahead as Horspool's search does, for the whole set at once: it
  * tests the needles ending at a position, then moves on by shift[] of the
  * byte there, the distance to the nearest place that byte has among the

@@ -289,9 +289,9 @@ static bool top_is(const struct vg_ktop *u, const char *d1, const char *d2)
 }
 
 /* The region map of generation `gen`: one key per distinct region, with
- * its sets' bits; a one-directory key (a, "") also says whether some key
- * (a, b) exists, and is made, with no bits, when only such keys name a
- * (struct vg_top_val, deeper). */
+ * its sets' bits. A one-directory key (a, "") says whether some key (a, b)
+ * exists (struct vg_top_val, deeper); where only such keys name a, the
+ * first of them brings a key (a, "") with no bits. */
 static int fill_tops(int tfd, const struct vg_kfilter *kf, const struct psets *ps, __u32 gen)
 {
 	static const char none[VG_FTOP_MAX];
@@ -300,10 +300,15 @@ static int fill_tops(int tfd, const struct vg_kfilter *kf, const struct psets *p
 		const struct vg_ktop *t = &kf->tops[i];
 		struct vg_top_key k = { .gen = SET_BASE(gen) };
 		struct vg_top_val v;
-		bool first = true, one = !memcmp(t->d2, none, VG_FTOP_MAX), has_one = false;
+		bool first = true, two = memcmp(t->d2, none, VG_FTOP_MAX) != 0;
+		bool below = false, alone = false, first_below = two;
 
-		for (size_t j = 0; j < i && first; j++)
+		for (size_t j = 0; j < i && first; j++) {
 			first = !top_is(&kf->tops[j], t->d1, t->d2);
+			if (!memcmp(kf->tops[j].d1, t->d1, VG_FTOP_MAX) &&
+			    memcmp(kf->tops[j].d2, none, VG_FTOP_MAX))
+				first_below = false;
+		}
 		if (!first)
 			continue;
 		memset(&v, 0, sizeof(v));
@@ -314,16 +319,17 @@ static int fill_tops(int tfd, const struct vg_kfilter *kf, const struct psets *p
 				pset_bit(u->exact ? v.exact : v.prefix, ps, u->set);
 			if (!memcmp(u->d1, t->d1, VG_FTOP_MAX)) {
 				if (memcmp(u->d2, none, VG_FTOP_MAX))
-					v.deeper = one;
+					below = true;
 				else
-					has_one = true;
+					alone = true;
 			}
 		}
+		v.deeper = !two && below;
 		memcpy(k.d1, t->d1, VG_FTOP_MAX);
 		memcpy(k.d2, t->d2, VG_FTOP_MAX);
 		if (bpf_map_update_elem(tfd, &k, &v, BPF_ANY))
 			return -errno;
-		if (one || has_one)
+		if (alone || !first_below)
 			continue;
 		/* no set names the top directory alone: its key, no bits */
 		memset(&v, 0, sizeof(v));
