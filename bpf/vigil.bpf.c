@@ -138,7 +138,7 @@ static __always_inline int filter_mid(struct vg_scratch *s, struct vg_sc_conf *c
 	e->path_slot = s->cur.path_slot;
 	__builtin_memcpy(e->str, s->cur.str, sizeof(e->str));
 	s->early = VG_STAGE_MID;
-	r = filter_pass(s, conf->ev);
+	r = filter_pass(s, conf->ev, VG_FCLAUSES_ALL);
 	s->early = VG_STAGE_FULL;
 	return r;
 }
@@ -449,7 +449,7 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
 	/* enforcement first: a record it acted on always reaches user space */
-	} else if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev)) {
+	} else if (!enforce_sys(s, task, conf->ev) && !filter_pass(s, conf->ev, VG_FCLAUSES_ALL)) {
 		if (cnt)
 			cnt->filtered++;
 		return 0;

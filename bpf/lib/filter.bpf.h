@@ -392,12 +392,13 @@ static __always_inline __u64 top_first(struct vg_scratch *ks)
 {
 	struct vg_top_val *v = bpf_map_lookup_elem(&path_tops, &ks->tkey);
 
-	if (!v) {
-		__builtin_memset(&ks->tbits, 0, sizeof(ks->tbits));
-		return 0;
+	for (__u32 i = 0; i < VG_FPSETS / 64; i++) {
+		if (i >= ks->pwords)
+			break;
+		ks->tbits.prefix[i] = v ? v->prefix[i] : 0;
+		ks->tbits.exact[i] = v ? v->exact[i] : 0;
 	}
-	ks->tbits = *v;
-	return v->deeper;
+	return v ? v->deeper : 0;
 }
 
 /* OR the region map's value for ks->tkey into ks->tbits. */
@@ -407,7 +408,9 @@ static __always_inline void top_or(struct vg_scratch *ks)
 
 	if (!v)
 		return;
-	for (int i = 0; i < VG_FPSETS / 64; i++) {
+	for (__u32 i = 0; i < VG_FPSETS / 64; i++) {
+		if (i >= ks->pwords)
+			break;
 		ks->tbits.prefix[i] |= v->prefix[i];
 		ks->tbits.exact[i] |= v->exact[i];
 	}
@@ -503,10 +506,11 @@ static __always_inline int early_bases(struct vg_scratch *ks)
 		ks->have_base = 1;
 		ks->base_len = n - 1;
 		v = bpf_map_lookup_elem(&path_bases, &ks->bkey);
-		if (v)
-			ks->bbits = *v;
-		else
-			__builtin_memset(&ks->bbits, 0, sizeof(ks->bbits));
+		for (__u32 i = 0; i < VG_FPSETS / 64; i++) {
+			if (i >= ks->pwords)
+				break;
+			ks->bbits.bits[i] = v ? v->bits[i] : 0;
+		}
 	}
 	return ks->have_base;
 }
@@ -1233,10 +1237,11 @@ __noinline int clause_pass(struct vg_scratch *s, struct vg_filter *f, __u32 c)
 
 /*
  * 1 when some clause of event id `ev`'s filter may hold, 0 when the event
- * cannot match any rule. A global function: its loop is verified once per
- * program, not at each caller.
+ * cannot match any rule. Only the clauses whose bits `only` has are tried
+ * (VG_FCLAUSES_ALL: all); the caller knows the others false. A global
+ * function: its loop is verified once per program, not at each caller.
  */
-__noinline int filter_pass(struct vg_scratch *s, __u32 ev)
+__noinline int filter_pass(struct vg_scratch *s, __u32 ev, __u32 only)
 {
 	struct vg_filter *f;
 	struct vg_atom *a;
@@ -1248,14 +1253,51 @@ __noinline int filter_pass(struct vg_scratch *s, __u32 ev)
 	f = bpf_map_lookup_elem(&filters, &key);
 	if (!f || f->pass_all)
 		return 1;
+	/* in the map value, not a register: kept across the calls below, it
+	 * would take a slot of this frame, which 6.1's bound on the call
+	 * chain's stack has no room for */
+	s->only = only;
 	for (c = 0; c < VG_FCLAUSES; c++) {
 		if (c >= f->nclauses)
 			break;
+		if (!((s->only >> c) & 1))
+			continue;
 		/* the early stage's gates: bit tests on what filter_early read */
 		if (s->early == VG_STAGE_EARLY && (a = gate_of(&f->clauses[c])) &&
 		    !early_in(s, a->flags, (__u32)a->val))
 			continue;
 		if (clause_pass(s, f, c))
+			return 1;
+	}
+	return 0;
+}
+
+/* May the early file be in the gate set of some clause an open of mode
+ * `mode` may pass (struct vg_filter, gmask)? Yes when its region holds
+ * such a set's prefix entries; when it holds only exact entries of them,
+ * the file's name decides where the sets' names are all known (gebase),
+ * as early_in decides a gate. */
+static __always_inline int gates_open(struct vg_scratch *s, struct vg_filter *fl, __u32 mode)
+{
+	__u64 *g, x = 0;
+	__u32 i;
+
+	g = fl->gmask[mode & 3];
+	for (i = 0; i < VG_FPSETS / 64; i++) {
+		if (i >= fl->gwords)
+			break;
+		if (s->tbits.prefix[i] & g[i])
+			return 1;
+		x |= s->tbits.exact[i] & g[i];
+	}
+	if (!x || !fl->gebase)
+		return !!x;
+	if (early_bases(s) != 1)
+		return 1;
+	for (i = 0; i < VG_FPSETS / 64; i++) {
+		if (i >= fl->gwords)
+			break;
+		if (s->tbits.exact[i] & g[i] & s->bbits.bits[i])
 			return 1;
 	}
 	return 0;
@@ -1273,6 +1315,7 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	struct vg_filter *fl = bpf_map_lookup_elem(&filters, &key);
 	struct vg_sys_event *e = (void *)s->rec;
 	const struct cred *cred = task->cred;
+	__u32 only, mode;
 	int r;
 
 	/* the raw path argument is read at most once a run, by the first
@@ -1283,21 +1326,39 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 		return 1;
 	if (!fl->nclauses)
 		return 0;
-	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
-	e->task.euid = cred->euid.val;
-	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
-	task_fill_pidmnt(&e->task, task);
 	/* the file's name is read by the first atom that needs it */
 	s->have_base = f ? VG_BASE_UNREAD : 0;
 	s->sock_read = 0;
 	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
+	s->pwords = fl->pwords;
 	/* the region sets, read once, before the clauses; the name sets
-	 * when an atom needs them (early_base) */
-	if (f && fl->tops)
+	 * when an atom needs them (early_base). Where every clause has a
+	 * region gate, a file in none of the gates' regions ends here, before
+	 * the task's fields are read: most opens of a host (/tmp, /usr,
+	 * /proc, libraries) when the rules watch /etc and /home. */
+	/* the call's open mode picks the clauses it may pass (struct
+	 * vg_filter: without a mode argument the four masks are one). No
+	 * branch: one path on to the climb for the verifier (four took 6.1's
+	 * past its million instructions). */
+	mode = e->args[fl->acc_arg & 7] & 3;
+	only = fl->qmask[mode];
+	if (!only)
+		return 0;
+	if (f && fl->tops) {
 		s->top_state = early_tops(s);
+		if (s->top_state == VG_TOP_OK && !gates_open(s, fl, mode)) {
+			only &= fl->ungated;
+			if (!only)
+				return 0;
+		}
+	}
+	__builtin_memcpy(e->task.comm, task->comm, sizeof(e->task.comm));
+	e->task.euid = cred->euid.val;
+	e->task.loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
+	task_fill_pidmnt(&e->task, task);
 	s->early = VG_STAGE_EARLY;
-	r = filter_pass(s, ev);
+	r = filter_pass(s, ev, only);
 	s->early = VG_STAGE_FULL;
 	return r;
 }

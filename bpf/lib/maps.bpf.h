@@ -160,7 +160,7 @@ struct vg_scratch {
 	__u8 compat;	/* an ia32 syscall: compat struct layouts (msghdr) */
 	__u8 path_norm; /* raw path arguments must be clean to be compared (path_clean) */
 	__u8 raw_state; /* VG_RAW_*: the raw path argument in walk[VG_HAY_RAW] */
-	__u8 pad[1];
+	__u8 pwords;	/* early stage: words of tbits and bbits copied (vg_filter) */
 	__u64 early_file; /* early stage: the struct file fd.name names, or 0 */
 	__u64 early_sock; /* early stage: the socket file of a socket call, or 0 */
 	__u64 early_dest; /* early stage: a send's destination address (user), or 0 */
@@ -172,7 +172,7 @@ struct vg_scratch {
 	__u8 base_len;	  /* bytes of early_file's name in bkey (have_base 1) */
 	__u8 pad2[2];
 	__u32 nkey;	  /* early_str's needle-set lookup key (a slot) */
-	__u32 pad4;
+	__u32 only;	  /* filter_pass's clauses to try, a bit each */
 	struct vg_climb climb;
 	struct vg_top_key tkey;	  /* the early stage's region lookup key */
 	struct vg_top_val tbits;  /* the path sets whose regions hold early_file */

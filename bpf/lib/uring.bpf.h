@@ -179,7 +179,7 @@ static __always_inline void uring_emit(__u32 nr, __s64 ret, __u64 *a, __u64 k0, 
 		e->enf_rule = pend->enf;
 		e->hdr.flags |= pend->flags;
 	/* enforcement first: a record it acted on always reaches user space */
-	} else if (!enforce_sys(s, task, ev) && !filter_pass(s, ev)) {
+	} else if (!enforce_sys(s, task, ev) && !filter_pass(s, ev, VG_FCLAUSES_ALL)) {
 		if (cnt)
 			cnt->filtered++;
 		return;

@@ -24,10 +24,15 @@
  * and 16 there doubled the programs' load time. */
 #define VG_ECLAUSES 8
 #define VG_FATOMS 6
+/* A clause mask with every clause of a filter (struct vg_filter, ungated) */
+#define VG_FCLAUSES_ALL ((1u << VG_FCLAUSES) - 1)
 /* Bytes of a path the prefix trie keys on (a power of two: the BPF side masks
  * indexes with it); a longer path is looked up by its first bytes, where
  * only prefix entries can match (rightly: the path does start with them). */
 #define VG_FPATH_MAX 128
+/* Path sets the kernel filter tells apart: a set's dense index (given by
+ * the loader) is its bit in the path trie's, region and base-name values. */
+#define VG_FPSETS 1024
 
 enum vg_atom_kind {
 	VG_A_NONE = 0,
@@ -210,10 +215,35 @@ struct vg_filter {
 	__u8 nclauses; /* 0 with !pass_all: the event id is not wanted at all */
 	__u8 tops;     /* some atom tests regions (VG_AF_TOP): the early stage reads them */
 	__u8 no_fail;  /* every clause needs ret >= 0: no failed call can match */
-	__u8 pad[4];
+	/*
+	 * What the early stage decides before it reads anything but the
+	 * call's arguments and the file's regions (the loader sets these, from
+	 * the dense set indexes). qmask[m] has a bit for each clause an open
+	 * of access mode m (O_ACCMODE of argument acc_arg) may pass, as
+	 * quick_eval reads the mode; when the clauses name no mode argument
+	 * (or differ), acc_arg is 0 and the four masks are the same. gmask[m]
+	 * has the set of each such clause's gate that the regions answer for
+	 * (VG_AF_TOP), in its first gwords words. A file whose region holds
+	 * none of them may pass only those of its clauses in `ungated` (no
+	 * such gate). Nor may one whose region holds only their exact
+	 * entries, when its name is in none of those sets and `gebase` says
+	 * every gate's set has its exact entries' names in the base-name sets
+	 * (VG_AF_EBASE).
+	 */
+	__u8 gwords;
+	__u8 acc_arg;
+	__u8 gebase;
+	/* words of a set bitmap (struct vg_path_val) the generation's sets
+	 * fill: the early stage copies no more of a value */
+	__u8 pwords;
+	__u16 ungated;
+	__u16 qmask[4];
+	__u8 pad2[4];
+	__u64 gmask[4][VG_FPSETS / 64];
 	struct vg_fclause clauses[VG_FCLAUSES];
 };
-_Static_assert(sizeof(struct vg_filter) == 8 + VG_FCLAUSES * (8 + VG_FATOMS * 24), "vg_filter ABI");
+_Static_assert(sizeof(struct vg_filter) == 24 + VG_FPSETS / 2 + VG_FCLAUSES * (8 + VG_FATOMS * 24),
+	       "vg_filter ABI");
 
 /* Key of the comm sets hash map. */
 struct vg_comm_key {
@@ -255,8 +285,8 @@ struct vg_top_key {
  * itself), so that a file below a with no (a, "") key, or one without
  * `deeper`, needs no second lookup. */
 struct vg_top_val {
-	__u64 prefix[1024 / 64];
-	__u64 exact[1024 / 64];
+	__u64 prefix[VG_FPSETS / 64];
+	__u64 exact[VG_FPSETS / 64];
 	__u64 deeper;
 };
 
@@ -276,7 +306,6 @@ struct vg_path_key {
  * of it, so that the longest match answers for all sets at once and a
  * path is looked up once per event, not once per atom.
  */
-#define VG_FPSETS 1024
 /* Set ids of the second generation of the double-buffered tables carry
  * this bit (src/loader/loader.c). */
 #define VG_SET_GEN_BIT 0x40000000u

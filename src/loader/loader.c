@@ -212,6 +212,88 @@ static void atoms_rebase(struct vg_atom *a, int n, __u32 gen, const struct psets
 	}
 }
 
+/* The argument every access-mode atom of f reads; -1 when none has one,
+ * or they differ, or one is openat2's struct. */
+static int filter_acc_arg(const struct vg_filter *f)
+{
+	int acc = -1;
+
+	for (int c = 0; c < f->nclauses && c < VG_FCLAUSES; c++)
+		for (int i = 0; i < f->clauses[c].natoms && i < VG_FATOMS; i++) {
+			const struct vg_atom *a = &f->clauses[c].atoms[i];
+
+			if (a->kind != VG_A_ACC_READ && a->kind != VG_A_ACC_WRITE)
+				continue;
+			if (a->arg >= 6 || (acc >= 0 && acc != a->arg))
+				return -1;
+			acc = a->arg;
+		}
+	return acc;
+}
+
+/* Whether clause cl may pass an open of access mode `mode` (O_ACCMODE):
+ * no access-mode atom of it is false there (quick_eval's reading). */
+static bool clause_in_mode(const struct vg_fclause *cl, unsigned mode)
+{
+	bool rd = mode == 0 || mode == 2, wr = mode == 1 || mode == 2;
+
+	for (int i = 0; i < cl->natoms && i < VG_FATOMS; i++) {
+		const struct vg_atom *a = &cl->atoms[i];
+		bool v;
+
+		if (a->kind == VG_A_ACC_READ)
+			v = rd;
+		else if (a->kind == VG_A_ACC_WRITE)
+			v = wr;
+		else
+			continue;
+		if (v == !!a->neg)
+			return false;
+	}
+	return true;
+}
+
+/* The early stage's masks of f, whose atoms hold dense set indexes of
+ * the `nsets` path sets (struct vg_filter: gwords, acc_arg, gebase,
+ * pwords, ungated, qmask, gmask). */
+static void filter_gates(struct vg_filter *f, size_t nsets)
+{
+	int acc = f->pass_all ? -1 : filter_acc_arg(f);
+
+	f->pwords = (__u8)((nsets + 63) / 64);
+	f->gwords = 0;
+	f->ungated = 0;
+	f->gebase = 1;
+	/* no mode argument: any will do, the four masks are the same */
+	f->acc_arg = acc < 0 ? 0 : (__u8)acc;
+	memset(f->qmask, 0, sizeof(f->qmask));
+	memset(f->gmask, 0, sizeof(f->gmask));
+	for (int c = 0; !f->pass_all && c < f->nclauses && c < VG_FCLAUSES; c++) {
+		const struct vg_fclause *cl = &f->clauses[c];
+		const struct vg_atom *a = cl->gate && cl->gate <= VG_FATOMS ? &cl->atoms[cl->gate - 1] : NULL;
+		__u64 idx = a ? (__u64)a->val : 0;
+
+		/* a gate on a set with no entry holds no file (early_in): its
+		 * clause never passes the early stage */
+		if (a && idx >= VG_FPSETS)
+			continue;
+		if (!a || !(a->flags & VG_AF_TOP))
+			f->ungated |= (__u16)(1u << c);
+		else if (!(a->flags & VG_AF_EBASE))
+			f->gebase = 0;
+		for (unsigned mode = 0; mode < 4; mode++) {
+			if (acc >= 0 && !clause_in_mode(cl, mode))
+				continue;
+			f->qmask[mode] |= (__u16)(1u << c);
+			if (f->ungated & (1u << c))
+				continue;
+			f->gmask[mode][idx / 64] |= 1ull << (idx % 64);
+			if (idx / 64 + 1 > f->gwords)
+				f->gwords = (__u8)(idx / 64 + 1);
+		}
+	}
+}
+
 /* The path trie's entries of generation `gen`: each distinct entry with
  * the bits of every set holding it or a shorter prefix of it. */
 static int fill_paths(int pfd, const struct vg_kfilter *kf, const struct psets *ps, __u32 gen)
@@ -366,6 +448,7 @@ static int fill_filters(struct vg_loader *l, const struct vg_kfilter *kf, __u32 
 
 		for (int c = 0; c < f.nclauses && c < VG_FCLAUSES; c++)
 			atoms_rebase(f.clauses[c].atoms, f.clauses[c].natoms, gen, &ps);
+		filter_gates(&f, ps.n);
 		if (bpf_map_update_elem(ffd, &key, &f, BPF_ANY))
 			goto fail;
 	}

@@ -479,6 +479,178 @@ static int merge_clause(struct vg_kfilter *kf, const struct vg_fclause *a,
 	return m.natoms;
 }
 
+/* Is entry i of kind's table (paths, comms, needles) one of set's? */
+static bool entry_in_set(const struct vg_kfilter *kf, enum vg_atom_kind kind, size_t i, __u32 set)
+{
+	if (kind == VG_A_PATH_IN) {
+		const struct vg_kpath *p = &kf->paths[i];
+
+		for (size_t j = 0; j < kf->npaths; j++)
+			if (kf->paths[j].set == set && kf->paths[j].exact == p->exact &&
+			    kf->paths[j].len == p->len && !memcmp(kf->paths[j].path, p->path, p->len))
+				return true;
+	} else if (kind == VG_A_COMM_IN) {
+		for (size_t j = 0; j < kf->ncomms; j++)
+			if (kf->comms[j].set == set &&
+			    !strncmp(kf->comms[j].comm, kf->comms[i].comm, sizeof(kf->comms[i].comm)))
+				return true;
+	} else {
+		const struct vg_kneedle *k = &kf->needles[i];
+
+		for (size_t j = 0; j < kf->nneedles; j++)
+			if (kf->needles[j].set == set && kf->needles[j].len == k->len &&
+			    !memcmp(kf->needles[j].s, k->s, k->len))
+				return true;
+	}
+	return false;
+}
+
+/* Does set b of an atom of `kind` hold every entry of set a? */
+static bool set_within(const struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, __u32 b)
+{
+	size_t n = kind == VG_A_PATH_IN ? kf->npaths : kind == VG_A_COMM_IN ? kf->ncomms : kf->nneedles;
+
+	if (a == b)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		__u32 s = kind == VG_A_PATH_IN ? kf->paths[i].set
+			  : kind == VG_A_COMM_IN ? kf->comms[i].set
+						 : kf->needles[i].set;
+
+		if (s == a && !entry_in_set(kf, kind, i, b))
+			return false;
+	}
+	return true;
+}
+
+static bool sets_same(const struct vg_kfilter *kf, enum vg_atom_kind kind, __u32 a, __u32 b)
+{
+	return set_within(kf, kind, a, b) && set_within(kf, kind, b, a);
+}
+
+/* Each rule's comparison makes its own set: give the atoms of n clauses
+ * whose sets hold the same entries one id, so that the merges below see
+ * them equal ("fd.name startswith /etc/" in two rules is one test). */
+static void same_sets(const struct vg_kfilter *kf, struct vg_fclause *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < c[i].natoms; k++) {
+			struct vg_atom *a = &c[i].atoms[k];
+			bool done = false;
+
+			if (a->kind != VG_A_PATH_IN && a->kind != VG_A_COMM_IN && a->kind != VG_A_STR)
+				continue;
+			/* the first atom before it with an equal set lends its id */
+			for (size_t j = 0; j <= i && !done; j++)
+				for (int m = 0; m < c[j].natoms && !done; m++) {
+					const struct vg_atom *b = &c[j].atoms[m];
+
+					if (j == i && m >= k)
+						break;
+					if (b->kind == a->kind && sets_same(kf, a->kind, b->set, a->set)) {
+						a->set = b->set;
+						done = true;
+					}
+				}
+		}
+}
+
+/* Does atom b imply atom a? When they are equal, or when both test a set
+ * the same way and b's entries are all a's. */
+static bool atom_implies(const struct vg_kfilter *kf, const struct vg_atom *b, const struct vg_atom *a)
+{
+	if (atom_eq(a, b))
+		return true;
+	return atom_joinable(a, b) && set_within(kf, a->kind, b->set, a->set);
+}
+
+/* Does b imply a: is each atom of a implied by an atom of b of its own?
+ * Equal clauses do. */
+static bool clause_implies(const struct vg_kfilter *kf, const struct vg_fclause *b,
+			   const struct vg_fclause *a)
+{
+	bool used[VG_FATOMS] = { false };
+
+	for (int i = 0; i < a->natoms; i++) {
+		int k;
+
+		for (k = 0; k < b->natoms; k++)
+			if (!used[k] && atom_implies(kf, &b->atoms[k], &a->atoms[i]))
+				break;
+		if (k == b->natoms)
+			return false;
+		used[k] = true;
+	}
+	return true;
+}
+
+/* Do clauses a and b differ in one atom each alone, two set atoms that
+ * join over a union (atom_joinable)? Then (a or b) is exactly a with its
+ * atom *ia over the union of its set and that of b's atom *ib. */
+static bool clauses_join(const struct vg_fclause *a, const struct vg_fclause *b, int *ia, int *ib)
+{
+	bool used[VG_FATOMS] = { false };
+
+	*ia = *ib = -1;
+	if (a->natoms != b->natoms)
+		return false;
+	for (int i = 0; i < a->natoms; i++) {
+		int k;
+
+		for (k = 0; k < b->natoms; k++)
+			if (!used[k] && atom_eq(&a->atoms[i], &b->atoms[k]))
+				break;
+		if (k < b->natoms) {
+			used[k] = true;
+		} else if (*ia < 0) {
+			*ia = i;
+		} else {
+			return false;
+		}
+	}
+	for (int k = 0; k < b->natoms; k++)
+		if (!used[k])
+			*ib = k;
+	return *ia >= 0 && *ib >= 0 && atom_joinable(&a->atoms[*ia], &b->atoms[*ib]);
+}
+
+/*
+ * The merges that lose nothing, for every event id whatever its clause
+ * count: a clause that implies another goes (the other already passes
+ * what it passes), and two that differ in one set atom alone become one
+ * over the union of the two sets. The rules' DNF makes many such pairs
+ * (a rule over `fd.name in (A) or fd.name startswith B` is two clauses),
+ * and every clause is one more test for each event. Returns the count left.
+ */
+static size_t exact_merges(struct vg_kfilter *kf, struct vg_fclause *c, size_t n)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (size_t i = 0; i < n && !again; i++) {
+			for (size_t j = 0; j < n && !again; j++) {
+				int ia, ib;
+				__u32 set;
+
+				if (i == j)
+					continue;
+				if (clause_implies(kf, &c[j], &c[i])) {
+					c[j] = c[--n];
+					again = true;
+				} else if (i < j && clauses_join(&c[i], &c[j], &ia, &ib) &&
+					   (set = union_set(kf, c[i].atoms[ia].kind, c[i].atoms[ia].set,
+							    c[j].atoms[ib].set))) {
+					c[i].atoms[ia].set = set;
+					c[j] = c[--n];
+					again = true;
+				}
+			}
+		}
+	}
+	return n;
+}
+
 /*
  * Fit n clauses (every rule's, for one event id) into VG_FCLAUSES by merging,
  * each time, the pair whose merge loses the fewest atoms. Every clause
@@ -1440,6 +1612,10 @@ int vg_kfilter_build(struct vg_kfilter *kf, const struct vg_ruleset *rs, bool pa
 		}
 		if (!err)
 			err = x.err;
+		if (!err && !whole) {
+			same_sets(kf, all, n);
+			n = exact_merges(kf, all, n);
+		}
 		if (!err && !whole && n > VG_FCLAUSES)
 			n = strip_exe_atoms(all, n);
 		if (!err && !whole && n > VG_FCLAUSES)

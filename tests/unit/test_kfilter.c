@@ -319,6 +319,47 @@ static void test_many_rules_merge(void **state)
 				 other[i].path);
 }
 
+/* Few rules, fewer clauses: a rule over an OR of paths, or rules that differ
+ * in one set alone, make one clause over the union, and a clause another
+ * implies goes. Nothing is widened: the merges are exact. */
+static void test_exact_merges(void **state)
+{
+	static const struct ev match[] = {
+		{ "cat", "/etc/a/x", O_RDONLY, 3 }, { "cat", "/etc/b/y", O_RDONLY, 3 },
+		{ "cat", "/etc/c", O_RDONLY, 3 },   { "vi", "/srv/a/k", O_RDONLY, 3 },
+		{ "cp", "/srv/b/k", O_RDONLY, 3 },
+	};
+	static const struct ev other[] = {
+		{ "cat", "/etc/d", O_RDONLY, 3 },
+		{ "cat", "/etc/a/x", O_WRONLY, 3 },
+		/* a widened merge of the two /srv rules would pass these */
+		{ "vi", "/srv/b/k", O_RDONLY, 3 },
+		{ "cp", "/srv/a/k", O_RDONLY, 3 },
+	};
+
+	(void)state;
+	compile_yaml(RULE("or", "evt.type = openat and evt.is_open_read = true and "
+				"(fd.name startswith /etc/a/ or fd.name = /etc/c)")
+		     RULE("one", "evt.type = openat and evt.is_open_read = true and "
+				 "fd.name startswith /etc/b/")
+		     RULE("implied", "evt.type = openat and evt.is_open_read = true and "
+				     "fd.name startswith /etc/b/ and proc.name = cat")
+		     RULE("s1", "evt.type = openat and evt.is_open_read = true and "
+				"fd.name startswith /srv/a/ and proc.name = vi")
+		     RULE("s2", "evt.type = openat and evt.is_open_read = true and "
+				"fd.name startswith /srv/b/ and proc.name = cp"));
+	/* the three /etc clauses in one; the two /srv ones differ in two
+	 * sets, which no exact merge joins */
+	assert_int_equal(KF.f[VG_EV_SYS_openat].nclauses, 3);
+	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
+		if (!passes(&match[i]))
+			fail_msg("dropped %s %s: unsound", match[i].comm, match[i].path);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (passes(&other[i]))
+			fail_msg("passed %s %s: a merge widened the filter", other[i].comm,
+				 other[i].path);
+}
+
 /* A negated set test cannot be joined over a union: the merge drops it, and
  * the process a rule spares passes (weaker, still sound). */
 static void test_negated_sets_dropped(void **state)
@@ -752,6 +793,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_many_rules_merge, teardown),
+		cmocka_unit_test_teardown(test_exact_merges, teardown),
 		cmocka_unit_test_teardown(test_negated_sets_dropped, teardown),
 		cmocka_unit_test_teardown(test_true_rule_passes_all, teardown),
 		cmocka_unit_test_teardown(test_number_list_is_one_atom, teardown),
