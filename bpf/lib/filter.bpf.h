@@ -1332,12 +1332,7 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	s->top_state = VG_TOP_UNREAD;
 	s->early_file = (__u64)f;
 	s->pwords = fl->pwords;
-	/* the region sets, read once, before the clauses; the name sets
-	 * when an atom needs them (early_base). Where every clause has a
-	 * region gate, a file in none of the gates' regions ends here, before
-	 * the task's fields are read: most opens of a host (/tmp, /usr,
-	 * /proc, libraries) when the rules watch /etc and /home. */
-	/* the call's open mode picks the clauses it may pass (struct
+	/* The call's open mode picks the clauses it may pass (struct
 	 * vg_filter: without a mode argument the four masks are one). No
 	 * branch: one path on to the climb for the verifier (four took 6.1's
 	 * past its million instructions). */
@@ -1345,6 +1340,11 @@ static __always_inline int filter_early(struct vg_scratch *s, struct task_struct
 	only = fl->qmask[mode];
 	if (!only)
 		return 0;
+	/* The region sets, read once, before the clauses; the name sets
+	 * when an atom needs them (early_base). A file in none of the
+	 * regions of those clauses' gates passes at most the clauses with no
+	 * such gate: most opens of a host (/tmp, /usr, /proc, libraries)
+	 * end here, before the task's fields are read. */
 	if (f && fl->tops) {
 		s->top_state = early_tops(s);
 		if (s->top_state == VG_TOP_OK && !gates_open(s, fl, mode)) {
