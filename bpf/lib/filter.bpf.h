@@ -1282,9 +1282,10 @@ static __always_inline int gates_open(struct vg_scratch *s, struct vg_filter *fl
 	__u64 *g, x = 0;
 	__u32 i;
 
+	/* a gate's set is one of the generation's: its bit within pwords */
 	g = fl->gmask[mode & 3];
 	for (i = 0; i < VG_FPSETS / 64; i++) {
-		if (i >= fl->gwords)
+		if (i >= s->pwords)
 			break;
 		if (s->tbits.prefix[i] & g[i])
 			return 1;
@@ -1295,7 +1296,7 @@ static __always_inline int gates_open(struct vg_scratch *s, struct vg_filter *fl
 	if (early_bases(s) != 1)
 		return 1;
 	for (i = 0; i < VG_FPSETS / 64; i++) {
-		if (i >= fl->gwords)
+		if (i >= s->pwords)
 			break;
 		if (s->tbits.exact[i] & g[i] & s->bbits.bits[i])
 			return 1;

@@ -223,22 +223,22 @@ struct vg_filter {
 	 * quick_eval reads the mode; when the clauses name no mode argument
 	 * (or differ), acc_arg is 0 and the four masks are the same. gmask[m]
 	 * has the set of each such clause's gate that the regions answer for
-	 * (VG_AF_TOP), in its first gwords words. A file whose region holds
+	 * (VG_AF_TOP), within its first pwords words. A file whose region holds
 	 * none of them may pass only those of its clauses in `ungated` (no
 	 * such gate). Nor may one whose region holds only their exact
 	 * entries, when its name is in none of those sets and `gebase` says
 	 * every gate's set has its exact entries' names in the base-name sets
 	 * (VG_AF_EBASE).
 	 */
-	__u8 gwords;
 	__u8 acc_arg;
 	__u8 gebase;
 	/* words of a set bitmap (struct vg_path_val) the generation's sets
 	 * fill: the early stage copies no more of a value */
 	__u8 pwords;
+	__u8 pad;
 	__u16 ungated;
 	__u16 qmask[4];
-	__u8 pad2[4];
+	__u8 pad2[6];
 	__u64 gmask[4][VG_FPSETS / 64];
 	struct vg_fclause clauses[VG_FCLAUSES];
 };
@@ -297,6 +297,10 @@ struct vg_path_key {
 	__u8 path[VG_FPATH_MAX];
 };
 
+/* Set ids of the second generation of the double-buffered tables carry
+ * this bit (src/loader/loader.c). */
+#define VG_SET_GEN_BIT 0x40000000u
+
 /*
  * Value of a path trie entry: which path sets hold the path (an exact
  * entry) or a prefix of it, by dense path-set index (a PATH_IN atom's
@@ -306,9 +310,6 @@ struct vg_path_key {
  * of it, so that the longest match answers for all sets at once and a
  * path is looked up once per event, not once per atom.
  */
-/* Set ids of the second generation of the double-buffered tables carry
- * this bit (src/loader/loader.c). */
-#define VG_SET_GEN_BIT 0x40000000u
 struct vg_path_val {
 	__u64 bits[VG_FPSETS / 64];
 };

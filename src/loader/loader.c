@@ -254,14 +254,13 @@ static bool clause_in_mode(const struct vg_fclause *cl, unsigned mode)
 }
 
 /* The early stage's masks of f, whose atoms hold dense set indexes of
- * the `nsets` path sets (struct vg_filter: gwords, acc_arg, gebase,
- * pwords, ungated, qmask, gmask). */
+ * the `nsets` path sets (struct vg_filter: acc_arg, gebase, pwords,
+ * ungated, qmask, gmask). */
 static void filter_gates(struct vg_filter *f, size_t nsets)
 {
 	int acc = f->pass_all ? -1 : filter_acc_arg(f);
 
 	f->pwords = (__u8)((nsets + 63) / 64);
-	f->gwords = 0;
 	f->ungated = 0;
 	f->gebase = 1;
 	/* no mode argument: any will do, the four masks are the same */
@@ -288,8 +287,6 @@ static void filter_gates(struct vg_filter *f, size_t nsets)
 			if (f->ungated & (1u << c))
 				continue;
 			f->gmask[mode][idx / 64] |= 1ull << (idx % 64);
-			if (idx / 64 + 1 > f->gwords)
-				f->gwords = (__u8)(idx / 64 + 1);
 		}
 	}
 }

@@ -276,6 +276,21 @@ static bool early_passes(const struct ev *e)
 #define RULE(name, cond) \
 	"- rule: " name "\n  desc: d\n  output: o\n  priority: WARNING\n  condition: " cond "\n"
 
+/* Every event of match[] passes the openat filter (soundness), and none of
+ * other[] does (`why` it would be wrong if one did). */
+static void expect_filter(const struct ev *match, size_t nm, const struct ev *other, size_t no,
+			  const char *why)
+{
+	for (size_t i = 0; i < nm; i++)
+		if (!passes(&match[i]))
+			fail_msg("dropped %s %s: unsound", match[i].comm, match[i].path);
+	for (size_t i = 0; i < no; i++)
+		if (passes(&other[i]))
+			fail_msg("passed %s %s: %s", other[i].comm, other[i].path, why);
+}
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Twelve rules on openat, more clauses than a filter holds: they are merged
  * into clauses over unions of the path sets, not given up (pass-all). */
 static void test_many_rules_merge(void **state)
@@ -310,13 +325,7 @@ static void test_many_rules_merge(void **state)
 		     RULE("f0", "evt.type = openat and evt.failed = true and fd.name = /etc/missing"));
 	assert_false(KF.f[VG_EV_SYS_openat].pass_all);
 	assert_in_range(KF.f[VG_EV_SYS_openat].nclauses, 1, VG_FCLAUSES);
-	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
-		if (!passes(&match[i]))
-			fail_msg("dropped %s %s: unsound", match[i].comm, match[i].path);
-	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
-		if (passes(&other[i]))
-			fail_msg("passed %s %s: the merge gave the filter up", other[i].comm,
-				 other[i].path);
+	expect_filter(match, N_OF(match), other, N_OF(other), "the merge gave the filter up");
 }
 
 /* Few rules, fewer clauses: a rule over an OR of paths, or rules that differ
@@ -351,13 +360,7 @@ static void test_exact_merges(void **state)
 	/* the three /etc clauses in one; the two /srv ones differ in two
 	 * sets, which no exact merge joins */
 	assert_int_equal(KF.f[VG_EV_SYS_openat].nclauses, 3);
-	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
-		if (!passes(&match[i]))
-			fail_msg("dropped %s %s: unsound", match[i].comm, match[i].path);
-	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
-		if (passes(&other[i]))
-			fail_msg("passed %s %s: a merge widened the filter", other[i].comm,
-				 other[i].path);
+	expect_filter(match, N_OF(match), other, N_OF(other), "a merge widened the filter");
 }
 
 /* A negated set test cannot be joined over a union: the merge drops it, and
@@ -419,13 +422,7 @@ static void test_bundled_rules_stay_narrow(void **state)
 	(void)state;
 	compile_bundled();
 	assert_false(f->pass_all);
-	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
-		if (!passes(&match[i]))
-			fail_msg("dropped %s %s: unsound", match[i].comm, match[i].path);
-	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
-		if (passes(&other[i]))
-			fail_msg("passed %s %s: everyday opens reach user space", other[i].comm,
-				 other[i].path);
+	expect_filter(match, N_OF(match), other, N_OF(other), "everyday opens reach user space");
 	for (size_t i = 0; i < KF.npaths; i++) {
 		bool used = false;
 
