@@ -136,6 +136,7 @@ static __always_inline int cmp_s64(__s64 x, __u8 op, __s64 v)
 	case VG_AOP_LT: return x < v;
 	case VG_AOP_LE: return x <= v;
 	case VG_AOP_GT: return x > v;
+	case VG_AOP_ANY: return (x & v) != 0;
 	default: return x >= v;
 	}
 }

@@ -134,8 +134,19 @@ _Static_assert(sizeof(struct vg_comps) == 8 + VG_FCOMPS * (1 + VG_FCOMP_MAX), "v
 
 /* VG_AOP_IN: the number is one of set `set` (num_sets), for the numeric
  * atoms (ret, arg, euid, loginuid, ports): `fd.sport in (20 ports)` is one
- * atom and one hash lookup, not 20 clauses over the clause bound. */
-enum vg_atom_op { VG_AOP_EQ, VG_AOP_NE, VG_AOP_LT, VG_AOP_LE, VG_AOP_GT, VG_AOP_GE, VG_AOP_IN };
+ * atom and one hash lookup, not 20 clauses over the clause bound.
+ * VG_AOP_ANY: the number has one of val's bits (an open's O_CREAT, a
+ * mode's execute bits: evt.is_open_exec). */
+enum vg_atom_op {
+	VG_AOP_EQ,
+	VG_AOP_NE,
+	VG_AOP_LT,
+	VG_AOP_LE,
+	VG_AOP_GT,
+	VG_AOP_GE,
+	VG_AOP_IN,
+	VG_AOP_ANY,
+};
 
 /* Key of num_sets: a number of a set (VG_AOP_IN). */
 struct vg_num_key {

@@ -947,6 +947,27 @@ static bool resolves_fd(const struct vg_sc_desc *sc)
 	return sc->post == VG_POST_FD_RET || sc->post == VG_POST_FD_ARG0;
 }
 
+/* The length of a glob's literal head when the rest is '*' alone: fnmatch
+ * without flags lets '*' match '/', so `fd.name glob /dev/sd*` is exactly
+ * `fd.name startswith /dev/sd`, a prefix of a path set. 0 otherwise. */
+static size_t glob_head(const struct vg_cexpr *e)
+{
+	const struct vg_cval *v;
+	size_t n;
+
+	if (e->op != VG_OP_GLOB || e->nvals != 1)
+		return 0;
+	v = &e->vals[0];
+	for (n = 0; n < v->len && !strchr("*?[\\", v->s[n]); n++)
+		;
+	if (n >= v->len || n == 0)
+		return 0;
+	for (size_t i = n; i < v->len; i++)
+		if (v->s[i] != '*')
+			return 0;
+	return n;
+}
+
 static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *d)
 {
 	const struct vg_sc_desc *sc = x->sc;
@@ -954,6 +975,7 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 	bool fresh = true;
 	__u32 set = 0;
 	bool ne = e->op == VG_OP_NE;
+	size_t head = glob_head(e);
 
 	/* A socket's fd.name is its unix path or an "ip:port->ip:port" tuple:
 	 * a test that only absolute paths pass can hold for unix sockets only.
@@ -974,7 +996,8 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 		}
 		return;
 	}
-	if ((e->op == VG_OP_CONTAINS || e->op == VG_OP_ENDSWITH || e->op == VG_OP_GLOB) &&
+	if ((e->op == VG_OP_CONTAINS || e->op == VG_OP_ENDSWITH ||
+	     (e->op == VG_OP_GLOB && !head)) &&
 	    resolves_fd(sc)) {
 		leaf_str(x, e, neg, d, VG_APATH_FD, 0, false);
 		return;
@@ -984,7 +1007,7 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 	if (sc->post == VG_POST_CWD ||
 	    (sc->post != VG_POST_FD_RET && sc->post != VG_POST_FD_ARG0 && first_path_slot(sc) == 0xff) ||
 	    !(e->op == VG_OP_EQ || ne || e->op == VG_OP_IN || e->op == VG_OP_STARTSWITH ||
-	      e->op == VG_OP_PMATCH)) {
+	      e->op == VG_OP_PMATCH || head)) {
 		dnf_widen(d, e);
 		return;
 	}
@@ -1003,8 +1026,8 @@ static void leaf_path(struct ctx *x, const struct vg_cexpr *e, bool neg, struct 
 			const struct vg_cval *v = &e->vals[i];
 			int err = 0;
 
-			if (e->op == VG_OP_STARTSWITH) {
-				err = add_path(x->kf, set, v->s, v->len, false);
+			if (e->op == VG_OP_STARTSWITH || head) {
+				err = add_path(x->kf, set, v->s, head ? head : v->len, false);
 			} else if (e->op == VG_OP_PMATCH) {
 				err = add_path(x->kf, set, v->s, v->len, true);
 				if (!err && v->len && v->s[v->len - 1] == '/') {
@@ -1196,6 +1219,42 @@ static void leaf(struct ctx *x, const struct vg_cexpr *e, bool neg, struct dnf *
 				return;
 			}
 			dnf_atom(d, a);
+			return;
+		}
+		break;
+	case VG_F_EVT_IS_OPEN_EXEC:
+		/* created with an execute bit: (flags & (O_CREAT|__O_TMPFILE)) and
+		 * (mode & 0111), as user space reads them (openat2's are in its
+		 * struct: not known here) */
+		if ((e->op == VG_OP_EQ || e->op == VG_OP_NE) && x->ev != VG_EV_SYS_openat2) {
+			bool want = (e->vals[0].i != 0) ^ (e->op == VG_OP_NE) ^ neg;
+			struct vg_atom mode = atom(VG_A_ARG, VG_AOP_ANY, 0111, !want);
+			struct vg_atom flags =
+				atom(VG_A_ARG, VG_AOP_ANY, O_CREAT | __O_TMPFILE, !want);
+			struct dnf one;
+
+			mode.width = flags.width = 4;
+			switch (x->ev) {
+			case VG_EV_SYS_open:
+				flags.arg = 1;
+				mode.arg = 2;
+				break;
+			case VG_EV_SYS_openat:
+				flags.arg = 2;
+				mode.arg = 3;
+				break;
+			case VG_EV_SYS_creat: /* O_CREAT always */
+				mode.arg = 1;
+				dnf_atom(d, mode);
+				return;
+			default: /* not an open, or open_by_handle_at: no mode */
+				want ? dnf_false(d) : dnf_true(d);
+				return;
+			}
+			/* not (a and b) is (not a) or (not b) */
+			dnf_atom(d, mode);
+			dnf_atom(&one, flags);
+			want ? dnf_and(d, &one) : dnf_or(d, &one);
 			return;
 		}
 		break;
@@ -1973,6 +2032,8 @@ static void explain_atom(const struct vg_atom *a, const struct vg_cexpr *root, s
 
 	if (a->op == VG_AOP_IN)
 		snprintf(cmp, sizeof(cmp), "in set");
+	else if (a->op == VG_AOP_ANY)
+		snprintf(cmp, sizeof(cmp), "has any bit of 0%llo", (unsigned long long)a->val);
 	else
 		snprintf(cmp, sizeof(cmp), "%s %lld", a->op < 6 ? ops[a->op] : "?",
 			 (long long)a->val);

@@ -189,6 +189,25 @@ static void region_moves(void)
 	close(open("/etc", O_RDONLY | O_DIRECTORY));
 }
 
+/* Files made with an execute bit and without (evt.is_open_exec), by open,
+ * openat, creat and O_TMPFILE, and a mode given without O_CREAT. */
+static void exec_creates(void)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/e/x1", tmpdir);
+	close(open(p, O_WRONLY | O_CREAT, 0755));
+	close(open(p, O_RDONLY, 0755));
+	close(open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	close((int)syscall(SYS_open, p, O_WRONLY | O_CREAT, 0711));
+	close((int)syscall(SYS_creat, p, 0700));
+	close((int)syscall(SYS_creat, p, 0600));
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/e", tmpdir);
+	close(open(p, O_TMPFILE | O_WRONLY, 0750));
+	close(open(p, O_TMPFILE | O_WRONLY, 0600));
+}
+
 static void child_run(int which)
 {
 	char p[256], longp[400];
@@ -237,6 +256,7 @@ static void child_run(int which)
 		close(openat(AT_FDCWD, p, O_WRONLY | O_APPEND));
 		ia32_open_close(p);
 		region_moves();
+		exec_creates();
 		{
 			struct file_handle *h = calloc(1, sizeof(*h) + MAX_HANDLE_SZ);
 			int mid, mfd = open(tmpdir, O_RDONLY | O_DIRECTORY);
@@ -407,13 +427,14 @@ static const char *const evtypes[] = {
 	"dup, dup2, dup3", "sendto, sendmsg", "open, open_by_handle_at",
 	"pidfd_send_signal, rt_sigqueueinfo, rt_tgsigqueueinfo", "process_vm_readv, kill",
 	"unlinkat, truncate", "rename, renameat, renameat2", "openat, unlinkat, renameat",
+	"creat, open, openat",
 };
 
 /* A random comparison over the fields the kernel filter knows, plus some it
  * does not (user space only), true for some of the workload's events. */
 static void rand_atom(FILE *f, unsigned *seed)
 {
-	switch (rand_r(seed) % 56) {
+	switch (rand_r(seed) % 59) {
 	case 0: fprintf(f, "proc.name = it-renamed"); break;
 	case 1: fprintf(f, "proc.name in (filter_it, it-work, it-renamed)"); break;
 	case 2: fprintf(f, "proc.name != it-renamed"); break;
@@ -473,6 +494,9 @@ static void rand_atom(FILE *f, unsigned *seed)
 	case 52: fprintf(f, "fd.name contains /e/"); break;
 	case 53: fprintf(f, "fd.name endswith /hl"); break;
 	case 54: fprintf(f, "fd.name contains /bind/"); break;
+	case 55: fprintf(f, "evt.is_open_exec = true"); break;
+	case 56: fprintf(f, "evt.is_open_exec = false"); break;
+	case 57: fprintf(f, "fd.name glob %s/e/x*", tmpdir); break;
 	default: fprintf(f, "proc.cmdline contains x"); break;
 	}
 }
@@ -600,9 +624,15 @@ static void write_fixed_rules(const char *path, int only, void *arg)
 		"- rule: renamed\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.abspath.src %%evt.abspath.dst\"\n"
 		"  condition: evt.type in (rename, renameat, renameat2) and evt.res = SUCCESS and scoped\n"
 		"- rule: traversal\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name %%fd.nameraw\"\n"
-		"  condition: evt.type in (open, openat) and fd.name startswith %s/ and fd.nameraw contains ../ and fd.filename in (f1, f2) and not fd.name endswith .log and scoped\n",
+		"  condition: evt.type in (open, openat) and fd.name startswith %s/ and fd.nameraw contains ../ and fd.filename in (f1, f2) and not fd.name endswith .log and scoped\n"
+		"- rule: executable made\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.name\"\n"
+		"  condition: evt.type in (open, openat, creat) and evt.is_open_exec = true and scoped\n"
+		"- rule: created without an execute bit\n  desc: x\n  priority: NOTICE\n  output: \"%%evt.type %%fd.name\"\n"
+		"  condition: evt.type = creat and evt.is_open_exec = false and scoped\n"
+		"- rule: glob heads\n  desc: x\n  priority: NOTICE\n  output: \"%%fd.name\"\n"
+		"  condition: evt.type = openat and fd.name glob %s/d/r* and not fd.name glob %s/d/rel* and scoped\n",
 		getpid(), tmpdir, tmpdir, tmpdir, tmpdir, port, tmpdir, tmpdir, tmpdir, port, port,
-		tmpdir, tmpdir, tmpdir, self_exe, copy_exe, tmpdir);
+		tmpdir, tmpdir, tmpdir, self_exe, copy_exe, tmpdir, tmpdir, tmpdir);
 	fclose(f);
 	f = fopen(path, "w");
 	/* items start with "- "; keep the macro and list, and rule `only` */

@@ -57,11 +57,15 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* An openat as the filter sees it. */
+/* An openat as the filter sees it. The cases give the fields they test,
+ * the rest are zero (a host process's open without a mode). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 struct ev {
 	const char *comm, *path;
 	int flags;
 	long ret;
+	int mode;  /* openat's fourth argument */
+	bool cont; /* in a container */
 };
 
 static bool in_set(__u32 set, const struct ev *e, enum vg_atom_kind kind)
@@ -124,8 +128,16 @@ static bool atom_true(const struct vg_atom *a, const struct ev *e)
 									  : e->ret == a->val;
 		break;
 	case VG_A_CONTAINER:
-		r = false; /* these events are the host's */
+		r = e->cont;
 		break;
+	case VG_A_ARG: { /* openat's flags and mode; a bit test or an equality */
+		long x = a->arg == 2 ? e->flags : a->arg == 3 ? e->mode : -1;
+
+		if (x < 0 || (a->op != VG_AOP_ANY && a->op != VG_AOP_EQ))
+			fail_msg("arg%u op %u not modelled here", a->arg, a->op);
+		r = a->op == VG_AOP_ANY ? (x & a->val) != 0 : x == a->val;
+		break;
+	}
 	case VG_A_STR:
 		r = str_true(a, e);
 		break;
@@ -404,6 +416,10 @@ static void test_bundled_rules_stay_narrow(void **state)
 		{ "cat", "/home/ann/.ssh/id_ed25519", O_RDONLY, 3 },
 		{ "cat", "/root/.aws/credentials", O_RDONLY, 3 },
 		{ "cat", "/home/ann/.config/gcloud/credentials.db", O_RDONLY, 3 },
+		{ "sh", "/dev/sda1", O_RDONLY, 3, 0, true },
+		/* an executable made in a container */
+		{ "sh", "/tmp/payload", O_WRONLY | O_CREAT, 3, 0755, true },
+		{ "sh", "/app/run", O_WRONLY | O_CREAT | O_TRUNC, 3, 0700, true },
 	};
 	static const struct ev other[] = {
 		{ "cat", "/usr/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY, 3 },
@@ -416,6 +432,11 @@ static void test_bundled_rules_stay_narrow(void **state)
 		{ "cat", "/home/ann/notes.txt", O_RDONLY, 3 },
 		{ "cat", "/home/ann/.bashrc", O_RDONLY, 3 },
 		{ "ps", "/proc/42/stat", O_RDONLY, 3 },
+		/* a container's everyday opens, a data file it writes */
+		{ "nginx", "/usr/share/nginx/html/index.html", O_RDONLY, 3, 0, true },
+		{ "python3", "/usr/lib/python3.11/os.py", O_RDONLY, 3, 0, true },
+		{ "sh", "/tmp/out", O_WRONLY | O_CREAT | O_TRUNC, 3, 0644, true },
+		{ "sh", "/tmp/out", O_RDONLY, 3, 0755, true }, /* mode without O_CREAT */
 	};
 	const struct vg_filter *f = &KF.f[VG_EV_SYS_openat];
 
@@ -675,6 +696,73 @@ static void test_true_rule_passes_all(void **state)
 	assert_true(KF.f[VG_EV_SYS_openat].pass_all);
 }
 
+/* evt.is_open_exec is two bit tests on the raw arguments, (flags &
+ * (O_CREAT|__O_TMPFILE)) and (mode & 0111), not a clause the kernel cannot
+ * judge: its negation is the disjunction of theirs. */
+static void test_open_exec(void **state)
+{
+	static const struct ev made[] = {
+		{ "sh", "/srv/x", O_WRONLY | O_CREAT, 3, 0755 },
+		{ "sh", "/srv/x", O_RDWR | O_CREAT | O_EXCL, 3, 0001 },
+		{ "sh", "/srv", O_WRONLY | __O_TMPFILE | O_DIRECTORY, 3, 0010 },
+	};
+	static const struct ev plain[] = {
+		{ "sh", "/srv/x", O_WRONLY | O_CREAT, 3, 0644 },
+		{ "sh", "/srv/x", O_RDONLY, 3, 0755 },
+		{ "sh", "/srv/x", O_WRONLY | O_TRUNC, 3, 0777 },
+	};
+	struct strbuf why = STRBUF_INIT;
+
+	(void)state;
+	compile_yaml(RULE("x", "evt.type = openat and evt.is_open_exec = true and "
+			       "fd.name pmatch (/srv)"));
+	assert_false(KF.f[VG_EV_SYS_openat].pass_all);
+	assert_int_equal(KF.f[VG_EV_SYS_openat].nclauses, 1);
+	expect_filter(made, N_OF(made), plain, N_OF(plain), "made without an execute bit");
+	vg_kfilter_explain_table(&KF, VG_EV_SYS_openat, &why);
+	if (!strstr(why.buf, "arg3 has any bit of 0111") || !strstr(why.buf, "arg2 has any bit of"))
+		fail_msg("explain: %s", why.buf);
+	strbuf_release(&why);
+	teardown(NULL);
+	compile_yaml(RULE("x", "evt.type = openat and evt.is_open_exec = false and "
+			       "fd.name pmatch (/srv)"));
+	assert_false(KF.f[VG_EV_SYS_openat].pass_all);
+	assert_int_equal(KF.f[VG_EV_SYS_openat].nclauses, 2);
+	expect_filter(plain, N_OF(plain), made, N_OF(made), "made with an execute bit");
+}
+
+/* A glob that is a literal and a trailing '*' is a prefix of a path set
+ * (fnmatch's '*' matches '/'), negated or not; another stays string scans. */
+static void test_glob_prefix(void **state)
+{
+	static const struct ev match[] = {
+		{ "sh", "/srv/sda", O_RDONLY, 3 },
+		{ "sh", "/srv/sdb/part/1", O_RDONLY, 3 },
+		{ "sh", "/var/x", O_RDONLY, 3 },
+	};
+	static const struct ev other[] = {
+		{ "sh", "/srv/hda", O_RDONLY, 3 },
+		{ "sh", "/var/log/x", O_RDONLY, 3 },
+		{ "sh", "/var/logs", O_RDONLY, 3 },
+	};
+	const struct vg_filter *f = &KF.f[VG_EV_SYS_openat];
+	int sets = 0, strs = 0;
+
+	(void)state;
+	compile_yaml(RULE("g", "evt.type = openat and fd.name glob /srv/sd?*")
+		     RULE("h", "evt.type = openat and fd.name glob /var/** and "
+			       "not fd.name glob /var/log*"));
+	assert_false(f->pass_all);
+	expect_filter(match, N_OF(match), other, N_OF(other), "outside the globs");
+	for (int i = 0; i < f->nclauses; i++)
+		for (int k = 0; k < f->clauses[i].natoms; k++) {
+			sets += f->clauses[i].atoms[k].kind == VG_A_PATH_IN;
+			strs += f->clauses[i].atoms[k].kind == VG_A_STR;
+		}
+	assert_int_equal(sets, 2); /* /var/ and not /var/log */
+	assert_int_equal(strs, 1); /* startswith /srv/sd */
+}
+
 /* no_fail: set when every clause needs a success, so that execve's entry
  * programs, whose exit records only failures, copy nothing. */
 static void test_no_fail(void **state)
@@ -800,6 +888,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_early_strings_sound, teardown),
 		cmocka_unit_test(test_needle_prefilter),
 		cmocka_unit_test_teardown(test_no_fail, teardown),
+		cmocka_unit_test_teardown(test_open_exec, teardown),
+		cmocka_unit_test_teardown(test_glob_prefix, teardown),
 	};
 
 	return cmocka_run_group_tests_name("kfilter", tests, NULL, NULL);
